@@ -1,0 +1,159 @@
+"""The ``mgd`` command line.
+
+``mgd train`` trains a network with MGD (and optionally exact-gradient SGD from the same initialisations), prints a
+human summary, and writes ``--json`` and ``--plot`` on request. Every option is checked, and the whole configuration
+validated, before any work starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from mgd.golden_model import datasets
+from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
+from mgd.golden_model.presets import preset
+
+BACKENDS = ("golden",)
+
+
+def _dataset_name(text: str) -> str:
+    try:
+        datasets.load(text) if text.startswith("parity") else None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if text not in datasets.DATASET_NAMES and not text.startswith("parity"):
+        raise argparse.ArgumentTypeError(f"unknown dataset {text!r}; choose from {', '.join(datasets.DATASET_NAMES)} "
+                                         "or parityN")
+    return text
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(p) for p in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"layers must look like 2-2-1, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"layers needs at least two positive sizes, got {text!r}")
+    return sizes
+
+
+def _tau_theta(text: str) -> float:
+    if text.lower() in ("inf", "infinity"):
+        return math.inf
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"tau-theta must be a number or 'inf', got {text!r}") from None
+    return int(value) if value == int(value) else value
+
+
+def _output_path(text: str) -> Path:
+    path = Path(text)
+    if not path.parent.exists():
+        raise argparse.ArgumentTypeError(f"directory {str(path.parent)!r} does not exist")
+    return path
+
+
+# option name → (config field, type, help); defaults come from the config and the dataset preset
+_TRAIN_OPTIONS = [
+    ("--steps", "steps", int, "number of MGD steps"),
+    ("--seeds", "seeds", int, "independent initialisations, run vectorised"),
+    ("--seed", "seed", int, "base random seed"),
+    ("--eta", "eta", float, "learning rate η (in the chosen normalisation)"),
+    ("--dtheta", "dtheta", float, "perturbation amplitude Δθ per parameter"),
+    ("--tau-x", "tau_x", int, "steps per training sample"),
+    ("--tau-p", "tau_p", int, "steps per perturbation"),
+    ("--tau-theta", "tau_theta", _tau_theta, "steps per parameter update ('inf' = never)"),
+    ("--tau-hp", "tau_hp", float, "high-pass time constant of the analog algorithm"),
+    ("--layers", "layers", _layers, "network sizes, e.g. 2-2-1 (default: the dataset's)"),
+    ("--init-scale", "init_scale", float, "θ₀ ~ U[-s, s)"),
+    ("--sigma-cost", "sigma_cost", float, "cost noise σC"),
+    ("--sigma-theta", "sigma_theta", float, "update noise σθ (units of Δθ)"),
+    ("--sigma-act", "sigma_act", float, "activation defects σa"),
+    ("--eval-every", "eval_every", int, "steps between evaluations on the whole evaluation set"),
+    ("--threshold", "threshold", float, "accuracy threshold for 'steps to threshold'"),
+]
+_CHOICE_OPTIONS = ["algorithm", "perturbation", "perturb_target", "normalization", "optimizer", "activation",
+                   "output_activation", "param_order", "update_noise", "sample_order"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mgd", description="Multiplexed gradient descent: golden model, RTL, "
+                                     "simulation and FPGA tools.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = sub.add_parser("train", help="train a network with MGD and report accuracy",
+                           description="Train a network with MGD. Unset options take the dataset's preset "
+                           "(mgd.golden_model.presets), then the MGDConfig defaults.")
+    train.add_argument("--dataset", type=_dataset_name, default="xor",
+                       help=f"{', '.join(datasets.DATASET_NAMES)} or parityN (default: xor)")
+    train.add_argument("--backend", choices=BACKENDS, default="golden", help="golden = float numpy model")
+    train.add_argument("--config", type=Path, help="JSON file of MGDConfig fields (options override it)")
+    for flag, fld, typ, text in _TRAIN_OPTIONS:
+        train.add_argument(flag, dest=fld, type=typ, help=text)
+    for fld in _CHOICE_OPTIONS:
+        train.add_argument("--" + fld.replace("_", "-"), dest=fld, choices=CHOICES[fld])
+    train.add_argument("--compare-backprop", action="store_true",
+                       help="also run exact-gradient SGD (backprop) from the same initialisations, same η")
+    train.add_argument("--json", type=_output_path, help="write config, per-seed and median results here")
+    train.add_argument("--plot", type=_output_path, help="write the learning curves (PNG) here")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def config_from_args(args) -> MGDConfig:
+    """Preset of the dataset, then ``--config`` file, then explicit options; validated."""
+    fields = {"dataset": args.dataset}
+    if args.config is not None:
+        try:
+            fields.update(json.loads(args.config.read_text()))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"cannot read --config {str(args.config)!r}: {exc}") from None
+    fields = {**preset(fields["dataset"]), **fields}
+    for _, fld, _, _ in _TRAIN_OPTIONS:
+        if getattr(args, fld) is not None:
+            fields[fld] = getattr(args, fld)
+    for fld in _CHOICE_OPTIONS:
+        if getattr(args, fld) is not None:
+            fields[fld] = getattr(args, fld)
+    return MGDConfig.from_dict(fields)
+
+
+def _cmd_train(args) -> int:
+    from mgd.golden_model.training import build, train
+
+    from .report import format_summary, plot_curves
+
+    config = config_from_args(args)
+    build(config)  # every config and dataset check, before any work
+    results = {"mgd": train(config, progress=not args.no_progress, desc="MGD")}
+    if args.compare_backprop:
+        bp_config = config.replace(estimator="backprop")
+        results["backprop"] = train(bp_config, theta0=results["mgd"].theta0, progress=not args.no_progress,
+                                    desc="backprop")
+    print(format_summary(results))
+    if args.json:
+        args.json.write_text(json.dumps({k: r.summary() for k, r in results.items()}, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot:
+        plot_curves(results, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "train":
+            return _cmd_train(args)
+    except ConfigError as exc:
+        parser.exit(2, f"mgd: error: {exc}\n")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
