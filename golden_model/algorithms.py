@@ -89,22 +89,20 @@ class AnalogMGD(DiscreteMGD):
 
         C̃ ← τhp/(τhp+dt)·(C̃ + C − C_prev);  e ← C̃·θ̃·dt/norm;  G ← dt/(τθ+dt)·(e + (τθ/dt)·G);  θ ← opt(θ, G)
 
-    The high-pass starts from rest (C_prev = C at the first step). τθ = ∞ integrates G without decay and without
-    updating θ. New samples arrive every τx steps."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._c_prev = None
+    The high-pass restarts from rest (C_prev = C) at the first step and whenever a new sample arrives (every τx
+    steps), as in the authors' simulator, so the jump of C between samples is not taken for a perturbation
+    response. τθ = ∞ integrates G without decay and without updating θ."""
 
     def step(self) -> None:
         cfg, obj, n, dt = self.config, self.objective, self.n, self.config.dt
-        if n % cfg.tau_x == 0:
+        new_sample = n % cfg.tau_x == 0
+        if new_sample:
             obj.set_sample(self.order.next())
         self.ptb = cfg.dtheta * self.source.values(n)
         if cfg.perturb_target == "node":
             obj.cost(self.theta)  # node perturbation maps errors through the unperturbed layer inputs
         self.cost = obj.cost(self.theta, self.ptb)
-        if self._c_prev is None:
+        if new_sample:
             self._c_prev = self.cost
         a_hp = cfg.tau_hp / (cfg.tau_hp + dt)
         self.c_tilde = a_hp * (self.c_tilde + self.cost - self._c_prev)

@@ -1,0 +1,64 @@
+"""Bad configurations fail with a clear message before any work."""
+
+import math
+
+import pytest
+
+from mgd.golden_model.config import ConfigError, MGDConfig
+from mgd.golden_model.training import build
+
+
+@pytest.mark.parametrize("changes,message", [
+    (dict(tau_x=0), "tau_x must be >= 1"),
+    (dict(tau_p=-3), "tau_p must be >= 1"),
+    (dict(tau_theta=0), "tau_theta must be > 0"),
+    (dict(tau_theta=-1), "tau_theta must be > 0"),
+    (dict(tau_theta=2.5), "tau_theta must be an integer"),
+    (dict(tau_x=1.5), "tau_x must be an integer"),
+    (dict(perturbation="lfsr-magic"), "perturbation='lfsr-magic' is not one of: code, walsh"),
+    (dict(optimizer="rmsprop"), "optimizer='rmsprop' is not one of"),
+    (dict(dtheta=0.0), "dtheta must be > 0"),
+    (dict(eta=-1.0), "eta must be >= 0"),
+    (dict(eta=math.nan), "eta must be a finite number"),
+    (dict(seeds=0), "seeds must be >= 1"),
+    (dict(steps=-1), "steps must be >= 0"),
+    (dict(threshold=1.5), "threshold is an accuracy in (0, 1]"),
+    (dict(layers=(2,)), "at least an input and an output"),
+    (dict(layers=(2, 0, 1)), "positive integers"),
+    (dict(bias_sign=0), "bias_sign must be -1 or +1"),
+    (dict(momentum=1.0), "momentum must be < 1"),
+    (dict(algorithm="analog", perturbation="sequential"), "discrete-time scheme"),
+    (dict(estimator="backprop", perturb_target="node"), "perturb_target must be 'weight'"),
+])
+def test_bad_fields_raise_config_error_naming_the_field(changes, message):
+    with pytest.raises(ConfigError) as info:
+        MGDConfig(**changes).validate()
+    assert message in str(info.value)
+
+
+def test_analog_accepts_fractional_tau_theta_and_infinity():
+    MGDConfig(algorithm="analog", tau_theta=2.5).validate()
+    MGDConfig(tau_theta=math.inf).validate()
+
+
+@pytest.mark.parametrize("changes,message", [
+    (dict(dataset="xor", layers=(3, 2, 1)), "do not match dataset 'xor', which has 2 inputs and 1 outputs"),
+    (dict(dataset="nist7x7", layers=(49, 4, 3)), "49 inputs and 4 outputs"),
+    (dict(dataset="mnist"), "unknown dataset"),
+    (dict(algorithm="analog", estimator="backprop"), "runs on the discrete schedule"),
+])
+def test_dataset_dependent_checks_happen_in_build(changes, message):
+    with pytest.raises(ConfigError) as info:
+        build(MGDConfig(**changes))
+    assert message in str(info.value)
+
+
+def test_round_trip_through_dict_keeps_every_field():
+    cfg = MGDConfig(dataset="parity3", layers=(3, 5, 1), tau_theta=math.inf, perturbation="walsh").validate()
+    again = MGDConfig.from_dict(cfg.to_dict())
+    assert again == cfg
+
+
+def test_unknown_field_in_dict_is_refused():
+    with pytest.raises(ConfigError, match="unknown configuration field"):
+        MGDConfig.from_dict({"eta": 1.0, "learning_rate": 2.0})
