@@ -211,5 +211,6 @@ class MGDConfig:
         if self.algorithm == "analog" and self.perturbation == "sequential":
             raise ConfigError("perturbation='sequential' is a discrete-time scheme; use algorithm='discrete'")
         if self.estimator == "backprop" and self.perturb_target == "node":
-            raise ConfigError("estimator='backprop' computes the exact weight gradient; perturb_target must be 'weight'")
+            raise ConfigError("estimator='backprop' computes the exact weight gradient; "
+                              "perturb_target must be 'weight'")
         return self

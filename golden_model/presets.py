@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["PRESETS", "preset"]
 
 PRESETS: dict[str, dict] = {
-    "xor": dict(eta=0.5, dtheta=0.05, init_scale=1.0, steps=10_000, seeds=20, eval_every=100,
+    "xor": dict(eta=0.5, dtheta=0.05, init_scale=2.0, steps=10_000, seeds=20, eval_every=100,
                 sample_order="random"),
     "parity3": dict(eta=0.5, dtheta=0.05, init_scale=1.0, steps=50_000, seeds=10, eval_every=500,
                     sample_order="random"),

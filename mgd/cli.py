@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--json", type=_output_path, help="write config, per-seed and median results here")
     train.add_argument("--plot", type=_output_path, help="write the learning curves (PNG) here")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    bench = sub.add_parser("bench", help="measure simulation throughput of the backends",
+                           description="Throughput of each backend (golden model: steps/s, 1 and 100 seeds).")
+    bench.add_argument("--min-time", type=float, default=1.0, help="seconds to run each case (default 1)")
+    bench.add_argument("--json", type=_output_path, help="also write the results as JSON")
     return parser
 
 
@@ -144,12 +149,27 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_bench(args) -> int:
+    from .bench import format_bench, run_bench
+
+    if args.min_time <= 0:
+        raise ConfigError(f"--min-time must be > 0, got {args.min_time}")
+    report = run_bench(args.min_time)
+    print(format_bench(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             return _cmd_train(args)
+        if args.command == "bench":
+            return _cmd_bench(args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1

@@ -32,7 +32,8 @@ def format_summary(results: dict) -> str:
     row("min / max accuracy", lambda r: f"{100 * r.final_accuracy.min():.1f} / {100 * r.final_accuracy.max():.1f} %")
     row("median final cost", lambda r: f"{np.median(r.final_cost):.4g}")
     row(f"seeds at ≥{100 * first.threshold:g} % (final)",
-        lambda r: f"{np.sum(r.final_accuracy >= r.threshold)}/{len(r.final_accuracy)} ({100 * r.solved_fraction:.0f} %)")
+        lambda r: f"{np.sum(r.final_accuracy >= r.threshold)}/{len(r.final_accuracy)} "
+                  f"({100 * r.solved_fraction:.0f} %)")
     row("median steps to threshold", lambda r: _fmt_steps(r.median_steps_to_threshold()))
     row("wall time", lambda r: f"{r.wall_time:.2f} s")
     row("steps/s (all seeds)", lambda r: f"{r.steps_per_second:,.0f}")

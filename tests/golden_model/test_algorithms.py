@@ -69,8 +69,8 @@ def test_theorem1_norm_bias_for_binary_codes():
     S, P, tau = 40_000, len(C_LINEAR), 4
     config = MGDConfig(dtheta=0.01, tau_theta=math.inf, eta=0.0).validate()
     rng = np.random.default_rng(7)
-    algo = DiscreteMGD(config, LinearObjective(C_LINEAR[None]), np.zeros((S, P)), RandomCode(S, P, rng), ArrayOrder([0], S),
-                       SGD(0.0), rng)
+    algo = DiscreteMGD(config, LinearObjective(C_LINEAR[None]), np.zeros((S, P)), RandomCode(S, P, rng),
+                       ArrayOrder([0], S), SGD(0.0), rng)
     for _ in range(tau):
         algo.step()
     sq = np.sum((algo.G / tau) ** 2, axis=1)

@@ -6,9 +6,10 @@ import time
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
+
 from mgd.golden_model import datasets
 from mgd.golden_model.datasets import DATASET_NAMES, Dataset, digits, load, nist7x7, parity
-from threadpoolctl import threadpool_limits
 
 # ----------------------------------------------------------------------------------------------------------
 # parity / XOR

@@ -1,0 +1,69 @@
+"""The ``mgd`` command line: train, bench, and clear errors before any work."""
+
+import json
+
+import pytest
+
+from mgd.cli import main
+
+
+def run_cli(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_train_writes_json_and_plot(tmp_path, capsys):
+    js, png = tmp_path / "r.json", tmp_path / "r.png"
+    code, out, _ = run_cli(["train", "--dataset", "xor", "--steps", "300", "--seeds", "3", "--eval-every", "100",
+                            "--compare-backprop", "--json", str(js), "--plot", str(png), "--no-progress"], capsys)
+    assert code == 0
+    assert "median final accuracy" in out and "backprop" in out
+    data = json.loads(js.read_text())
+    assert set(data) == {"mgd", "backprop"}
+    mgd = data["mgd"]
+    assert mgd["config"]["steps"] == 300 and mgd["config"]["seeds"] == 3
+    assert len(mgd["final_accuracy"]) == 3 and len(mgd["steps_to_threshold"]) == 3
+    assert mgd["median_final_accuracy"] == sorted(mgd["final_accuracy"])[1]
+    assert mgd["curve"]["step"] == [0, 100, 200, 300]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_config_file_and_options_combine(tmp_path, capsys):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"perturbation": "walsh", "eta": 0.25}))
+    js = tmp_path / "r.json"
+    code, _, _ = run_cli(["train", "--config", str(cfg), "--eta", "0.3", "--steps", "10", "--seeds", "1",
+                          "--json", str(js), "--no-progress"], capsys)
+    assert code == 0
+    c = json.loads(js.read_text())["mgd"]["config"]
+    assert c["perturbation"] == "walsh" and c["eta"] == 0.3
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--tau-x", "0"], "tau_x must be >= 1"),
+    (["--tau-theta", "abc"], "tau-theta must be a number or 'inf'"),
+    (["--layers", "3-2-1"], "do not match dataset 'xor'"),
+    (["--layers", "2-x-1"], "layers must look like 2-2-1"),
+    (["--perturbation", "lfsr"], "invalid choice: 'lfsr'"),
+    (["--dataset", "mnist"], "unknown dataset 'mnist'"),
+    (["--json", "/nonexistent-dir/r.json"], "does not exist"),
+    (["--dtheta", "-0.1"], "dtheta must be > 0"),
+])
+def test_bad_options_fail_with_a_clear_message(argv, message, capsys):
+    code, out, err = run_cli(["train", "--steps", "10", "--no-progress", *argv], capsys)
+    assert code == 2
+    assert message in err
+    assert "median final accuracy" not in out   # no work was done
+
+
+def test_bench_prints_a_table(capsys, tmp_path):
+    js = tmp_path / "b.json"
+    code, out, _ = run_cli(["bench", "--min-time", "0.05", "--json", str(js)], capsys)
+    assert code == 0
+    assert "2-2-1" in out and "49-4-4" in out
+    rows = json.loads(js.read_text())["results"]
+    assert all(r["steps_per_s"] > 0 for r in rows)
