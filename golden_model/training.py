@@ -171,7 +171,8 @@ def train(config: MGDConfig, *, theta0=None, source=None, order=None, progress: 
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=steps, desc=desc or f"{config.estimator} {config.dataset}", unit="step", leave=False)
+        bar = tqdm(total=steps, desc=desc or f"{config.estimator} {config.dataset}", unit="step", leave=False,
+                   mininterval=0.5)
     algo = run.algo
     t0 = time.perf_counter()
     for target in eval_steps:
@@ -186,7 +187,7 @@ def train(config: MGDConfig, *, theta0=None, source=None, order=None, progress: 
             if reached[s] is None:
                 reached[s] = int(target)
         if bar is not None:
-            bar.set_postfix(acc=f"{np.median(acc):.3f}", cost=f"{np.median(cost):.4f}")
+            bar.set_postfix(acc=f"{np.median(acc):.3f}", cost=f"{np.median(cost):.4f}", refresh=False)
     wall = time.perf_counter() - t0
     if bar is not None:
         bar.close()
