@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["ConfigError", "MGDConfig", "CHOICES"]
 
@@ -112,8 +112,6 @@ class MGDConfig:
     eval_every: int = 100
     threshold: float | None = None
 
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
-
     # ------------------------------------------------------------------ helpers
 
     def replace(self, **changes) -> MGDConfig:
@@ -122,7 +120,6 @@ class MGDConfig:
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
-        d.pop("extra")
         if d["layers"] is not None:
             d["layers"] = list(d["layers"])
         if math.isinf(d["tau_theta"]):
@@ -131,7 +128,7 @@ class MGDConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> MGDConfig:
-        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"unknown configuration field(s): {', '.join(unknown)}")
