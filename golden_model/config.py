@@ -207,6 +207,8 @@ class MGDConfig:
                     raise ConfigError(f"layer sizes must be positive integers, got {self.layers!r}")
         if self.algorithm == "analog" and self.perturbation == "sequential":
             raise ConfigError("perturbation='sequential' is a discrete-time scheme; use algorithm='discrete'")
+        if self.estimator == "backprop" and self.algorithm != "discrete":
+            raise ConfigError("estimator='backprop' runs on the discrete schedule; use algorithm='discrete'")
         if self.estimator == "backprop" and self.perturb_target == "node":
             raise ConfigError("estimator='backprop' computes the exact weight gradient; "
                               "perturb_target must be 'weight'")

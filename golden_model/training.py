@@ -68,8 +68,6 @@ def build(config: MGDConfig, theta0: np.ndarray | None = None, source=None, orde
     """Validate ``config`` and build its run. ``source``/``order`` override the perturbation source and sample order
     (e.g. to replay the hardware's LFSR bits and sample sequence)."""
     config.validate()
-    if config.estimator == "backprop" and config.algorithm != "discrete":
-        raise ConfigError("estimator='backprop' runs on the discrete schedule; use algorithm='discrete'")
     try:
         dataset = datasets.load(config.dataset)
     except ValueError as exc:

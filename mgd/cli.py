@@ -116,25 +116,22 @@ def config_from_args(args) -> MGDConfig:
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read --config {str(args.config)!r}: {exc}") from None
     fields = {**preset(fields["dataset"]), **fields}
-    for _, fld, _, _ in _TRAIN_OPTIONS:
-        if getattr(args, fld) is not None:
-            fields[fld] = getattr(args, fld)
-    for fld in _CHOICE_OPTIONS:
+    for fld in [f for _, f, _, _ in _TRAIN_OPTIONS] + _CHOICE_OPTIONS:
         if getattr(args, fld) is not None:
             fields[fld] = getattr(args, fld)
     return MGDConfig.from_dict(fields)
 
 
 def _cmd_train(args) -> int:
-    from mgd.golden_model.training import build, train
+    from mgd.golden_model.training import train
 
     from .report import format_summary, plot_curves
 
     config = config_from_args(args)
-    build(config)  # every config and dataset check, before any work
+    # both configs are checked before any work; train() checks the dataset and shapes before its first step
+    bp_config = config.replace(estimator="backprop") if args.compare_backprop else None
     results = {"mgd": train(config, progress=not args.no_progress, desc="MGD")}
-    if args.compare_backprop:
-        bp_config = config.replace(estimator="backprop")
+    if bp_config is not None:
         results["backprop"] = train(bp_config, theta0=results["mgd"].theta0, progress=not args.no_progress,
                                     desc="backprop")
     print(format_summary(results))

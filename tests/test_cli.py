@@ -52,6 +52,7 @@ def test_config_file_and_options_combine(tmp_path, capsys):
     (["--dataset", "mnist"], "unknown dataset 'mnist'"),
     (["--json", "/nonexistent-dir/r.json"], "does not exist"),
     (["--dtheta", "-0.1"], "dtheta must be > 0"),
+    (["--algorithm", "analog", "--tau-x", "10", "--compare-backprop"], "runs on the discrete schedule"),
 ])
 def test_bad_options_fail_with_a_clear_message(argv, message, capsys):
     code, out, err = run_cli(["train", "--steps", "10", "--no-progress", *argv], capsys)
