@@ -20,6 +20,8 @@ class LFSRPerturbator(wiring.Component):
         Step the LFSR at this clock edge (the controller's τp strobe).
     sign : Out(1)
         Code bit: 1 = +Δθ, 0 = −Δθ. Combinational from the state register: it changes one cycle after ``advance``.
+    state : Out(spec.width)
+        The LFSR state itself (its low bits make the multi-level code of :class:`~mgd.rtl.perturbator.Perturbator`).
 
     Cost: ``spec.width`` flip-flops and a few XOR gates. Latency: 1 cycle from ``advance`` to the new ``sign``.
     """
@@ -28,7 +30,7 @@ class LFSRPerturbator(wiring.Component):
         self.spec = spec
         self.synapse = synapse
         self.seed = spec.seed(synapse)
-        super().__init__({"advance": In(1), "sign": Out(1)})
+        super().__init__({"advance": In(1), "sign": Out(1), "state": Out(spec.width)})
 
     latency = 1
 
@@ -42,5 +44,5 @@ class LFSRPerturbator(wiring.Component):
                 m.d.sync += state.eq((state >> 1) ^ feedback)
             with m.Else():
                 m.d.sync += state.eq(state >> 1)
-        m.d.comb += self.sign.eq(state[0])
+        m.d.comb += [self.sign.eq(state[0]), self.state.eq(state)]
         return m

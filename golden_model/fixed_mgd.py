@@ -1,0 +1,221 @@
+"""The bit-exact fixed-point MGD model: Algorithm 1 as the hardware computes it, step by step.
+
+Per step n (the float model's schedule, :mod:`.algorithms`), on stored integers:
+
+1. ``n % τx == 0``: next sample from the dataset memory (``config.sample_order`` must be "cyclic", the order a
+   hardware memory plays, unless an ``order`` is given).
+2. ``n % τx == 0`` or ``n % τθ == 0``: C₀ ← cost(forward(θ)).
+3. ``n % τp == 0``: every perturbator advances: code cᵢ for perturbation step t = n // τp (:mod:`.codes`).
+4. C ← cost(forward(sat(θ + ⌊c·Δθ⌋))); C̃ ← C − C₀; b ← broadcast(C̃) (u = ⌊C̃·η⌋ or C̃, :mod:`.fixed_units`);
+   G ← sat(G + ⌊c·b⌋).
+5. ``(n + 1) % τθ == 0``: θ ← sat(θ − step(G)); G ← 0.
+
+Runtime registers, from the config: Δθ = 2^−k exactly (in θ's LSB), η register = η/(Δθ·power) rounded to nearest
+in the η format (the float model's "unbiased" normalisation, which is the only one the hardware implements).
+θ₀ = the float model's initialisation for the same seed, rounded to nearest in θ's format.
+
+:func:`float_twin` builds the float model driven by the same perturbation codes, sample order, θ₀ and
+(quantised) η, for the fixed-vs-float comparison.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from . import datasets
+from .codes import FLOAT_KIND, CodeSpec
+from .config import ConfigError, MGDConfig
+from .fixed_network import FixedMLP
+from .fixed_units import (
+    BROADCAST_MODES,
+    accumulate,
+    apply_update,
+    broadcast,
+    correlate,
+    cost,
+    g_format,
+    update_step,
+    weight,
+)
+from .formats import DEFAULT_FORMATS, FixedFormats
+from .lfsr import DEFAULT_LFSR
+from .network import MLP
+from .perturbations import ArraySource
+from .samples import ArrayOrder
+from .training import TrainResult, _threshold, build, resolve_layers
+
+__all__ = ["FixedMGD", "code_kind", "dtheta_shift", "train_fixed", "float_twin"]
+
+_KIND_OF_FLOAT = {v: k for k, v in FLOAT_KIND.items()}
+
+
+def code_kind(config: MGDConfig) -> str:
+    """The hardware code standing for the config's perturbation kind (code→lfsr, uniform→lfsr_multilevel, …)."""
+    if config.perturbation not in _KIND_OF_FLOAT:
+        raise ConfigError(f"perturbation={config.perturbation!r} has no hardware code; use one of "
+                          f"{', '.join(_KIND_OF_FLOAT)}")
+    return _KIND_OF_FLOAT[config.perturbation]
+
+
+def dtheta_shift(config: MGDConfig, fmts: FixedFormats) -> int:
+    """k with Δθ = 2^−k; the hardware needs Δθ to be a power of two representable in θ's format."""
+    k = -math.log2(config.dtheta)
+    if k != int(k) or not 0 <= k <= fmts.theta.frac:
+        raise ConfigError(f"dtheta must be 2^-k with 0 <= k <= {fmts.theta.frac} for the fixed-point hardware, "
+                          f"got {config.dtheta!r}")
+    return int(k)
+
+
+def _check(config: MGDConfig):
+    config.validate()
+    problems = [(config.algorithm != "discrete", "algorithm must be 'discrete'"),
+                (config.perturb_target != "weight", "perturb_target must be 'weight'"),
+                (config.estimator != "mgd", "estimator must be 'mgd'"),
+                (config.optimizer != "sgd", "optimizer must be 'sgd'"),
+                (config.normalization != "unbiased", "normalization must be 'unbiased'"),
+                (not config.tau_theta_is_finite, "tau_theta must be finite"),
+                (bool(config.sigma_cost or config.sigma_theta or config.sigma_act), "noise models are float-only")]
+    for bad, msg in problems:
+        if bad:
+            raise ConfigError(f"the fixed-point hardware model supports SGD on Algorithm 1 only: {msg}")
+
+
+class FixedMGD:
+    """Algorithm 1 in fixed point for ``config.seeds`` initialisations (they share the hardware's codes).
+
+    After :meth:`step`: ``cost``, ``c0``, ``c_tilde``, ``bcast`` (S,), ``code`` (P,), ``G``, ``theta`` (S, P), all
+    stored integers, hold that step's values (G and θ after the update, if one happened)."""
+
+    def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
+                 lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None):
+        _check(config)
+        if mode not in BROADCAST_MODES:
+            raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
+        self.config, self.fmts, self.mode = config, fmts, mode
+        self.dataset = datasets.load(config.dataset)
+        if order is None and config.sample_order != "cyclic":
+            raise ConfigError("the hardware plays its dataset memory in order: use sample_order='cyclic' "
+                              "(or pass a recorded order)")
+        self.layers = resolve_layers(config, self.dataset)
+        self.mlp = MLP.from_config(config, self.layers)
+        self.net = FixedMLP(self.mlp, fmts)
+        P = self.mlp.n_params
+        self.codes = CodeSpec(code_kind(config), P, lfsr, levels_bits)
+        self.k = dtheta_shift(config, fmts)
+        self.dtheta = 1 << (fmts.theta.frac - self.k)
+        self.eta = fmts.eta.quantize(config.eta / (config.dtheta * self.codes.power))
+        if theta0 is None:
+            theta0 = self.mlp.init_theta(config.seeds, config.seed, config.init_scale)
+        self.theta = fmts.theta.quantize(np.asarray(theta0, dtype=np.float64))
+        if self.theta.shape != (config.seeds, P):
+            raise ConfigError(f"theta0 must have shape ({config.seeds}, {P}), got {self.theta.shape}")
+        self.theta0 = self.theta.copy()
+        self.x = fmts.act.quantize(self.dataset.x_train)
+        self.y = fmts.act.quantize(self.dataset.y_train)
+        self.order = np.asarray(order, dtype=np.int64) if order is not None else None
+        self.gfmt = g_format(mode, fmts)
+        S = config.seeds
+        self.G = np.zeros((S, P), dtype=np.int64)
+        self.code = np.zeros(P, dtype=np.int64)
+        self.cost = self.c0 = self.c_tilde = self.bcast = np.zeros(S, dtype=np.int64)
+        self.n = self.samples_drawn = 0
+        self.sample = 0
+        self._code_block = None
+
+    # ------------------------------------------------------------------ model
+
+    def sample_index(self, k: int) -> int:
+        """Index of the k-th sample drawn (k = n // τx)."""
+        if self.order is not None:
+            return int(self.order[k % len(self.order)])
+        return k % len(self.x)
+
+    def _codes_at(self, t: int) -> np.ndarray:
+        block = 4096
+        if self._code_block is None or not self._code_block[0] <= t < self._code_block[0] + block:
+            self._code_block = (t, self.codes.codes(block, start=t))
+        return self._code_block[1][t - self._code_block[0]]
+
+    def _cost(self, w):
+        y = self.net.forward(w, self.x[self.sample][None])[:, 0, :]
+        return cost(y, self.y[self.sample], self.fmts)
+
+    def step(self) -> None:
+        cfg, f, n = self.config, self.fmts, self.n
+        tt = int(cfg.tau_theta)
+        new_sample = n % cfg.tau_x == 0
+        if new_sample:
+            self.sample = self.sample_index(n // cfg.tau_x)
+        if new_sample or n % tt == 0:
+            self.c0 = self._cost(self.theta)
+        if n % cfg.tau_p == 0:
+            self.code = self._codes_at(n // cfg.tau_p)
+        w = weight(self.theta, self.code[None], self.dtheta, 1, self.codes.frac, f)
+        self.cost = self._cost(w)
+        self.c_tilde = self.cost - self.c0
+        self.bcast = broadcast(self.c_tilde, self.eta, self.mode, f)
+        self.G = accumulate(self.G, correlate(self.code[None], self.bcast[:, None], self.codes.frac), self.gfmt)
+        if (n + 1) % tt == 0:
+            self.theta = apply_update(self.theta, update_step(self.G, self.eta, self.mode, f), f)
+            self.G = np.zeros_like(self.G)
+        self.n = n + 1
+
+    # ------------------------------------------------------------- evaluation
+
+    def evaluate(self, theta=None):
+        """Accuracy and mean cost (real) on the evaluation set, computed by the fixed-point forward pass."""
+        theta = self.theta if theta is None else theta
+        ds, f = self.dataset, self.fmts
+        y = self.net.forward(theta, f.act.quantize(ds.x_test))
+        c = cost(y, f.act.quantize(ds.y_test)[None], f)
+        return ds.accuracy(f.act.real(y), ds.y_test), f.cost.real(c).mean(axis=1)
+
+    @property
+    def theta_real(self) -> np.ndarray:
+        return self.fmts.theta.real(self.theta)
+
+
+def train_fixed(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode="prescaled", progress=False,
+                **kwargs) -> TrainResult:
+    """Run the fixed-point model for ``config.steps`` steps, evaluating every ``eval_every`` steps."""
+    model = FixedMGD(config, fmts, mode=mode, **kwargs)
+    threshold = _threshold(config, model.dataset)
+    eval_steps = sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
+    accs, costs, reached = [], [], [None] * config.seeds
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=config.steps, desc=f"fixed {config.dataset}", unit="step", leave=False, mininterval=0.5)
+    t0 = time.perf_counter()
+    for target in eval_steps:
+        while model.n < target:
+            model.step()
+        if bar is not None:
+            bar.update(target - bar.n)
+        acc, c = model.evaluate()
+        accs.append(acc)
+        costs.append(c)
+        for s in np.flatnonzero(acc >= threshold):
+            if reached[s] is None:
+                reached[s] = int(target)
+    wall = time.perf_counter() - t0
+    if bar is not None:
+        bar.close()
+    return TrainResult(config, model.layers, model.mlp.n_params, threshold, np.array(eval_steps), np.array(accs),
+                       np.array(costs), reached, wall, model.theta_real, fmts.theta.real(model.theta0))
+
+
+def float_twin(model: FixedMGD):
+    """The float model (:func:`.training.build`) driven by the fixed model's codes, sample order, θ₀ and η register
+    (η_float = η_register·Δθ·power, so both use the same learning rate to the last bit)."""
+    cfg = model.config
+    eta = model.fmts.eta.real(model.eta) * cfg.dtheta * model.codes.power
+    cfg = cfg.replace(eta=float(eta))
+    n_codes = -(-cfg.steps // cfg.tau_p) + 1
+    source = ArraySource(cfg.seeds, model.mlp.n_params, model.codes.unit_pattern(n_codes), power=model.codes.power)
+    n_samples = -(-cfg.steps // cfg.tau_x) + 1
+    order = ArrayOrder([model.sample_index(k) for k in range(n_samples)], cfg.seeds)
+    return build(cfg, theta0=model.fmts.theta.real(model.theta0), source=source, order=order)

@@ -1,0 +1,174 @@
+"""Fixed-point number formats of the hardware, the one rounding rule, and saturation.
+
+Every quantity the hardware stores or broadcasts has a named :class:`Fmt`: signed two's complement (or unsigned),
+``width`` bits in total of which ``frac`` are fraction bits; the stored integer ``q`` means ``q · 2^−frac``.
+The RTL builds its signals from these formats (``mgd.rtl`` imports them), never the reverse.
+
+Rounding rule (one, everywhere at run time): **floor** — round toward −∞, which is what an arithmetic right shift
+of a two's complement number does. A value is reduced to fewer fraction bits only by ``q >> s``. Constants computed
+offline (the sigmoid table, the runtime η register written by the host) are rounded to nearest once, when they are
+made (:meth:`Fmt.quantize`).
+
+Saturation: every result that is stored is clamped to its format's range (:meth:`Fmt.saturate`); the RTL does the
+same with a compare-and-select. Results that cannot overflow by construction (C̃ = C − C₀ has one more bit than C)
+say so in their docstring.
+
+:class:`FixedFormats` collects the formats of one design; its defaults are the formats the XOR trainer uses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Fmt", "FixedFormats", "DEFAULT_FORMATS", "floor_shift"]
+
+
+def floor_shift(q, s: int):
+    """``q · 2^−s`` rounded by the project's rule (floor); ``s < 0`` shifts left (exact). Works on ints and arrays."""
+    if s >= 0:
+        return q >> s
+    return q << -s
+
+
+@dataclass(frozen=True)
+class Fmt:
+    """A fixed-point format: ``width`` bits, ``frac`` of them fraction bits, ``signed`` two's complement or not."""
+
+    width: int
+    frac: int
+    signed: bool = True
+
+    def __post_init__(self):
+        if not isinstance(self.width, int) or not 1 <= self.width <= 62:
+            raise ValueError(f"format width must be an integer in [1, 62], got {self.width!r}")
+        if not isinstance(self.frac, int) or self.frac < 0:
+            raise ValueError(f"format fraction bits must be a non-negative integer, got {self.frac!r}")
+
+    @property
+    def min(self) -> int:
+        """Smallest stored integer."""
+        return -(1 << (self.width - 1)) if self.signed else 0
+
+    @property
+    def max(self) -> int:
+        """Largest stored integer."""
+        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+
+    @property
+    def lsb(self) -> float:
+        return 2.0 ** -self.frac
+
+    def saturate(self, q):
+        """Clamp integer(s) ``q`` to the format's range."""
+        if isinstance(q, np.ndarray):
+            return np.clip(q, self.min, self.max)
+        return min(max(int(q), self.min), self.max)
+
+    def quantize(self, x):
+        """Real value(s) → stored integer(s): round to nearest (half up), then saturate. Offline use only."""
+        q = np.floor(np.asarray(x, dtype=np.float64) * (1 << self.frac) + 0.5).astype(np.int64)
+        q = self.saturate(q)
+        return int(q) if np.ndim(q) == 0 else q
+
+    def real(self, q):
+        """Stored integer(s) → real value(s)."""
+        return np.asarray(q, dtype=np.float64) * self.lsb
+
+    def describe(self) -> str:
+        ints = self.width - self.frac - (1 if self.signed else 0)
+        kind = "s" if self.signed else "u"
+        return f"{kind}{ints}.{self.frac} ({self.width} b, [{self.min * self.lsb:g}, {self.max * self.lsb:g}])"
+
+
+@dataclass(frozen=True)
+class FixedFormats:
+    """The formats of one design (defaults: the XOR trainer's).
+
+    ``theta``        θ, the weights and biases; also θ + θ̃ and the pre-scaled update ``u`` (same LSB)
+    ``act``          inputs, activations, targets and outputs y
+    ``cost``         C and C₀ (unsigned); ``frac = 2·act.frac`` so the squared error is exact
+    ``g``            the G accumulator of the pre-scaled mode (Σ ±u, θ's LSB)
+    ``g_raw``        the G accumulator of the raw mode (Σ ±C̃, C̃'s LSB; the updater multiplies by η)
+    ``eta``          the runtime learning-rate register ``η/(Δθ·power)`` (unsigned)
+    ``lut_range``    the sigmoid table covers z ∈ [−2^lut_range, 2^lut_range)
+    ``lut_frac``     z resolution of the table: 2^−lut_frac (table size 2^(lut_range+lut_frac+1))
+    ``recip_frac``   fraction bits of the constant 1/n_out of the mean over outputs
+    """
+
+    theta: Fmt = Fmt(20, 14)
+    act: Fmt = Fmt(12, 10)
+    cost: Fmt = Fmt(24, 20, signed=False)
+    g: Fmt = Fmt(24, 14)
+    g_raw: Fmt = Fmt(32, 20)
+    eta: Fmt = Fmt(16, 8, signed=False)
+    lut_range: int = 3
+    lut_frac: int = 5
+    recip_frac: int = 16
+
+    def __post_init__(self):
+        for name in ("theta", "act", "g", "g_raw"):
+            if not getattr(self, name).signed:
+                raise ValueError(f"format {name} must be signed")
+        for name in ("cost", "eta"):
+            if getattr(self, name).signed:
+                raise ValueError(f"format {name} must be unsigned")
+        if self.cost.frac < 2 * self.act.frac:
+            raise ValueError(f"cost.frac ({self.cost.frac}) must be >= 2·act.frac ({2 * self.act.frac}) so that the "
+                             "squared error is exact")
+        if self.g.frac != self.theta.frac:
+            raise ValueError(f"g.frac ({self.g.frac}) must equal theta.frac ({self.theta.frac}): G sums updates of θ")
+        if self.g_raw.frac != self.cost.frac:
+            raise ValueError(f"g_raw.frac ({self.g_raw.frac}) must equal cost.frac ({self.cost.frac}): G sums C̃")
+        if not 0 <= self.lut_range <= 8 or not 0 <= self.lut_frac <= 10:
+            raise ValueError(f"lut_range must be in [0, 8] and lut_frac in [0, 10], got {self.lut_range}, "
+                             f"{self.lut_frac}")
+        if self.lut_frac > self.act.frac + self.theta.frac:
+            raise ValueError("lut_frac cannot exceed the fraction bits of a product x·θ")
+
+    @property
+    def c_tilde(self) -> Fmt:
+        """C̃ = C − C₀: signed, one bit wider than C, so it never overflows."""
+        return Fmt(self.cost.width + 1, self.cost.frac)
+
+    @property
+    def product_frac(self) -> int:
+        """Fraction bits of a product x·θ and of the neuron's sum (exact, no rounding before the activation)."""
+        return self.act.frac + self.theta.frac
+
+    @property
+    def lut_size(self) -> int:
+        return 1 << (self.lut_range + self.lut_frac + 1)
+
+    def replace(self, **changes) -> FixedFormats:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FixedFormats:
+        d = dict(d)
+        for name in ("theta", "act", "cost", "g", "g_raw", "eta"):
+            if name in d and isinstance(d[name], dict):
+                d[name] = Fmt(**d[name])
+        return cls(**d)
+
+    def table(self) -> list[tuple[str, Fmt, str]]:
+        """(name, format, meaning) rows for the docs."""
+        return [
+            ("θ, θ+θ̃, u", self.theta, "weights and biases; the pre-scaled update u = η·C̃/Δθ"),
+            ("Δθ", self.theta, "perturbation amplitude 2^−k, a runtime register in θ's format"),
+            ("x, a, y, ŷ", self.act, "inputs, activations, outputs, targets"),
+            ("C, C₀", self.cost, "MSE cost and its sample-and-hold"),
+            ("C̃", self.c_tilde, "C − C₀ (cannot overflow)"),
+            ("G (pre-scaled)", self.g, "gradient accumulator, Σ ±u over τθ"),
+            ("G (raw)", self.g_raw, "gradient accumulator, Σ ±C̃ over τθ"),
+            ("η", self.eta, "runtime learning-rate register, η/(Δθ·power)"),
+        ]
+
+
+#: the default formats (the XOR trainer's)
+DEFAULT_FORMATS = FixedFormats()
