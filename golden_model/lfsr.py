@@ -43,15 +43,10 @@ class LFSRSpec:
     def step(self, state: int) -> int:
         return (state >> 1) ^ (self.taps if state & 1 else 0)
 
-    @functools.cached_property
+    @property
     def states(self) -> np.ndarray:
-        """The whole base sequence of states, one period, starting at ``BASE_SEED``."""
-        out = np.empty(self.period, dtype=np.int64)
-        s = BASE_SEED
-        for k in range(self.period):
-            out[k] = s
-            s = self.step(s)
-        return out
+        """The whole base sequence of states, one period, starting at ``BASE_SEED`` (shared by all specs of a width)."""
+        return _base_states(self.width)
 
     def seed(self, synapse: int) -> int:
         """Initial state of synapse ``synapse``'s LFSR."""
@@ -68,3 +63,15 @@ class LFSRSpec:
 
 
 DEFAULT_LFSR = LFSRSpec()
+
+
+@functools.cache
+def _base_states(width: int) -> np.ndarray:
+    taps, period = PRIMITIVE_TAPS[width], (1 << width) - 1
+    out = np.empty(period, dtype=np.int64)
+    s = BASE_SEED
+    for k in range(period):
+        out[k] = s
+        s = (s >> 1) ^ (taps if s & 1 else 0)
+    out.flags.writeable = False
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from amaranth.hdl import ResetInserter, Signal
 from amaranth.sim import Simulator
 
-__all__ = ["run_cycles"]
+__all__ = ["run_cycles", "mismatches", "describe_mismatches"]
 
 CLOCK_PERIOD = 1e-8
 
@@ -43,10 +43,17 @@ def run_cycles(dut, inputs: list[dict], outputs: list[str], *, vcd: str | None =
             for name in outputs:
                 value = ctx.get(_port(dut, name))
                 seen[name].append(value if isinstance(value, int) else [int(v) for v in value])
-            await ctx.tick()
+            if clocked:
+                await ctx.tick()
+            else:
+                await ctx.delay(CLOCK_PERIOD)
 
     sim = Simulator(top)
-    sim.add_clock(CLOCK_PERIOD)
+    try:
+        sim.add_clock(CLOCK_PERIOD)
+        clocked = True
+    except NameError:   # a purely combinational component: no sync domain, one "cycle" per clock period
+        clocked = False
     sim.add_testbench(bench)
     if vcd:
         with sim.write_vcd(vcd):
@@ -54,3 +61,23 @@ def run_cycles(dut, inputs: list[dict], outputs: list[str], *, vcd: str | None =
     else:
         sim.run()
     return seen
+
+
+def mismatches(seen: dict[str, list], expected: dict[str, list]) -> list[tuple[str, int, object, object]]:
+    """Every (signal, cycle, got, expected) where ``seen`` differs from ``expected`` (signals of ``expected``)."""
+    out = []
+    for name, want in expected.items():
+        got = seen[name]
+        if len(got) != len(want):
+            raise ValueError(f"{name}: {len(got)} cycles simulated, {len(want)} expected")
+        out.extend((name, c, g, w) for c, (g, w) in enumerate(zip(got, want, strict=True)) if g != w)
+    return out
+
+
+def describe_mismatches(found, limit: int = 5) -> str:
+    """A readable summary of :func:`mismatches` (first ``limit`` of them, by cycle)."""
+    if not found:
+        return "0 mismatches"
+    lines = [f"{len(found)} mismatches; first:"]
+    lines += [f"  cycle {c}: {name} = {g}, expected {w}" for name, c, g, w in sorted(found, key=lambda m: m[1])[:limit]]
+    return "\n".join(lines)
