@@ -40,7 +40,7 @@ def shadow_run(config, steps, mode="prescaled"):
         code = fx.codes.codes(1, start=n)[0] * 2.0 ** -fx.codes.frac
         w = theta + config.dtheta * code[None]
 
-        def float_cost(params):
+        def float_cost(params, x=x, t=t):
             y = mlp.forward(params, x)[:, 0, :]
             return MLP.cost(y[:, None, :], t[None, None, :]), y
 
