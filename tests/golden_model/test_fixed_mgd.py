@@ -84,7 +84,7 @@ def test_every_step_of_a_whole_xor_run_is_within_the_bound():
 def test_float_twin_plays_the_same_codes_samples_and_eta():
     fx = FixedMGD(XOR.replace(steps=50, seeds=2))
     run = float_twin(fx)
-    for n in range(50):
+    for _ in range(50):
         fx.step()
         run.algo.step()
         assert np.array_equal(run.algo.ptb, XOR.dtheta * fx.code[None].repeat(2, 0))
