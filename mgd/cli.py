@@ -17,7 +17,7 @@ from mgd.golden_model import datasets
 from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
 from mgd.golden_model.presets import preset
 
-BACKENDS = ("golden",)
+BACKENDS = ("golden", "fixed")
 AREA_FAMILIES = ("ice40", "ecp5", "all")
 
 
@@ -89,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
                            "(mgd.golden_model.presets), then the MGDConfig defaults.")
     train.add_argument("--dataset", type=_dataset_name, default="xor",
                        help=f"{', '.join(datasets.DATASET_NAMES)} or parityN (default: xor)")
-    train.add_argument("--backend", choices=BACKENDS, default="golden", help="golden = float numpy model")
+    train.add_argument("--backend", choices=BACKENDS, default="golden", help="golden = float numpy model; fixed = the bit-exact fixed-point model of the "
+                       "hardware (default formats; presets play samples cyclically and round Δθ to a power of two)")
     train.add_argument("--config", type=Path, help="JSON file of MGDConfig fields (options override it)")
     for flag, fld, typ, text in _TRAIN_OPTIONS:
         train.add_argument(flag, dest=fld, type=typ, help=text)
@@ -124,7 +125,12 @@ def config_from_args(args) -> MGDConfig:
             fields.update(json.loads(args.config.read_text()))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read --config {str(args.config)!r}: {exc}") from None
-    fields = {**preset(fields["dataset"]), **fields}
+    defaults = preset(fields["dataset"])
+    if getattr(args, "backend", "golden") == "fixed":   # what the hardware can play: memory order, Δθ = 2^-k
+        defaults["sample_order"] = "cyclic"
+        if "dtheta" in defaults:
+            defaults["dtheta"] = 2.0 ** round(math.log2(defaults["dtheta"]))
+    fields = {**defaults, **fields}
     for fld in [f for _, f, _, _ in _TRAIN_OPTIONS] + _CHOICE_OPTIONS:
         if getattr(args, fld) is not None:
             fields[fld] = getattr(args, fld)
@@ -139,7 +145,13 @@ def _cmd_train(args) -> int:
     config = config_from_args(args)
     # both configs are checked before any work; train() checks the dataset and shapes before its first step
     bp_config = config.replace(estimator="backprop") if args.compare_backprop else None
-    results = {"mgd": train(config, progress=not args.no_progress, desc="MGD")}
+    if args.backend == "fixed":
+        from mgd.golden_model.fixed_mgd import FixedMGD, train_fixed
+
+        FixedMGD(config)   # refuses what the hardware cannot run, before any work
+        results = {"mgd": train_fixed(config, progress=not args.no_progress)}
+    else:
+        results = {"mgd": train(config, progress=not args.no_progress, desc="MGD")}
     if bp_config is not None:
         results["backprop"] = train(bp_config, theta0=results["mgd"].theta0, progress=not args.no_progress,
                                     desc="backprop")

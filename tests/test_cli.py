@@ -68,3 +68,20 @@ def test_bench_prints_a_table(capsys, tmp_path):
     assert "2-2-1" in out and "49-4-4" in out
     rows = json.loads(js.read_text())["results"]
     assert all(r["steps_per_s"] > 0 for r in rows)
+
+
+def test_fixed_backend_trains_with_hardware_settings(tmp_path, capsys):
+    js = tmp_path / "f.json"
+    code, out, _ = run_cli(["train", "--dataset", "xor", "--backend", "fixed", "--steps", "200", "--seeds", "2",
+                            "--eval-every", "100", "--json", str(js), "--no-progress"], capsys)
+    assert code == 0 and "median final accuracy" in out
+    cfg = json.loads(js.read_text())["mgd"]["config"]
+    assert cfg["dtheta"] == 0.0625 and cfg["sample_order"] == "cyclic"   # the preset's 0.05 → 2^-4, memory order
+
+
+@pytest.mark.parametrize("argv,match", [(["--dtheta", "0.05"], "dtheta must be 2^-k"),
+                                        (["--optimizer", "adam"], "optimizer must be 'sgd'"),
+                                        (["--perturbation", "sinusoid"], "no hardware code")])
+def test_fixed_backend_refuses_what_the_hardware_cannot_run(argv, match, capsys):
+    code, _, err = run_cli(["train", "--backend", "fixed", "--steps", "10", "--no-progress", *argv], capsys)
+    assert code == 2 and match in err
