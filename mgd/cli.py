@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", type=_dataset_name, default="xor",
                        help=f"{', '.join(datasets.DATASET_NAMES)} or parityN (default: xor)")
     train.add_argument("--backend", choices=BACKENDS, default="golden",
-                       help="golden = float numpy model; fixed = the bit-exact fixed-point model of the hardware (default formats; presets play samples cyclically and round Δθ to a power of two)")
+                       help="golden = float numpy model; fixed = the bit-exact fixed-point model of the hardware "
+                       "(default formats; presets play samples cyclically and round Δθ to a power of two)")
     train.add_argument("--config", type=Path, help="JSON file of MGDConfig fields (options override it)")
     for flag, fld, typ, text in _TRAIN_OPTIONS:
         train.add_argument(flag, dest=fld, type=typ, help=text)
