@@ -5,7 +5,8 @@ Per step n (the float model's schedule, :mod:`.algorithms`), on stored integers:
 1. ``n % τx == 0``: next sample from the dataset memory (``config.sample_order`` must be "cyclic", the order a
    hardware memory plays, unless an ``order`` is given).
 2. ``n % τx == 0`` or ``n % τθ == 0``: C₀ ← cost(forward(θ)).
-3. ``n % τp == 0``: every perturbator advances: code cᵢ for perturbation step t = n // τp (:mod:`.codes`).
+3. ``n % τp == 0``: code cᵢ for perturbation step t = n // τp + ``code_offset`` (:mod:`.codes`; the offset is the
+   hardware's seed: the number of advances before step 0).
 4. C ← cost(forward(sat(θ + ⌊c·Δθ⌋))); C̃ ← C − C₀; b ← broadcast(C̃) (u = ⌊C̃·η⌋ or C̃, :mod:`.fixed_units`);
    G ← sat(G + ⌊c·b⌋).
 5. ``(n + 1) % τθ == 0``: θ ← sat(θ − step(G)); G ← 0.
@@ -90,7 +91,7 @@ class FixedMGD:
     stored integers, hold that step's values (G and θ after the update, if one happened)."""
 
     def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-                 lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None):
+                 lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None, code_offset: int = 0):
         _check(config)
         if mode not in BROADCAST_MODES:
             raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
@@ -121,6 +122,7 @@ class FixedMGD:
         self.G = np.zeros((S, P), dtype=np.int64)
         self.code = np.zeros(P, dtype=np.int64)
         self.cost = self.c0 = self.c_tilde = self.bcast = np.zeros(S, dtype=np.int64)
+        self.code_offset = code_offset   # perturbation steps already taken at n = 0 (the hardware's seed)
         self.n = self.samples_drawn = 0
         self.sample = 0
         self._code_block = None
@@ -152,7 +154,7 @@ class FixedMGD:
         if new_sample or n % tt == 0:
             self.c0 = self._cost(self.theta)
         if n % cfg.tau_p == 0:
-            self.code = self._codes_at(n // cfg.tau_p)
+            self.code = self._codes_at(n // cfg.tau_p + self.code_offset)
         w = weight(self.theta, self.code[None], self.dtheta, 1, self.codes.frac, f)
         self.cost = self._cost(w)
         self.c_tilde = self.cost - self.c0

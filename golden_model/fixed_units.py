@@ -102,7 +102,8 @@ class SynapseModel:
 
     :meth:`outputs` gives the values visible during a cycle (before the clock edge); :meth:`clock` applies the edge
     for that cycle's inputs. Per edge: e = c·b if ``correlate``; G_acc = sat(G + e); ``load`` → θ = value, G = 0;
-    else ``update`` → θ = sat(θ − step(G_acc)), G = 0; else G = G_acc. ``advance`` steps the perturbator.
+    else ``update`` → θ = sat(θ − step(G_acc)), G = 0; else G = G_acc. ``restart`` returns the perturbator to its
+    seed state, else ``advance`` steps it.
     """
 
     def __init__(self, synapse: int, codes, mode: str, fmts: FixedFormats, theta0: int = 0):
@@ -123,7 +124,8 @@ class SynapseModel:
         return {"code": c, "theta": self.theta, "g": self.g,
                 "weight": weight(self.theta, c, dtheta, perturb, self.codes.frac, self.fmts)}
 
-    def clock(self, *, advance=0, index=0, correlate_en=0, value=0, update=0, eta=0, load=0, load_value=0):
+    def clock(self, *, advance=0, restart=0, index=0, correlate_en=0, value=0, update=0, eta=0, load=0,
+              load_value=0):
         c = self.code(index)
         e = correlate(c, value, self.codes.frac) if correlate_en else 0
         g_acc = accumulate(self.g, e, self.gfmt)
@@ -134,15 +136,18 @@ class SynapseModel:
             self.g = 0
         else:
             self.g = g_acc
-        if advance:
+        if restart:
+            self.advances = 0
+        elif advance:
             self.advances += 1
 
 
 class CostUnitModel:
     """The cost/broadcast unit, cycle by cycle: registers ``cost`` (C), ``c0`` (C₀), ``c_tilde`` and ``broadcast``.
 
-    Per edge, with C = cost(y, ŷ) of this cycle's inputs: cost ← C; c0 ← C if ``capture``; c_tilde ← C − c0 (the
-    C₀ held before this edge); broadcast ← u(C − c0) or C − c0. Latency 1 cycle from y to every output.
+    Per edge, with C = cost(y, ŷ) of this cycle's inputs: if ``measure``: cost ← C, c_tilde ← C − c0 (the C₀ held
+    before this edge), broadcast ← u(C − c0) or C − c0; if ``capture``: c0 ← C. Latency 1 cycle from y to every
+    output; the registers hold between strobes.
     """
 
     def __init__(self, mode: str, fmts: FixedFormats):
@@ -156,11 +161,12 @@ class CostUnitModel:
     def outputs(self) -> dict:
         return {"cost": self.cost, "c0": self.c0, "c_tilde": self.c_tilde, "broadcast": self.broadcast}
 
-    def clock(self, *, y, target, capture=0, eta=0):
+    def clock(self, *, y, target, capture=0, measure=1, eta=0):
         c = cost(y, target, self.fmts)
-        c_tilde = c - self.c0
-        self.cost = c
-        self.c_tilde = c_tilde
-        self.broadcast = broadcast(c_tilde, eta, self.mode, self.fmts)
+        if measure:
+            c_tilde = c - self.c0
+            self.cost = c
+            self.c_tilde = c_tilde
+            self.broadcast = broadcast(c_tilde, eta, self.mode, self.fmts)
         if capture:
             self.c0 = c

@@ -27,9 +27,10 @@ class CostUnit(wiring.Component):
     cannot overflow); broadcast = u in θ's format (``mode="prescaled"``, saturating) or C̃ (``mode="raw"``);
     η in ``fmts.eta``. recip(n_out) is a constant (a shift when n_out is a power of two).
 
-    Ports: ``y``, ``target`` In(array of n_out act values); ``capture`` In(1) (C₀ ← C at this edge); ``eta``;
-    ``cost``, ``c0``, ``c_tilde``, ``broadcast`` Out (registers). Latency: 1 cycle from y to every output; C̃ is
-    taken against the C₀ held *before* the edge. Golden model: :class:`~mgd.golden_model.fixed_units.CostUnitModel`.
+    Ports: ``y``, ``target`` In(array of n_out act values); ``capture`` In(1) (C₀ ← C at this edge); ``measure``
+    In(1) (cost, c_tilde and broadcast ← their new values at this edge; they hold otherwise); ``eta``; ``cost``,
+    ``c0``, ``c_tilde``, ``broadcast`` Out (registers). Latency: 1 cycle from y to every output; C̃ is taken
+    against the C₀ held *before* the edge. Golden model: :class:`~mgd.golden_model.fixed_units.CostUnitModel`.
     """
 
     def __init__(self, n_out: int, mode: str = "prescaled", fmts: FixedFormats = DEFAULT_FORMATS):
@@ -41,7 +42,7 @@ class CostUnit(wiring.Component):
         act = shape_of(fmts.act)
         super().__init__({
             "y": In(data.ArrayLayout(act, n_out)), "target": In(data.ArrayLayout(act, n_out)),
-            "capture": In(1), "eta": In(shape_of(fmts.eta)),
+            "capture": In(1), "measure": In(1), "eta": In(shape_of(fmts.eta)),
             "cost": Out(shape_of(fmts.cost)), "c0": Out(shape_of(fmts.cost)),
             "c_tilde": Out(shape_of(fmts.c_tilde)), "broadcast": Out(signed(broadcast_width(mode, fmts))),
         })
@@ -64,13 +65,14 @@ class CostUnit(wiring.Component):
         c0 = Signal(shape_of(f.cost))
         c_tilde = Signal(shape_of(f.c_tilde))
         m.d.comb += c_tilde.eq(c - c0)
-        m.d.sync += [self.cost.eq(c), self.c_tilde.eq(c_tilde)]
+        with m.If(self.measure):
+            m.d.sync += [self.cost.eq(c), self.c_tilde.eq(c_tilde)]
+            if self.mode == "prescaled":
+                u = floor_shift(c_tilde * self.eta, f.cost.frac + f.eta.frac - f.theta.frac)
+                m.d.sync += self.broadcast.eq(saturate(u, f.theta))
+            else:
+                m.d.sync += self.broadcast.eq(c_tilde)
         with m.If(self.capture):
             m.d.sync += c0.eq(c)
-        if self.mode == "prescaled":
-            u = floor_shift(c_tilde * self.eta, f.cost.frac + f.eta.frac - f.theta.frac)
-            m.d.sync += self.broadcast.eq(saturate(u, f.theta))
-        else:
-            m.d.sync += self.broadcast.eq(c_tilde)
         m.d.comb += self.c0.eq(c0)
         return m

@@ -18,6 +18,8 @@ class LFSRPerturbator(wiring.Component):
     -----
     advance : In(1)
         Step the LFSR at this clock edge (the controller's τp strobe).
+    restart : In(1)
+        Reload the seed state at this edge (a new training run; takes precedence over ``advance``).
     sign : Out(1)
         Code bit: 1 = +Δθ, 0 = −Δθ. Combinational from the state register: it changes one cycle after ``advance``.
     state : Out(spec.width)
@@ -30,7 +32,7 @@ class LFSRPerturbator(wiring.Component):
         self.spec = spec
         self.synapse = synapse
         self.seed = spec.seed(synapse)
-        super().__init__({"advance": In(1), "sign": Out(1), "state": Out(spec.width)})
+        super().__init__({"advance": In(1), "restart": In(1), "sign": Out(1), "state": Out(spec.width)})
 
     latency = 1
 
@@ -39,7 +41,9 @@ class LFSRPerturbator(wiring.Component):
         w = self.spec.width
         state = Signal(w, init=self.seed)
         feedback = Const(self.spec.taps, w)
-        with m.If(self.advance):
+        with m.If(self.restart):
+            m.d.sync += state.eq(self.seed)
+        with m.Elif(self.advance):
             with m.If(state[0]):
                 m.d.sync += state.eq((state >> 1) ^ feedback)
             with m.Else():

@@ -25,6 +25,8 @@ class Perturbator(wiring.Component):
     -----
     advance : In(1)
         τp strobe: the LFSR kinds step at this edge (ignored by the others).
+    restart : In(1)
+        The LFSR kinds reload their seed state at this edge (precedence over ``advance``).
     index : In(codes.index_width)
         The controller's broadcast perturbation counter (used by ``walsh`` and ``sequential``).
     code : Out(signed(codes.width))
@@ -36,7 +38,8 @@ class Perturbator(wiring.Component):
         if not 0 <= synapse < codes.n_synapses:
             raise ValueError(f"synapse index {synapse} outside [0, {codes.n_synapses})")
         self.synapse, self.codes = synapse, codes
-        super().__init__({"advance": In(1), "index": In(codes.index_width), "code": Out(signed(codes.width))})
+        super().__init__({"advance": In(1), "restart": In(1), "index": In(codes.index_width),
+                          "code": Out(signed(codes.width))})
 
     @property
     def latency(self) -> int:
@@ -48,7 +51,7 @@ class Perturbator(wiring.Component):
         kind, i = self.codes.kind, self.synapse
         if kind.startswith("lfsr"):
             m.submodules.lfsr = lfsr = LFSRPerturbator(i, self.codes.lfsr)
-            m.d.comb += lfsr.advance.eq(self.advance)
+            m.d.comb += [lfsr.advance.eq(self.advance), lfsr.restart.eq(self.restart)]
             if kind == "lfsr":
                 m.d.comb += self.code.eq((lfsr.sign << 1) - 1)
             else:

@@ -21,7 +21,7 @@ def expected(mode, fmts, cycles):
         if c.get("reset"):
             model.reset()
         else:
-            model.clock(y=c["y"], target=c["target"], capture=c["capture"], eta=c["eta"])
+            model.clock(y=c["y"], target=c["target"], capture=c["capture"], measure=c["measure"], eta=c["eta"])
     return out
 
 
@@ -41,8 +41,8 @@ def test_extremes_saturate(fmts, mode, n_out, vcd):
     narrowest; the default and widest cost formats hold 2·act.width bits, so C cannot overflow there); C̃ swings
     to ±C_max, and with the largest η the pre-scaled u saturates at both ends of θ's format."""
     lo, hi = fmts.act.min, fmts.act.max
-    far = dict(y=[hi] * n_out, target=[lo] * n_out, eta=fmts.eta.max)
-    near = dict(y=[hi] * n_out, target=[hi] * n_out, eta=fmts.eta.max)
+    far = dict(y=[hi] * n_out, target=[lo] * n_out, eta=fmts.eta.max, measure=1)
+    near = dict(y=[hi] * n_out, target=[hi] * n_out, eta=fmts.eta.max, measure=1)
     cycles = [dict(near, capture=1), dict(far, capture=0), dict(far, capture=1), dict(near, capture=0),
               dict(near, capture=0)]
     want = check(n_out, mode, fmts, cycles, vcd=vcd())
@@ -65,6 +65,7 @@ def test_random_configurations(examples):
     def run(fmts, mode, n_out, data):
         act = st.lists(signed_value(fmts.act.width), min_size=n_out, max_size=n_out)
         cycle = st.fixed_dictionaries({"y": act, "target": act, "capture": st.integers(0, 1),
+                                       "measure": st.integers(0, 1),
                                        "eta": unsigned_value(fmts.eta.width),
                                        "reset": st.sampled_from([0] * 30 + [1])})
         check(n_out, mode, fmts, data.draw(st.lists(cycle, min_size=1, max_size=40)))

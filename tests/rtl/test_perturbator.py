@@ -15,16 +15,23 @@ from mgd.rtl.perturbator import Perturbator
 from mgd.sim.cycle_sim import describe_mismatches, mismatches, run_cycles
 
 
-def expected_codes(codes, synapse, advance, index):
-    """Code during each cycle: LFSR kinds count the advances *before* the cycle; counter kinds read the index."""
-    done = np.concatenate([[0], np.cumsum(advance)[:-1]])
-    return [codes.code(synapse, int(a), int(i)) for a, i in zip(done, index, strict=True)]
+def expected_codes(codes, synapse, advance, index, restart=None):
+    """Code during each cycle: LFSR kinds count the advances *before* the cycle since the last restart; counter
+    kinds read the index."""
+    restart = [0] * len(advance) if restart is None else restart
+    out, done = [], 0
+    for a, i, r in zip(advance, index, restart, strict=True):
+        out.append(codes.code(synapse, done, int(i)))
+        done = 0 if r else done + int(a)
+    return out
 
 
-def check(codes, synapse, advance, index, vcd=None):
-    cycles = [dict(advance=int(a), index=int(i)) for a, i in zip(advance, index, strict=True)]
+def check(codes, synapse, advance, index, vcd=None, restart=None):
+    restart = [0] * len(advance) if restart is None else restart
+    cycles = [dict(advance=int(a), index=int(i), restart=int(r)) for a, i, r in zip(advance, index, restart,
+                                                                                      strict=True)]
     seen = run_cycles(Perturbator(synapse, codes), cycles, ["code"], vcd=vcd)
-    found = mismatches(seen, {"code": expected_codes(codes, synapse, advance, index)})
+    found = mismatches(seen, {"code": expected_codes(codes, synapse, advance, index, restart)})
     assert not found, describe_mismatches(found)
     return seen["code"]
 
@@ -52,7 +59,8 @@ def test_random_configurations(examples):
         n = data.draw(st.integers(1, 120))
         advance = data.draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
         index = data.draw(st.lists(st.integers(0, (1 << codes.index_width) - 1), min_size=n, max_size=n))
-        check(codes, synapse, advance, index)
+        restart = data.draw(st.lists(st.sampled_from([0] * 15 + [1]), min_size=n, max_size=n))
+        check(codes, synapse, advance, index, restart=restart)
         ran.append(n)
     run()
     assert len(ran) >= examples

@@ -17,7 +17,7 @@ OUTPUTS = ("code", "weight", "theta", "g")
 def expected(model, cycles):
     """The golden model's outputs during each cycle, then its clock edge (or reset) for that cycle's inputs."""
     out = {name: [] for name in OUTPUTS}
-    state = dict(advance=0, index=0, perturb=0, dtheta=0, value=0, correlate=0, update=0, eta=0, load=0,
+    state = dict(advance=0, restart=0, index=0, perturb=0, dtheta=0, value=0, correlate=0, update=0, eta=0, load=0,
                  load_value=0, reset=0)
     for cycle in cycles:
         state.update(cycle)
@@ -27,7 +27,7 @@ def expected(model, cycles):
         if state["reset"]:
             model.reset()
         else:
-            model.clock(advance=state["advance"], index=state["index"], correlate_en=state["correlate"],
+            model.clock(advance=state["advance"], restart=state["restart"], index=state["index"], correlate_en=state["correlate"],
                         value=state["value"], update=state["update"], eta=state["eta"], load=state["load"],
                         load_value=state["load_value"])
     return out
@@ -49,7 +49,8 @@ def scenarios(draw):
     mode = draw(st.sampled_from(BROADCAST_MODES))
     tw, bw = fmts.theta.width, broadcast_width(mode, fmts)
     cycle = st.fixed_dictionaries({
-        "advance": st.integers(0, 1), "index": unsigned_value(codes.index_width), "perturb": st.integers(0, 1),
+        "advance": st.integers(0, 1), "restart": st.sampled_from([0] * 20 + [1]),
+        "index": unsigned_value(codes.index_width), "perturb": st.integers(0, 1),
         "dtheta": unsigned_value(tw - 1), "value": signed_value(bw), "correlate": st.integers(0, 1),
         "update": st.sampled_from([0, 0, 0, 1]), "eta": unsigned_value(fmts.eta.width),
         "load": st.sampled_from([0] * 15 + [1]), "load_value": signed_value(tw),
@@ -147,7 +148,7 @@ def test_long_random_run(kind, mode):
     rng = np.random.default_rng(sum(map(ord, kind + mode)))
     codes, f = CodeSpec(kind, 9), DEFAULT_FORMATS
     bw = broadcast_width(mode, f)
-    cycles = [dict(advance=int(rng.random() < 0.5), index=int(rng.integers(0, 1 << codes.index_width)),
+    cycles = [dict(advance=int(rng.random() < 0.5), restart=int(rng.random() < 0.005), index=int(rng.integers(0, 1 << codes.index_width)),
                    perturb=int(rng.random() < 0.5), dtheta=1 << int(rng.integers(6, 14)),
                    value=int(rng.integers(-(1 << (bw - 1)), 1 << (bw - 1))) >> int(rng.integers(0, bw)),
                    correlate=int(rng.random() < 0.8), update=int(rng.random() < 0.1),
