@@ -2,8 +2,8 @@
 
 Per step n (the float model's schedule, :mod:`.algorithms`), on stored integers:
 
-1. ``n % τx == 0``: next sample from the dataset memory (``config.sample_order`` must be "cyclic", the order a
-   hardware memory plays, unless an ``order`` is given).
+1. ``n % τx == 0``: next sample from the dataset memory, in the hardware's ``config.sample_order`` ("cyclic" or
+   "random" = the sample LFSR's order, :mod:`.sample_order`), unless a recorded ``order`` is given.
 2. ``n % τx == 0`` or ``n % τθ == 0``: C₀ ← cost(forward(θ)).
 3. ``n % τp == 0``: code cᵢ for perturbation step t = n // τp + ``code_offset`` (:mod:`.codes`; the offset is the
    hardware's seed: the number of advances before step 0).
@@ -45,6 +45,7 @@ from .formats import DEFAULT_FORMATS, FixedFormats
 from .lfsr import DEFAULT_LFSR
 from .network import MLP
 from .perturbations import ArraySource
+from .sample_order import HARDWARE_ORDERS, sample_indices
 from .samples import ArrayOrder
 from .training import TrainResult, _threshold, build, resolve_layers
 
@@ -97,9 +98,9 @@ class FixedMGD:
             raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
         self.config, self.fmts, self.mode = config, fmts, mode
         self.dataset = datasets.load(config.dataset)
-        if order is None and config.sample_order != "cyclic":
-            raise ConfigError("the hardware plays its dataset memory in order: use sample_order='cyclic' "
-                              "(or pass a recorded order)")
+        if order is None and config.sample_order not in HARDWARE_ORDERS:
+            raise ConfigError(f"sample_order={config.sample_order!r} has no hardware version; use one of "
+                              f"{', '.join(HARDWARE_ORDERS)} (or pass a recorded order)")
         self.layers = resolve_layers(config, self.dataset)
         self.mlp = MLP.from_config(config, self.layers)
         self.net = FixedMLP(self.mlp, fmts)
@@ -126,6 +127,7 @@ class FixedMGD:
         self.n = self.samples_drawn = 0
         self.sample = 0
         self._code_block = None
+        self._order_block = None
 
     # ------------------------------------------------------------------ model
 
@@ -133,7 +135,9 @@ class FixedMGD:
         """Index of the k-th sample drawn (k = n // τx)."""
         if self.order is not None:
             return int(self.order[k % len(self.order)])
-        return k % len(self.x)
+        if self._order_block is None or not self._order_block[0] <= k < self._order_block[0] + 4096:
+            self._order_block = (k, sample_indices(self.config.sample_order, len(self.x), 4096, start=k))
+        return int(self._order_block[1][k - self._order_block[0]])
 
     def _codes_at(self, t: int) -> np.ndarray:
         block = 4096

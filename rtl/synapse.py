@@ -45,7 +45,8 @@ class Synapse(wiring.Component):
     C̃'s; G in :func:`~mgd.golden_model.fixed_units.g_format`; η in ``fmts.eta``. Golden model:
     :class:`mgd.golden_model.fixed_units.SynapseModel`, cycle for cycle.
 
-    ``restart`` reloads the perturbator's seed state (LFSR kinds). Timing: ``code`` follows ``advance`` by 1 cycle (LFSR) or ``index`` by 0 (Walsh, sequential); ``weight`` is
+    ``restart`` reloads the perturbator's seed state (LFSR kinds). Timing: ``code`` follows ``advance`` by 1 cycle
+    (LFSR) or ``index`` by 0 (Walsh, sequential); ``weight`` is
     combinational from θ, code, ``perturb`` and ``dtheta``; θ and G change 1 cycle after ``correlate``/``update``/
     ``load``. In an update cycle the G used includes that cycle's e, and G restarts from 0.
     """
@@ -85,7 +86,8 @@ class Synapse(wiring.Component):
         m.submodules.updater = upd = Updater(self.mode, f)
 
         m.d.comb += [
-            ptb.advance.eq(self.advance), ptb.restart.eq(self.restart), ptb.index.eq(self.index), self.code.eq(ptb.code),
+            ptb.advance.eq(self.advance), ptb.restart.eq(self.restart), ptb.index.eq(self.index),
+            self.code.eq(ptb.code),
             corr.code.eq(ptb.code), corr.value.eq(self.value),
             acc.e.eq(corr.e), acc.add.eq(self.correlate), acc.clear.eq(self.update | self.load),
             upd.g.eq(acc.acc), upd.update.eq(self.update), upd.eta.eq(self.eta),

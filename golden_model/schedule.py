@@ -1,0 +1,178 @@
+"""The trainer's cycle schedule: Algorithm 1 as the hardware's controller sequences it, cycle by cycle.
+
+This is the spec the RTL controller (``mgd.rtl.controller``) implements. The controller is a state machine over
+these phases (``PHASES``); ``L`` is the feedforward array's latency (one register per layer):
+
+=============  ========  ==================================================================================
+phase          cycles    what happens (at the clock edge ending the phase's last cycle unless said)
+=============  ========  ==================================================================================
+``idle``       until     waits for ``start``
+                start
+``load``       1         θ ← θ₀ and G ← 0 in every synapse; LFSRs restart from their seed state; counters,
+                         step n, sample pointer and perturbation index ← 0
+``seed``       seed      every cycle: perturbators advance, index ← index + 1 (mod its period)
+``begin``      1         if n mod τx = 0: sample ← the next address of the sample order (:mod:`.sample_order`)
+``c0``         L + 1     only if n mod τx = 0 or n mod τθ = 0: θ̃ off; the last cycle captures C₀ ← C
+``pert``       L + 1     θ̃ on; the last cycle measures C, C̃ and the broadcast (u or C̃)
+``correlate``  1         synapses correlate the broadcast (G += c·b); update if (n+1) mod τθ = 0;
+                         perturbators advance and index + 1 if (n+1) mod τp = 0; n ← n + 1; counters step;
+                         → ``done`` when n + 1 = steps, else ``begin``
+``done``       until     ``done`` = 1; ``start`` runs again from ``load``
+                start
+=============  ========  ==================================================================================
+
+So a step takes L + 3 cycles, plus L + 1 when C₀ is measured. The per-step arithmetic is exactly that of
+:class:`~.fixed_mgd.FixedMGD` with ``code_offset = seed`` (tested). :class:`ScheduleModel` emits, for every cycle,
+the values visible during that cycle (before its clock edge) of the signals :data:`TRACE_SIGNALS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fixed_units import accumulate, apply_update, broadcast, correlate, cost, g_format, update_step, weight
+
+__all__ = ["PHASES", "TRACE_SIGNALS", "Registers", "ScheduleModel", "step_cycles"]
+
+PHASES = {"idle": 0, "load": 1, "seed": 2, "begin": 3, "c0": 4, "pert": 5, "correlate": 6, "done": 7}
+
+#: scalar signals of a trace; per-synapse signals ``code``, ``g``, ``theta`` have one column per synapse
+TRACE_SIGNALS = ("phase", "step", "sample", "index", "cost", "c0", "c_tilde", "broadcast", "done")
+SYNAPSE_SIGNALS = ("code", "g", "theta")
+
+
+@dataclass(frozen=True)
+class Registers:
+    """The trainer's runtime registers (set by the host or testbench, no re-elaboration needed)."""
+
+    tau_x: int = 1
+    tau_p: int = 1
+    tau_theta: int = 1
+    eta: int = 0            # the η register, fmts.eta (η/(Δθ·power))
+    dtheta_shift: int = 4   # Δθ = 2^−k
+    seed: int = 0           # perturbation steps taken before step 0
+    steps: int = 1          # run length
+
+    WIDTHS = {"tau_x": 16, "tau_p": 16, "tau_theta": 16, "dtheta_shift": 5, "seed": 16, "steps": 32}
+
+    def __post_init__(self):
+        for name, width in self.WIDTHS.items():
+            value = getattr(self, name)
+            low = 0 if name in ("seed", "dtheta_shift") else 1
+            if not isinstance(value, int) or not low <= value < (1 << width):
+                raise ValueError(f"register {name} must be an integer in [{low}, {(1 << width) - 1}], "
+                                 f"got {value!r}")
+
+
+def step_cycles(latency: int, with_c0: bool) -> int:
+    """Cycles of one step."""
+    return latency + 3 + (latency + 1 if with_c0 else 0)
+
+
+class ScheduleModel:
+    """Cycle-exact golden model of the trainer: ``model`` supplies the network, formats, codes, mode, dataset
+    and θ₀ (a :class:`~.fixed_mgd.FixedMGD` with one seed); ``regs`` the runtime registers; ``latency`` = L."""
+
+    def __init__(self, model, regs: Registers, latency: int):
+        self.m, self.regs, self.L = model, regs, latency
+        self.P = model.mlp.n_params
+        self.theta0 = model.theta0[0].copy()
+        self.gfmt = g_format(model.mode, model.fmts)
+        self.dtheta = 1 << (model.fmts.theta.frac - regs.dtheta_shift) if regs.dtheta_shift <= \
+            model.fmts.theta.frac else 0
+        self.period = model.codes.index_period
+        self.theta = np.zeros(self.P, dtype=np.int64)
+        self.g = np.zeros(self.P, dtype=np.int64)
+        self.advances = 0
+        self.phase, self.cnt = PHASES["idle"], 0
+        self.step = self.cx = self.cp = self.ct = 0
+        self.sample = self.drawn = self.index = 0
+        self.cost = self.c0 = self.c_tilde = self.bcast = 0
+
+    def code(self) -> np.ndarray:
+        codes = self.m.codes
+        if codes.kind in ("lfsr", "lfsr_multilevel"):
+            return codes.codes(1, start=self.advances)[0]
+        return codes.codes(1, start=self.index)[0]   # counter kinds read index (already < period)
+
+    def outputs(self) -> dict:
+        return {"phase": self.phase, "step": self.step, "sample": self.sample, "index": self.index,
+                "cost": self.cost, "c0": self.c0, "c_tilde": self.c_tilde, "broadcast": self.bcast,
+                "done": int(self.phase == PHASES["done"]), "code": self.code(), "g": self.g.copy(),
+                "theta": self.theta.copy()}
+
+    def _cost_now(self, perturb: bool) -> int:
+        m = self.m
+        w = weight(self.theta, self.code(), self.dtheta, int(perturb), m.codes.frac, m.fmts)
+        y = m.net.forward(w, m.x[self.sample][None])[0]
+        return cost(y, m.y[self.sample], m.fmts)
+
+    def _advance(self):
+        self.advances += 1
+        if self.period:
+            self.index = (self.index + 1) % self.period
+
+    def clock(self, start: int = 0) -> None:
+        """Apply one clock edge."""
+        r, P, ph = self.regs, PHASES, self.phase
+        if ph in (P["idle"], P["done"]):
+            if start:
+                self.phase = P["load"]
+        elif ph == P["load"]:
+            self.theta, self.g = self.theta0.copy(), np.zeros(self.P, dtype=np.int64)
+            self.advances = self.index = 0
+            self.step = self.cx = self.cp = self.ct = 0
+            self.drawn = 0
+            self.phase, self.cnt = (P["seed"] if r.seed else P["begin"]), 0
+        elif ph == P["seed"]:
+            self._advance()
+            if self.cnt == r.seed - 1:
+                self.phase, self.cnt = P["begin"], 0
+            else:
+                self.cnt += 1
+        elif ph == P["begin"]:
+            if self.cx == 0:
+                self.sample = self.m.sample_index(self.drawn)
+                self.drawn += 1
+            self.phase = P["c0"] if (self.cx == 0 or self.ct == 0) else P["pert"]
+            self.cnt = 0
+        elif ph == P["c0"]:
+            if self.cnt == self.L:
+                self.c0 = self._cost_now(False)
+                self.phase, self.cnt = P["pert"], 0
+            else:
+                self.cnt += 1
+        elif ph == P["pert"]:
+            if self.cnt == self.L:
+                c = self._cost_now(True)
+                self.cost, self.c_tilde = c, c - self.c0
+                self.bcast = broadcast(self.c_tilde, r.eta, self.m.mode, self.m.fmts)
+                self.phase, self.cnt = P["correlate"], 0
+            else:
+                self.cnt += 1
+        elif ph == P["correlate"]:
+            m = self.m
+            g_acc = accumulate(self.g, correlate(self.code(), self.bcast, m.codes.frac), self.gfmt)
+            if self.ct == r.tau_theta - 1:
+                self.theta = apply_update(self.theta, update_step(g_acc, r.eta, m.mode, m.fmts), m.fmts)
+                self.g = np.zeros(self.P, dtype=np.int64)
+            else:
+                self.g = g_acc
+            if self.cp == r.tau_p - 1:
+                self._advance()
+            self.cx = 0 if self.cx == r.tau_x - 1 else self.cx + 1
+            self.cp = 0 if self.cp == r.tau_p - 1 else self.cp + 1
+            self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
+            self.step += 1
+            self.phase = P["done"] if self.step == r.steps else P["begin"]
+
+    def run(self, cycles: int, start_cycles: int = 1) -> dict[str, np.ndarray]:
+        """Trace of ``cycles`` cycles with ``start`` asserted during the first ``start_cycles``: numpy arrays per
+        signal, shape (cycles,) or (cycles, P)."""
+        rows = []
+        for c in range(cycles):
+            rows.append(self.outputs())
+            self.clock(start=int(c < start_cycles))
+        return {k: np.array([row[k] for row in rows]) for k in rows[0]}

@@ -1,0 +1,96 @@
+"""The trainer top: feedforward array, one synapse per parameter, cost/broadcast unit, controller, dataset memory."""
+
+import numpy as np
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from mgd.golden_model.codes import CodeSpec
+from mgd.golden_model.formats import FixedFormats
+from mgd.golden_model.network import MLP
+from mgd.golden_model.schedule import Registers
+
+from .controller import Controller
+from .cost_unit import CostUnit
+from .dataset_memory import DatasetMemory
+from .feedforward_array import FeedforwardArray
+from .fixed import shape_of
+from .synapse import Synapse
+
+__all__ = ["Trainer"]
+
+
+class Trainer(wiring.Component):
+    """A network that trains itself with MGD (Algorithm 1), free-running after ``start``.
+
+    Elaboration parameters: ``mlp`` (network), ``codes`` (perturbation code family, ``n_synapses`` = P), ``mode``
+    ("prescaled"/"raw" broadcast), ``fmts``, ``x``/``targets`` (dataset, stored integers in the act format: the
+    on-chip memory's contents), ``theta0`` (P stored integers loaded at every start), ``order`` (the sample
+    order, "cyclic" or "random": :mod:`mgd.golden_model.sample_order`).
+
+    Runtime registers (inputs; :class:`~mgd.golden_model.schedule.Registers`): ``tau_x``, ``tau_p``,
+    ``tau_theta``, ``eta`` (fmts.eta), ``dtheta_shift``, ``seed``, ``steps``; ``start`` (one cycle starts a run).
+
+    Status outputs: ``phase``, ``step``, ``done``, ``cost``, ``c0``, ``c_tilde``, ``broadcast``. The schedule,
+    cycle by cycle, is :mod:`mgd.golden_model.schedule` (golden model: ``ScheduleModel``). Per-synapse state is
+    reachable as ``self.synapses[i]`` (``theta``, ``g``, ``code``) for simulation traces.
+    """
+
+    def __init__(self, mlp: MLP, codes: CodeSpec, mode: str, fmts: FixedFormats, x, targets, theta0,
+                 order: str = "cyclic"):
+        theta0 = np.asarray(theta0, dtype=np.int64)
+        if codes.n_synapses != mlp.n_params:
+            raise ValueError(f"the code family has {codes.n_synapses} synapses, the network {mlp.n_params} "
+                             "parameters")
+        if theta0.shape != (mlp.n_params,):
+            raise ValueError(f"theta0 must have shape ({mlp.n_params},), got {theta0.shape}")
+        if theta0.min() < fmts.theta.min or theta0.max() > fmts.theta.max:
+            raise ValueError("theta0 has values outside θ's format")
+        self.mlp, self.codes, self.mode, self.fmts = mlp, codes, mode, fmts
+        self.theta0 = theta0
+        self.dataset = DatasetMemory(x, targets, fmts.act)
+        self.array = FeedforwardArray(mlp, fmts)
+        self.cost_unit = CostUnit(mlp.layers[-1], mode, fmts)
+        self.controller = Controller(self.array.latency, self.dataset.n, codes.index_period, fmts, order)
+        self.synapses = [Synapse(i, codes, mode, fmts) for i in range(mlp.n_params)]
+        w = Registers.WIDTHS
+        super().__init__({
+            "tau_x": In(w["tau_x"]), "tau_p": In(w["tau_p"]), "tau_theta": In(w["tau_theta"]),
+            "eta": In(shape_of(fmts.eta)), "dtheta_shift": In(w["dtheta_shift"]), "seed": In(w["seed"]),
+            "steps": In(w["steps"]), "start": In(1),
+            "phase": Out(3), "step": Out(w["steps"]), "done": Out(1),
+            "cost": Out(shape_of(fmts.cost)), "c0": Out(shape_of(fmts.cost)),
+            "c_tilde": Out(shape_of(fmts.c_tilde)), "broadcast": Out(self.cost_unit.broadcast.shape()),
+        })
+
+    @property
+    def latency(self) -> int:
+        """The array's latency L (a step takes L + 3 cycles, L + 1 more when C₀ is measured)."""
+        return self.array.latency
+
+    def elaborate(self, platform):
+        m = Module()
+        ctl, arr, cu, mem = self.controller, self.array, self.cost_unit, self.dataset
+        m.submodules.controller = ctl
+        m.submodules.array = arr
+        m.submodules.cost_unit = cu
+        m.submodules.dataset = mem
+        for name in ("tau_x", "tau_p", "tau_theta", "dtheta_shift", "seed", "steps", "start"):
+            m.d.comb += getattr(ctl, name).eq(getattr(self, name))
+        m.d.comb += [
+            mem.addr.eq(ctl.sample), arr.x.eq(mem.x),
+            cu.y.eq(arr.y), cu.target.eq(mem.target), cu.capture.eq(ctl.capture), cu.measure.eq(ctl.measure),
+            cu.eta.eq(self.eta),
+            self.phase.eq(ctl.phase), self.step.eq(ctl.step), self.done.eq(ctl.done),
+            self.cost.eq(cu.cost), self.c0.eq(cu.c0), self.c_tilde.eq(cu.c_tilde), self.broadcast.eq(cu.broadcast),
+        ]
+        for i, syn in enumerate(self.synapses):
+            m.submodules[f"synapse{i}"] = syn
+            m.d.comb += [
+                syn.advance.eq(ctl.advance), syn.restart.eq(ctl.restart), syn.index.eq(ctl.index),
+                syn.perturb.eq(ctl.perturb), syn.dtheta.eq(ctl.dtheta), syn.value.eq(cu.broadcast),
+                syn.correlate.eq(ctl.correlate), syn.update.eq(ctl.update), syn.eta.eq(self.eta),
+                syn.load.eq(ctl.load), syn.load_value.eq(int(self.theta0[i])),
+                arr.weights[i].eq(syn.weight),
+            ]
+        return m

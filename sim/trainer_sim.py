@@ -1,0 +1,131 @@
+"""Simulate the trainer top in Amaranth, record its trace, and build the matching golden models.
+
+:func:`build` turns an :class:`~mgd.golden_model.config.MGDConfig` (one seed: one network) into the RTL trainer,
+the runtime registers and the bit-exact fixed-point model; :func:`simulate` runs the free-running trainer (the
+testbench writes the registers and pulses ``start`` once, then only reads) and returns a trace: numpy arrays per
+signal, one row per cycle, of :data:`~mgd.golden_model.schedule.TRACE_SIGNALS` and the per-synapse ``code``,
+``g``, ``theta``; :func:`golden_trace` is the same trace from :class:`~mgd.golden_model.schedule.ScheduleModel`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from amaranth.sim import Simulator
+
+from mgd.golden_model.config import ConfigError, MGDConfig
+from mgd.golden_model.fixed_mgd import FixedMGD, dtheta_shift
+from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
+from mgd.golden_model.schedule import PHASES, SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel, step_cycles
+from mgd.rtl.trainer import Trainer
+
+__all__ = ["Build", "build", "simulate", "golden_trace", "max_cycles"]
+
+
+@dataclass
+class Build:
+    config: MGDConfig
+    model: FixedMGD          # the fixed-point model of this network (one seed)
+    trainer: Trainer
+    regs: Registers
+
+
+def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
+          hw_seed: int = 0) -> Build:
+    """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
+    runtime seed register (perturbation steps before step 0)."""
+    if config.seeds != 1:
+        raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
+    model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
+    regs = Registers(tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta), eta=int(model.eta),
+                     dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed, steps=config.steps)
+    trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order)
+    return Build(config, model, trainer, regs)
+
+
+def max_cycles(regs: Registers, latency: int) -> int:
+    """Cycles from the start pulse until ``done`` is visible (exact upper bound: every step measures C₀)."""
+    return 3 + regs.seed + regs.steps * step_cycles(latency, True)
+
+
+def simulate(trainer: Trainer, regs: Registers, *, record: bool = True, vcd: str | None = None,
+             sample_every: int | None = None, progress: bool = False) -> dict:
+    """Run until ``done``; return ``{"trace": {...} or None, "cycles": n, "wall_time": s, "theta_at": {...}}``.
+
+    ``record`` keeps every cycle's values (memory grows with the run); ``sample_every`` additionally records θ at
+    every multiple of that many steps (``theta_at[step]``), which is how accuracy is measured during long runs."""
+    limit = max_cycles(regs, trainer.latency) + 2
+    rows = {name: [] for name in TRACE_SIGNALS + SYNAPSE_SIGNALS}
+    theta_at: dict[int, np.ndarray] = {}
+    count = [0]
+    syn = trainer.synapses
+    scalar_ports = {"phase": trainer.phase, "step": trainer.step, "cost": trainer.cost, "c0": trainer.c0,
+                    "c_tilde": trainer.c_tilde, "broadcast": trainer.broadcast, "done": trainer.done,
+                    "sample": trainer.controller.sample, "index": trainer.controller.index}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=regs.steps, desc="amaranth sim", unit="step", leave=False, mininterval=0.5)
+
+    def thetas(ctx):
+        return np.array([ctx.get(s.theta) for s in syn], dtype=np.int64)
+
+    async def bench(ctx):
+        for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps"):
+            ctx.set(getattr(trainer, name), getattr(regs, name))
+        ctx.set(trainer.start, 1)
+        last_step = -1
+        for cycle in range(limit):
+            if record:
+                for name, port in scalar_ports.items():
+                    rows[name].append(ctx.get(port))
+                rows["code"].append([ctx.get(s.code) for s in syn])
+                rows["g"].append([ctx.get(s.g) for s in syn])
+                rows["theta"].append([ctx.get(s.theta) for s in syn])
+            step = ctx.get(trainer.step)
+            phase = ctx.get(trainer.phase)
+            if sample_every and step != last_step and phase in (PHASES["begin"], PHASES["done"]) and \
+                    step % sample_every == 0 and step not in theta_at:
+                theta_at[step] = thetas(ctx)
+            if bar is not None and step != last_step:
+                bar.update(step - bar.n)
+            last_step = step
+            done = ctx.get(trainer.done)
+            await ctx.tick()
+            count[0] = cycle + 1
+            if cycle == 0:
+                ctx.set(trainer.start, 0)
+            if done:
+                break
+        theta_at.setdefault(ctx.get(trainer.step), thetas(ctx))
+
+    sim = Simulator(trainer)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    t0 = time.perf_counter()
+    if vcd:
+        with sim.write_vcd(vcd):
+            sim.run()
+    else:
+        sim.run()
+    wall = time.perf_counter() - t0
+    if bar is not None:
+        bar.close()
+    trace = {k: np.array(v, dtype=np.int64) for k, v in rows.items()} if record else None
+    return {"trace": trace, "cycles": count[0], "wall_time": wall, "theta_at": theta_at}
+
+
+def golden_trace(b: Build, cycles: int) -> dict:
+    """The golden per-cycle trace of ``cycles`` cycles for the same build."""
+    return ScheduleModel(b.model, b.regs, b.trainer.latency).run(cycles)
+
+
+def cycles_per_step(latency: int, config: MGDConfig) -> float:
+    """Average cycles per step for the config's τx and τθ (C₀ is measured when n mod τx = 0 or n mod τθ = 0)."""
+    tx, tt = config.tau_x, int(config.tau_theta)
+    period = tx * tt // math.gcd(tx, tt)
+    with_c0 = sum(1 for n in range(period) if n % tx == 0 or n % tt == 0)
+    return step_cycles(latency, False) + (latency + 1) * with_c0 / period
