@@ -80,8 +80,6 @@ class ScheduleModel:
         self.P = model.mlp.n_params
         self.theta0 = model.theta0[0].copy()
         self.gfmt = g_format(model.mode, model.fmts)
-        self.dtheta = 1 << (model.fmts.theta.frac - regs.dtheta_shift) if regs.dtheta_shift <= \
-            model.fmts.theta.frac else 0
         self.period = model.codes.index_period
         self.theta = np.zeros(self.P, dtype=np.int64)
         self.g = np.zeros(self.P, dtype=np.int64)
@@ -90,6 +88,12 @@ class ScheduleModel:
         self.step = self.cx = self.cp = self.ct = 0
         self.sample = self.drawn = self.index = 0
         self.cost = self.c0 = self.c_tilde = self.bcast = 0
+
+    @property
+    def dtheta(self) -> int:
+        """Δθ in θ's LSB from the shift register (0 if the shift exceeds θ's fraction bits)."""
+        k, frac = self.regs.dtheta_shift, self.m.fmts.theta.frac
+        return 1 << (frac - k) if k <= frac else 0
 
     def code(self) -> np.ndarray:
         codes = self.m.codes
@@ -168,11 +172,14 @@ class ScheduleModel:
             self.step += 1
             self.phase = P["done"] if self.step == r.steps else P["begin"]
 
-    def run(self, cycles: int, start_cycles: int = 1) -> dict[str, np.ndarray]:
-        """Trace of ``cycles`` cycles with ``start`` asserted during the first ``start_cycles``: numpy arrays per
-        signal, shape (cycles,) or (cycles, P)."""
+    def run(self, cycles: int, starts: dict[int, Registers] | None = None) -> dict[str, np.ndarray]:
+        """Trace of ``cycles`` cycles: numpy arrays per signal, shape (cycles,) or (cycles, P). ``starts`` maps a
+        cycle to the registers written (and ``start`` pulsed) in it; default: ``{0: self.regs}``."""
+        starts = {0: self.regs} if starts is None else starts
         rows = []
         for c in range(cycles):
+            if c in starts:
+                self.regs = starts[c]
             rows.append(self.outputs())
-            self.clock(start=int(c < start_cycles))
+            self.clock(start=int(c in starts))
         return {k: np.array([row[k] for row in rows]) for k in rows[0]}

@@ -1,11 +1,10 @@
 """The trainer's controller: Algorithm 1's schedule with the runtime registers (spec: ``golden_model/schedule.py``)."""
 
-from amaranth.hdl import Module, Mux, Signal
+from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from mgd.golden_model.lfsr import BASE_SEED
-from mgd.golden_model.sample_order import HARDWARE_ORDERS, SAMPLE_LFSR
+from mgd.golden_model.sample_order import HARDWARE_ORDERS, SAMPLE_LFSR, jump_masks, sample_seed
 from mgd.golden_model.schedule import PHASES, Registers
 
 from .fixed import shape_of
@@ -17,7 +16,7 @@ class Controller(wiring.Component):
     """The phase state machine of :mod:`mgd.golden_model.schedule`, driving every synapse, the array and the cost
     unit. Parameters: ``latency`` (the array's, L), ``n_samples`` (dataset memory depth), ``index_period`` (the
     Walsh/sequential counter's modulus, or ``None``), ``fmts`` (for Δθ), ``order`` ("cyclic": a counter; "random":
-    the 20-bit sample LFSR of :mod:`mgd.golden_model.sample_order`, address ⌊state·N/2^20⌋).
+    the 20-bit sample LFSR of :mod:`mgd.golden_model.sample_order`, address ⌊state·N/2^20⌋, then a 19-step jump).
 
     Runtime registers (inputs, held by the host or testbench): ``tau_x``, ``tau_p``, ``tau_theta`` (16 b, ≥ 1),
     ``dtheta_shift`` (k: Δθ = 2^−k), ``seed`` (perturbation steps before step 0), ``steps`` (32 b); ``start``.
@@ -54,7 +53,7 @@ class Controller(wiring.Component):
         cx, cp, ct = Signal(w["tau_x"]), Signal(w["tau_p"]), Signal(w["tau_theta"])
         sample, next_sample = Signal.like(self.sample), Signal.like(self.sample)
         index = Signal.like(self.index)
-        sample_state = Signal(SAMPLE_LFSR.width, init=BASE_SEED)
+        sample_state = Signal(SAMPLE_LFSR.width, init=sample_seed())
         m.d.comb += [self.phase.eq(phase), self.step.eq(step), self.sample.eq(sample), self.index.eq(index),
                      self.done.eq(phase == P["done"])]
 
@@ -76,7 +75,7 @@ class Controller(wiring.Component):
             with m.Case(P["load"]):
                 m.d.comb += [self.load.eq(1), self.restart.eq(1)]
                 m.d.sync += [index.eq(0), step.eq(0), cx.eq(0), cp.eq(0), ct.eq(0), next_sample.eq(0), cnt.eq(0),
-                             sample_state.eq(BASE_SEED)]
+                             sample_state.eq(sample_seed())]
                 with m.If(self.seed != 0):
                     m.d.sync += phase.eq(P["seed"])
                 with m.Else():
@@ -94,9 +93,9 @@ class Controller(wiring.Component):
                         m.d.sync += [sample.eq(next_sample),
                                      next_sample.eq(wrap_increment(next_sample, self.n_samples))]
                     else:
+                        jumped = Cat(*[(sample_state & mask).xor() for mask in jump_masks()])
                         m.d.sync += [sample.eq((sample_state * self.n_samples) >> SAMPLE_LFSR.width),
-                                     sample_state.eq(Mux(sample_state[0], (sample_state >> 1) ^ SAMPLE_LFSR.taps,
-                                                         sample_state >> 1))]
+                                     sample_state.eq(jumped)]
                 with m.If((cx == 0) | (ct == 0)):
                     m.d.sync += phase.eq(P["c0"])
                 with m.Else():

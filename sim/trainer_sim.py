@@ -51,13 +51,18 @@ def max_cycles(regs: Registers, latency: int) -> int:
     return 3 + regs.seed + regs.steps * step_cycles(latency, True)
 
 
-def simulate(trainer: Trainer, regs: Registers, *, record: bool = True, vcd: str | None = None,
+def simulate(trainer: Trainer, regs: Registers | list[Registers], *, record: bool = True, vcd: str | None = None,
              sample_every: int | None = None, progress: bool = False) -> dict:
-    """Run until ``done``; return ``{"trace": {...} or None, "cycles": n, "wall_time": s, "theta_at": {...}}``.
+    """Run until ``done``; return ``{"trace": {...} or None, "cycles": n, "wall_time": s, "theta_at": {...},
+    "starts": {cycle: Registers}}``.
 
-    ``record`` keeps every cycle's values (memory grows with the run); ``sample_every`` additionally records θ at
-    every multiple of that many steps (``theta_at[step]``), which is how accuracy is measured during long runs."""
-    limit = max_cycles(regs, trainer.latency) + 2
+    ``regs`` may be a list: after each run ends the testbench writes the next registers and pulses ``start`` again
+    (the same elaborated design, new runtime registers). ``record`` keeps every cycle's values (memory grows with
+    the run); ``sample_every`` records θ at every multiple of that many steps of the (last) run (``theta_at``),
+    which is how accuracy is measured during long runs."""
+    runs = regs if isinstance(regs, list) else [regs]
+    regs = runs[-1]
+    starts: dict[int, Registers] = {}
     rows = {name: [] for name in TRACE_SIGNALS + SYNAPSE_SIGNALS}
     theta_at: dict[int, np.ndarray] = {}
     count = [0]
@@ -74,11 +79,19 @@ def simulate(trainer: Trainer, regs: Registers, *, record: bool = True, vcd: str
         return np.array([ctx.get(s.theta) for s in syn], dtype=np.int64)
 
     async def bench(ctx):
+        cycle = 0
+        for run_regs in runs:
+            cycle = await one_run(ctx, run_regs, cycle)
+        theta_at.setdefault(ctx.get(trainer.step), thetas(ctx))
+
+    async def one_run(ctx, regs, first):
         for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps"):
             ctx.set(getattr(trainer, name), getattr(regs, name))
         ctx.set(trainer.start, 1)
+        starts[first] = regs
         last_step = -1
-        for cycle in range(limit):
+        limit = max_cycles(regs, trainer.latency) + 2
+        for cycle in range(first, first + limit):
             if record:
                 for name, port in scalar_ports.items():
                     rows[name].append(ctx.get(port))
@@ -87,8 +100,8 @@ def simulate(trainer: Trainer, regs: Registers, *, record: bool = True, vcd: str
                 rows["theta"].append([ctx.get(s.theta) for s in syn])
             step = ctx.get(trainer.step)
             phase = ctx.get(trainer.phase)
-            if sample_every and step != last_step and phase in (PHASES["begin"], PHASES["done"]) and \
-                    step % sample_every == 0 and step not in theta_at:
+            if sample_every and phase in (PHASES["begin"], PHASES["done"]) and step % sample_every == 0 and \
+                    step not in theta_at:
                 theta_at[step] = thetas(ctx)
             if bar is not None and step != last_step:
                 bar.update(step - bar.n)
@@ -96,11 +109,11 @@ def simulate(trainer: Trainer, regs: Registers, *, record: bool = True, vcd: str
             done = ctx.get(trainer.done)
             await ctx.tick()
             count[0] = cycle + 1
-            if cycle == 0:
+            if cycle == first:
                 ctx.set(trainer.start, 0)
-            if done:
+            if done and cycle > first:
                 break
-        theta_at.setdefault(ctx.get(trainer.step), thetas(ctx))
+        return count[0]
 
     sim = Simulator(trainer)
     sim.add_clock(1e-8)
@@ -115,12 +128,13 @@ def simulate(trainer: Trainer, regs: Registers, *, record: bool = True, vcd: str
     if bar is not None:
         bar.close()
     trace = {k: np.array(v, dtype=np.int64) for k, v in rows.items()} if record else None
-    return {"trace": trace, "cycles": count[0], "wall_time": wall, "theta_at": theta_at}
+    return {"trace": trace, "cycles": count[0], "wall_time": wall, "theta_at": theta_at, "starts": starts}
 
 
-def golden_trace(b: Build, cycles: int) -> dict:
-    """The golden per-cycle trace of ``cycles`` cycles for the same build."""
-    return ScheduleModel(b.model, b.regs, b.trainer.latency).run(cycles)
+def golden_trace(b: Build, cycles: int, starts: dict[int, Registers] | None = None) -> dict:
+    """The golden per-cycle trace of ``cycles`` cycles for the same build (``starts`` as returned by
+    :func:`simulate`; default: one run with the build's registers)."""
+    return ScheduleModel(b.model, b.regs, b.trainer.latency).run(cycles, starts)
 
 
 def cycles_per_step(latency: int, config: MGDConfig) -> float:

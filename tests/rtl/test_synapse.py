@@ -27,7 +27,8 @@ def expected(model, cycles):
         if state["reset"]:
             model.reset()
         else:
-            model.clock(advance=state["advance"], restart=state["restart"], index=state["index"], correlate_en=state["correlate"],
+            model.clock(advance=state["advance"], restart=state["restart"], index=state["index"],
+                        correlate_en=state["correlate"],
                         value=state["value"], update=state["update"], eta=state["eta"], load=state["load"],
                         load_value=state["load_value"])
     return out
@@ -148,7 +149,8 @@ def test_long_random_run(kind, mode):
     rng = np.random.default_rng(sum(map(ord, kind + mode)))
     codes, f = CodeSpec(kind, 9), DEFAULT_FORMATS
     bw = broadcast_width(mode, f)
-    cycles = [dict(advance=int(rng.random() < 0.5), restart=int(rng.random() < 0.005), index=int(rng.integers(0, 1 << codes.index_width)),
+    cycles = [dict(advance=int(rng.random() < 0.5), restart=int(rng.random() < 0.005),
+                   index=int(rng.integers(0, 1 << codes.index_width)),
                    perturb=int(rng.random() < 0.5), dtheta=1 << int(rng.integers(6, 14)),
                    value=int(rng.integers(-(1 << (bw - 1)), 1 << (bw - 1))) >> int(rng.integers(0, bw)),
                    correlate=int(rng.random() < 0.8), update=int(rng.random() < 0.1),
