@@ -183,3 +183,13 @@ class ScheduleModel:
             rows.append(self.outputs())
             self.clock(start=int(c in starts))
         return {k: np.array([row[k] for row in rows]) for k in rows[0]}
+
+    def run_until_done(self, limit: int) -> dict[str, np.ndarray]:
+        """Trace from a start pulse in cycle 0 through the first cycle that shows ``done`` (at most ``limit``)."""
+        rows = []
+        for c in range(limit):
+            rows.append(self.outputs())
+            if c > 0 and rows[-1]["done"]:
+                break
+            self.clock(start=int(c == 0))
+        return {k: np.array([row[k] for row in rows]) for k in rows[0]}

@@ -17,7 +17,7 @@ from mgd.golden_model import datasets
 from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
 from mgd.golden_model.presets import preset
 
-BACKENDS = ("golden", "fixed")
+BACKENDS = ("golden", "fixed", "amaranth")
 AREA_FAMILIES = ("ice40", "ecp5", "all")
 
 
@@ -90,8 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", type=_dataset_name, default="xor",
                        help=f"{', '.join(datasets.DATASET_NAMES)} or parityN (default: xor)")
     train.add_argument("--backend", choices=BACKENDS, default="golden",
-                       help="golden = float numpy model; fixed = the bit-exact fixed-point model of the hardware "
-                       "(default formats; presets play samples cyclically and round Δθ to a power of two)")
+                       help="golden = float numpy model; fixed = the bit-exact fixed-point model of the hardware; "
+                       "amaranth = the RTL trainer in Amaranth simulation, one network per seed (fixed/amaranth: "
+                       "default formats, presets round Δθ to a power of two, 'random' order = the sample LFSR)")
     train.add_argument("--config", type=Path, help="JSON file of MGDConfig fields (options override it)")
     for flag, fld, typ, text in _TRAIN_OPTIONS:
         train.add_argument(flag, dest=fld, type=typ, help=text)
@@ -102,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--json", type=_output_path, help="write config, per-seed and median results here")
     train.add_argument("--plot", type=_output_path, help="write the learning curves (PNG) here")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--mode", choices=("prescaled", "raw"), default="prescaled",
+                       help="fixed/amaranth: broadcast η·C̃/Δθ (prescaled, no multiplier per synapse) or C̃ (raw)")
+    train.add_argument("--trace", type=_output_path,
+                       help="fixed/amaranth: write the first network's per-cycle trace (.npz) here: the golden "
+                       "schedule (fixed) or the simulated RTL (amaranth)")
+    train.add_argument("--vcd", type=_output_path, help="amaranth: write the first network's VCD here")
 
     bench = sub.add_parser("bench", help="measure simulation throughput of the backends",
                            description="Throughput of each backend (golden model: steps/s, 1 and 100 seeds).")
@@ -115,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--json", type=_output_path, help="also write the rows (with raw cell counts) as JSON")
     area.add_argument("--markdown", type=_output_path, help="also write the markdown tables here")
     area.add_argument("--no-progress", action="store_true", help="no progress bar")
+    compare = sub.add_parser("compare", help="compare two traces cycle by cycle",
+                             description="Compare two traces (.npz from mgd train --trace): first divergence with "
+                             "context, per-signal max error; exit status 0 if identical, 1 if not.")
+    compare.add_argument("trace_a", type=Path)
+    compare.add_argument("trace_b", type=Path)
+    compare.add_argument("--plot", type=_output_path, help="overlay the measured cost per step of both (PNG)")
     return parser
 
 
@@ -127,8 +140,7 @@ def config_from_args(args) -> MGDConfig:
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read --config {str(args.config)!r}: {exc}") from None
     defaults = preset(fields["dataset"])
-    if getattr(args, "backend", "golden") == "fixed":   # what the hardware can play: memory order, Δθ = 2^-k
-        defaults["sample_order"] = "cyclic"
+    if getattr(args, "backend", "golden") != "golden":   # the hardware needs Δθ = 2^-k
         if "dtheta" in defaults:
             defaults["dtheta"] = 2.0 ** round(math.log2(defaults["dtheta"]))
     fields = {**defaults, **fields}
@@ -146,11 +158,35 @@ def _cmd_train(args) -> int:
     config = config_from_args(args)
     # both configs are checked before any work; train() checks the dataset and shapes before its first step
     bp_config = config.replace(estimator="backprop") if args.compare_backprop else None
+    if args.backend != "amaranth" and args.vcd:
+        raise ConfigError("--vcd needs --backend amaranth")
+    if args.backend == "golden" and (args.trace or args.mode != "prescaled"):
+        raise ConfigError("--trace and --mode need --backend fixed or amaranth")
+    hardware = None
     if args.backend == "fixed":
         from mgd.golden_model.fixed_mgd import FixedMGD, train_fixed
 
-        FixedMGD(config)   # refuses what the hardware cannot run, before any work
-        results = {"mgd": train_fixed(config, progress=not args.no_progress)}
+        FixedMGD(config, mode=args.mode)   # refuses what the hardware cannot run, before any work
+        results = {"mgd": train_fixed(config, mode=args.mode, progress=not args.no_progress)}
+        if args.trace:
+            from mgd.sim import trace as trace_io
+            from mgd.sim.backends import schedule_trace
+
+            trace_io.save(args.trace, schedule_trace(config, mode=args.mode),
+                          {"source": "golden schedule", "config": config.replace(seeds=1).to_dict(),
+                           "mode": args.mode})
+            print(f"wrote {args.trace}")
+    elif args.backend == "amaranth":
+        from mgd.sim.backends import train_amaranth
+
+        result, hardware = train_amaranth(config, mode=args.mode, trace_path=args.trace,
+                                          vcd=str(args.vcd) if args.vcd else None, progress=not args.no_progress)
+        results = {"mgd": result}
+        print(f"RTL: {sum(hardware['cycles']):,} cycles in {sum(hardware['sim_wall_time']):.1f} s of simulation "
+              f"({hardware['cycles_per_second']:,.0f} cycles/s)")
+        for path in (args.trace, args.vcd):
+            if path:
+                print(f"wrote {path}")
     else:
         results = {"mgd": train(config, progress=not args.no_progress, desc="MGD")}
     if bp_config is not None:
@@ -158,7 +194,11 @@ def _cmd_train(args) -> int:
                                     desc="backprop")
     print(format_summary(results))
     if args.json:
-        args.json.write_text(json.dumps({k: r.summary() for k, r in results.items()}, indent=2) + "\n")
+        summary = {k: r.summary() for k, r in results.items()}
+        summary["mgd"]["backend"] = args.backend
+        if hardware is not None:
+            summary["mgd"]["hardware"] = hardware
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
         print(f"wrote {args.json}")
     if args.plot:
         plot_curves(results, args.plot)
@@ -198,6 +238,31 @@ def _cmd_area(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from mgd.sim import trace as trace_io
+
+    from .report import plot_trace_costs
+
+    loaded = []
+    for path in (args.trace_a, args.trace_b):
+        try:
+            loaded.append(trace_io.load(path))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read trace {str(path)!r}: {exc}") from None
+    (a, meta_a), (b, meta_b) = loaded
+    print(f"A: {args.trace_a} ({meta_a.get('source', '?')})\nB: {args.trace_b} ({meta_b.get('source', '?')})")
+    try:
+        result = trace_io.compare(a, b)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    print(result.report())
+    if args.plot:
+        plot_trace_costs({f"A: {meta_a.get('source', args.trace_a.name)}": a,
+                          f"B: {meta_b.get('source', args.trace_b.name)}": b}, args.plot)
+        print(f"wrote {args.plot}")
+    return 0 if result.identical else 1
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -208,6 +273,8 @@ def main(argv=None) -> int:
             return _cmd_bench(args)
         if args.command == "area":
             return _cmd_area(args)
+        if args.command == "compare":
+            return _cmd_compare(args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1

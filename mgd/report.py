@@ -69,3 +69,26 @@ def plot_curves(results: dict, path) -> None:
                  f"τx={cfg.tau_x} τp={cfg.tau_p} τθ={cfg.tau_theta:g}); shaded: interquartile range")
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_trace_costs(traces: dict, path) -> None:
+    """Overlay the cost measured at each step (the ``correlate`` cycles) of several traces, saved as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mgd.golden_model.formats import DEFAULT_FORMATS
+    from mgd.golden_model.schedule import PHASES
+
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    for (name, trace), style in zip(traces.items(), ("-", "--", ":", "-."), strict=False):
+        at = np.flatnonzero(trace["phase"] == PHASES["correlate"])
+        ax.plot(trace["step"][at], DEFAULT_FORMATS.cost.real(trace["cost"][at]), style, label=name, linewidth=1)
+    ax.set_yscale("symlog", linthresh=1e-4)
+    ax.set_xlabel("step")
+    ax.set_ylabel("measured cost C (perturbed)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -17,7 +17,8 @@ __all__ = ["FeedforwardArray"]
 
 class FeedforwardArray(wiring.Component):
     """Fully parallel array of the network ``mlp`` (:class:`~mgd.golden_model.network.MLP`: layers, activations,
-    bias sign, parameter layout) in the formats ``fmts``; golden model :class:`~mgd.golden_model.fixed_network.FixedMLP`.
+    bias sign, parameter layout) in the formats ``fmts``; golden model
+    :class:`~mgd.golden_model.fixed_network.FixedMLP`.
 
     Neuron k of layer ℓ: ``acc = Σⱼ aⱼ·w[p(ℓ,k,j)] + s·b[p(ℓ,k)]·2^act.frac`` (exact; s = bias sign), then
     sigmoid = a table of ``fmts.lut_size`` entries (a synchronous-read memory, one per neuron, contents from

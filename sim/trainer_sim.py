@@ -22,7 +22,7 @@ from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import PHASES, SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel, step_cycles
 from mgd.rtl.trainer import Trainer
 
-__all__ = ["Build", "build", "simulate", "golden_trace", "max_cycles"]
+__all__ = ["Build", "build", "simulate", "golden_trace", "max_cycles", "registers_for"]
 
 
 @dataclass
@@ -40,10 +40,15 @@ def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str 
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
-    regs = Registers(tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta), eta=int(model.eta),
-                     dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed, steps=config.steps)
+    regs = registers_for(config, model, fmts, hw_seed)
     trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order)
     return Build(config, model, trainer, regs)
+
+
+def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_seed: int = 0) -> Registers:
+    """The runtime registers that make the trainer run ``config`` (η register from the fixed model)."""
+    return Registers(tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta), eta=int(model.eta),
+                     dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed, steps=config.steps)
 
 
 def max_cycles(regs: Registers, latency: int) -> int:

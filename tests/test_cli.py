@@ -76,7 +76,7 @@ def test_fixed_backend_trains_with_hardware_settings(tmp_path, capsys):
                             "--eval-every", "100", "--json", str(js), "--no-progress"], capsys)
     assert code == 0 and "median final accuracy" in out
     cfg = json.loads(js.read_text())["mgd"]["config"]
-    assert cfg["dtheta"] == 0.0625 and cfg["sample_order"] == "cyclic"   # the preset's 0.05 → 2^-4, memory order
+    assert cfg["dtheta"] == 0.0625 and cfg["sample_order"] == "random"   # the preset's 0.05 → 2^-4; sample LFSR
 
 
 @pytest.mark.parametrize("argv,match", [(["--dtheta", "0.05"], "dtheta must be 2^-k"),
@@ -85,3 +85,31 @@ def test_fixed_backend_trains_with_hardware_settings(tmp_path, capsys):
 def test_fixed_backend_refuses_what_the_hardware_cannot_run(argv, match, capsys):
     code, _, err = run_cli(["train", "--backend", "fixed", "--steps", "10", "--no-progress", *argv], capsys)
     assert code == 2 and match in err
+
+
+def test_amaranth_backend_and_compare_against_the_golden_schedule(tmp_path, capsys):
+    rtl, gold, other, js, png = (tmp_path / n for n in ("rtl.npz", "gold.npz", "other.npz", "a.json", "c.png"))
+    common = ["train", "--dataset", "xor", "--steps", "120", "--seeds", "2", "--eval-every", "40", "--no-progress"]
+    code, out, _ = run_cli(common + ["--backend", "amaranth", "--trace", str(rtl), "--json", str(js)], capsys)
+    assert code == 0 and "cycles/s" in out
+    data = json.loads(js.read_text())["mgd"]
+    assert data["backend"] == "amaranth" and len(data["hardware"]["cycles"]) == 2
+    assert data["curve"]["step"] == [0, 40, 80, 120]
+    assert run_cli(common + ["--backend", "fixed", "--trace", str(gold)], capsys)[0] == 0
+    code, out, _ = run_cli(["compare", str(rtl), str(gold), "--plot", str(png)], capsys)
+    assert code == 0 and "no divergence" in out and png.read_bytes()[:4] == b"\x89PNG"
+    assert run_cli(common + ["--backend", "fixed", "--eta", "0.3", "--trace", str(other)], capsys)[0] == 0
+    code, out, _ = run_cli(["compare", str(rtl), str(other)], capsys)
+    assert code == 1 and "first divergence at cycle" in out and "broadcast" in out
+
+
+@pytest.mark.parametrize("argv,match", [(["--vcd", "x.vcd"], "--vcd needs --backend amaranth"),
+                                        (["--trace", "x.npz"], "--trace and --mode need")])
+def test_hardware_options_need_a_hardware_backend(argv, match, capsys):
+    code, _, err = run_cli(["train", "--steps", "10", "--no-progress", *argv], capsys)
+    assert code == 2 and match in err
+
+
+def test_compare_refuses_a_missing_trace(tmp_path, capsys):
+    code, _, err = run_cli(["compare", str(tmp_path / "nope.npz"), str(tmp_path / "nope2.npz")], capsys)
+    assert code == 2 and "cannot read trace" in err
