@@ -94,7 +94,7 @@ def test_float_twin_plays_the_same_codes_samples_and_eta():
 
 @pytest.mark.parametrize("change,match", [
     (dict(dtheta=0.05), "dtheta must be 2\\^-k"),
-    (dict(sample_order="random"), "cyclic"),
+    (dict(sample_order="shuffled"), "no hardware version"),
     (dict(optimizer="momentum"), "optimizer must be 'sgd'"),
     (dict(perturbation="sinusoid"), "no hardware code"),
     (dict(normalization="authors"), "normalization"),
