@@ -36,8 +36,9 @@ class Trainer(wiring.Component):
     reachable as ``self.synapses[i]`` (``theta``, ``g``, ``code``) for simulation traces.
     """
 
-    def __init__(self, mlp: MLP, codes: CodeSpec, mode: str, fmts: FixedFormats, x, targets, theta0,
-                 order: str = "cyclic"):
+    @staticmethod
+    def check(mlp: MLP, codes: CodeSpec, fmts: FixedFormats, theta0) -> np.ndarray:
+        """Validate the parameters (called by the constructor); returns θ₀ as an int64 array."""
         theta0 = np.asarray(theta0, dtype=np.int64)
         if codes.n_synapses != mlp.n_params:
             raise ValueError(f"the code family has {codes.n_synapses} synapses, the network {mlp.n_params} "
@@ -46,6 +47,11 @@ class Trainer(wiring.Component):
             raise ValueError(f"theta0 must have shape ({mlp.n_params},), got {theta0.shape}")
         if theta0.min() < fmts.theta.min or theta0.max() > fmts.theta.max:
             raise ValueError("theta0 has values outside θ's format")
+        return theta0
+
+    def __init__(self, mlp: MLP, codes: CodeSpec, mode: str, fmts: FixedFormats, x, targets, theta0,
+                 order: str = "cyclic"):
+        theta0 = self.check(mlp, codes, fmts, theta0)
         self.mlp, self.codes, self.mode, self.fmts = mlp, codes, mode, fmts
         self.theta0 = theta0
         self.dataset = DatasetMemory(x, targets, fmts.act)
