@@ -122,6 +122,15 @@ def _parser() -> argparse.ArgumentParser:
     area.add_argument("--json", type=_output_path, help="also write the rows (with raw cell counts) as JSON")
     area.add_argument("--markdown", type=_output_path, help="also write the markdown tables here")
     area.add_argument("--no-progress", action="store_true", help="no progress bar")
+    verilog = sub.add_parser("verilog", help="write the Verilog of the trainer (or one unit) for a configuration",
+                             description="Verilog of the trainer top (or of one unit) for any valid configuration, "
+                             "with a header stating the configuration, runtime registers and formats.")
+    verilog.add_argument("--config", type=Path, help="JSON file of MGDConfig fields")
+    verilog.add_argument("--dataset", type=_dataset_name, default="xor", help="dataset (memory contents)")
+    verilog.add_argument("--unit", choices=("trainer", "synapse", "cost_unit", "array", "controller"),
+                         default="trainer")
+    verilog.add_argument("--mode", choices=("prescaled", "raw"), default="prescaled")
+    verilog.add_argument("-o", "--output", type=_output_path, required=True, help="Verilog file to write")
     compare = sub.add_parser("compare", help="compare two traces cycle by cycle",
                              description="Compare two traces (.npz from mgd train --trace): first divergence with "
                              "context, per-signal max error; exit status 0 if identical, 1 if not.")
@@ -238,6 +247,21 @@ def _cmd_area(args) -> int:
     return 0
 
 
+def _cmd_verilog(args) -> int:
+    from mgd.golden_model.fixed_mgd import FixedMGD
+    from mgd.sim.verilog import convert
+
+    args.backend = "fixed"
+    for fld in [f for _, f, _, _ in _TRAIN_OPTIONS] + _CHOICE_OPTIONS:
+        setattr(args, fld, None)
+    config = config_from_args(args).replace(seeds=1)
+    FixedMGD(config, mode=args.mode)   # refuses what the hardware cannot run
+    text = convert(config, mode=args.mode, unit=args.unit)
+    args.output.write_text(text)
+    print(f"wrote {args.output} ({len(text.splitlines()):,} lines, unit {args.unit})")
+    return 0
+
+
 def _cmd_compare(args) -> int:
     from mgd.sim import trace as trace_io
 
@@ -275,6 +299,8 @@ def main(argv=None) -> int:
             return _cmd_area(args)
         if args.command == "compare":
             return _cmd_compare(args)
+        if args.command == "verilog":
+            return _cmd_verilog(args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1

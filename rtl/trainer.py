@@ -31,7 +31,9 @@ class Trainer(wiring.Component):
     Runtime registers (inputs; :class:`~mgd.golden_model.schedule.Registers`): ``tau_x``, ``tau_p``,
     ``tau_theta``, ``eta`` (fmts.eta), ``dtheta_shift``, ``seed``, ``steps``; ``start`` (one cycle starts a run).
 
-    Status outputs: ``phase``, ``step``, ``done``, ``cost``, ``c0``, ``c_tilde``, ``broadcast``. The schedule,
+    Status outputs: ``phase``, ``step``, ``done``, ``cost``, ``c0``, ``c_tilde``, ``broadcast``. Readout:
+    ``read_addr`` In(range(P)) selects a synapse, ``read_theta`` Out(θ) shows its θ (combinational), so a host or
+    a fast simulator can read the weights without stopping the run. The schedule,
     cycle by cycle, is :mod:`mgd.golden_model.schedule` (golden model: ``ScheduleModel``). Per-synapse state is
     reachable as ``self.synapses[i]`` (``theta``, ``g``, ``code``) for simulation traces.
     """
@@ -67,6 +69,7 @@ class Trainer(wiring.Component):
             "phase": Out(3), "step": Out(w["steps"]), "done": Out(1),
             "cost": Out(shape_of(fmts.cost)), "c0": Out(shape_of(fmts.cost)),
             "c_tilde": Out(shape_of(fmts.c_tilde)), "broadcast": Out(self.cost_unit.broadcast.shape()),
+            "read_addr": In(range(max(2, mlp.n_params))), "read_theta": Out(shape_of(fmts.theta)),
         })
 
     @property
@@ -99,4 +102,8 @@ class Trainer(wiring.Component):
                 syn.load.eq(ctl.load), syn.load_value.eq(int(self.theta0[i])),
                 arr.weights[i].eq(syn.weight),
             ]
+        with m.Switch(self.read_addr):
+            for i, syn in enumerate(self.synapses):
+                with m.Case(i):
+                    m.d.comb += self.read_theta.eq(syn.theta)
         return m
