@@ -18,7 +18,7 @@ import numpy as np
 from .formats import FixedFormats, floor_shift
 
 __all__ = ["BROADCAST_MODES", "perturbation", "weight", "correlate", "accumulate", "update_step", "apply_update",
-           "cost", "recip", "prescale", "broadcast", "SynapseModel", "CostUnitModel"]
+           "g_format", "cost", "recip", "prescale", "broadcast", "SynapseModel", "CostUnitModel"]
 
 BROADCAST_MODES = ("prescaled", "raw")
 

@@ -94,8 +94,10 @@ def _fmt(v) -> str:
     return str(v.tolist()) if v.ndim else str(v.item())
 
 
-def step_rows(trace: dict, measure_phase: int, correlate_phase: int) -> dict:
+def step_rows(trace: dict) -> dict:
     """Per-step view of a cycle trace: at each ``correlate`` cycle, the step's measured cost, C₀, C̃, sample,
     code and θ (θ before the update: it changes at that cycle's edge)."""
-    idx = np.flatnonzero(trace["phase"] == correlate_phase)
+    from mgd.golden_model.schedule import PHASES
+
+    idx = np.flatnonzero(trace["phase"] == PHASES["correlate"])
     return {k: trace[k][idx] for k in ("step", "cost", "c0", "c_tilde", "sample", "code", "theta", "g")}
