@@ -375,6 +375,14 @@ def _jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def _trim(obj_dir: Path) -> None:
+    """Delete the build's intermediates (generated C++, precompiled headers, objects: ~220 MB for NIST7x7); keep the
+    binary, the makefiles and the Verilog it was built from."""
+    for f in obj_dir.iterdir():
+        if f.suffix in (".gch", ".o", ".a", ".d", ".cpp", ".h"):
+            f.unlink()
+
+
 def compile_verilog(text: str, *, cache: Path | None = None, progress: bool = False) -> tuple[Path, str, float]:
     """Compile ``text`` (module ``mgd_trainer``) with :func:`wrapper` and the harness; return (binary, key, seconds
     spent: 0 if cached). Raises :class:`VerilatorError` with the build log's tail if Verilator is missing or the
@@ -420,9 +428,16 @@ def compile_verilog(text: str, *, cache: Path | None = None, progress: bool = Fa
         work.rename(failed)
         raise VerilatorError(f"the Verilator build failed (exit status {proc.returncode}); full log in "
                              f"{failed / 'build.log'}; its tail:\n{tail}")
+    _trim(work / "obj_dir")
     (work / "ok").write_text(json.dumps({"build_seconds": seconds}) + "\n")
-    shutil.rmtree(final, ignore_errors=True)
-    work.rename(final)
+    if not (final / "ok").exists():   # else another process finished the same build meanwhile: use that one
+        shutil.rmtree(final, ignore_errors=True)   # an unfinished leftover
+        try:
+            work.rename(final)
+        except OSError:
+            if not (final / "ok").exists():
+                raise
+    shutil.rmtree(work, ignore_errors=True)
     return binary, key, seconds
 
 
