@@ -21,6 +21,7 @@ __all__ = ["train_amaranth", "schedule_trace"]
 
 
 def _one_seed(config: MGDConfig, k: int) -> MGDConfig:
+    """Network k of a multi-seed config: one seed, the same θ₀ as seed k of the golden backends."""
     return config.replace(seeds=1, seed=config.seed + k)
 
 

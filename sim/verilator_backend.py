@@ -46,6 +46,7 @@ from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import TrainResult, _threshold
 
+from .backends import _one_seed
 from .toolchain import use_verilator, verilator_root
 from .trainer_sim import max_cycles, registers_for
 
@@ -497,10 +498,6 @@ def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> d
         raise VerilatorError(f"the Verilator simulation {b.binary} failed (exit status {status}): {detail}")
     return {"theta_at": theta_at, "cycles": done[0], "wall_time": done[1], "cpu_time": done[2],
             "process_time": process_time}
-
-
-def _one_seed(config: MGDConfig, k: int) -> MGDConfig:
-    return config.replace(seeds=1, seed=config.seed + k)
 
 
 def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",

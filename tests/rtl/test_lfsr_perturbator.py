@@ -2,34 +2,18 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mgd.golden_model.lfsr import PRIMITIVE_TAPS, LFSRSpec
 from mgd.rtl.lfsr_perturbator import LFSRPerturbator
+from mgd.sim.cycle_sim import run_cycles
 
 
 def simulate(spec, synapse, advance, vcd=None):
     """Drive ``advance`` (one value per cycle); return the ``sign`` seen at each cycle before the edge."""
-    dut = LFSRPerturbator(synapse, spec)
-    seen = np.empty(len(advance), dtype=np.uint8)
-
-    async def bench(ctx):
-        for c, a in enumerate(advance):
-            seen[c] = ctx.get(dut.sign)
-            ctx.set(dut.advance, int(a))
-            await ctx.tick()
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(bench)
-    if vcd:
-        with sim.write_vcd(vcd):
-            sim.run()
-    else:
-        sim.run()
-    return seen
+    seen = run_cycles(LFSRPerturbator(synapse, spec), [{"advance": int(a)} for a in advance], ["sign"], vcd=vcd)
+    return np.array(seen["sign"], dtype=np.uint8)
 
 
 def expected_signs(spec, synapse, advance):
