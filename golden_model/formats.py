@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Fmt", "FixedFormats", "DEFAULT_FORMATS", "floor_shift"]
+__all__ = ["Fmt", "FixedFormats", "DEFAULT_FORMATS", "COMPACT_FORMATS", "FORMAT_SETS", "floor_shift"]
 
 
 def floor_shift(q, s: int):
@@ -172,3 +172,13 @@ class FixedFormats:
 
 #: the default formats (the XOR trainer's)
 DEFAULT_FORMATS = FixedFormats()
+
+#: narrower formats that fit the XOR trainer into an iCE40 UP5K (iCEBreaker): with θ 16 b, a 10-bit act and a 15-bit
+#: C (so C̃ is 16 b) every multiplier is at most 16 × 16, and the 2-2-1 trainer needs exactly the UP5K's 8 SB_MAC16
+#: (6 weights, the squared error, the pre-scale C̃·η). θ s3.12 saturates at ±8; C u1.14 holds an MSE of outputs and
+#: targets in [0, 1] exactly. Both board tops use these formats (docs/fpga.md).
+COMPACT_FORMATS = FixedFormats(theta=Fmt(16, 12), g=Fmt(18, 12), act=Fmt(10, 7), cost=Fmt(15, 14, signed=False),
+                               g_raw=Fmt(24, 14))
+
+#: named format sets (the CLI's ``--formats``)
+FORMAT_SETS = {"default": DEFAULT_FORMATS, "compact": COMPACT_FORMATS}
