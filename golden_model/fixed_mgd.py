@@ -29,6 +29,7 @@ import numpy as np
 from . import datasets
 from .codes import FLOAT_KIND, CodeSpec
 from .config import ConfigError, MGDConfig
+from .fixed_accuracy import classified_correctly
 from .fixed_network import FixedMLP
 from .fixed_units import (
     BROADCAST_MODES,
@@ -89,7 +90,9 @@ class FixedMGD:
     """Algorithm 1 in fixed point for ``config.seeds`` initialisations (they share the hardware's codes).
 
     After :meth:`step`: ``cost``, ``c0``, ``c_tilde``, ``bcast`` (S,), ``code`` (P,), ``G``, ``theta`` (S, P), all
-    stored integers, hold that step's values (G and θ after the update, if one happened)."""
+    stored integers, hold that step's values (G and θ after the update, if one happened). ``correct`` (S,) and
+    ``seen`` count, since step 0, the fresh samples (n mod τx = 0) and how many of them the unperturbed network
+    classified correctly when C₀ was measured (:mod:`.fixed_accuracy`): the hardware's accuracy counters."""
 
     def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
                  lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None, code_offset: int = 0):
@@ -125,6 +128,8 @@ class FixedMGD:
         self.cost = self.c0 = self.c_tilde = self.bcast = np.zeros(S, dtype=np.int64)
         self.code_offset = code_offset   # perturbation steps already taken at n = 0 (the hardware's seed)
         self.n = self.samples_drawn = 0
+        self.correct = np.zeros(S, dtype=np.int64)   # fresh samples classified correctly at C₀ (per seed)
+        self.seen = 0                                # fresh samples drawn
         self.sample = 0
         self._code_block = None
         self._order_block = None
@@ -145,8 +150,11 @@ class FixedMGD:
             self._code_block = (t, self.codes.codes(block, start=t))
         return self._code_block[1][t - self._code_block[0]]
 
-    def _cost(self, w):
+    def _cost(self, w, count: bool = False):
         y = self.net.forward(w, self.x[self.sample][None])[:, 0, :]
+        if count:   # the accuracy counter of the hardware: C₀ of a fresh sample
+            self.correct += classified_correctly(y, self.y[self.sample], self.dataset.task, self.fmts.act)
+            self.seen += 1
         return cost(y, self.y[self.sample], self.fmts)
 
     def step(self) -> None:
@@ -156,7 +164,7 @@ class FixedMGD:
         if new_sample:
             self.sample = self.sample_index(n // cfg.tau_x)
         if new_sample or n % tt == 0:
-            self.c0 = self._cost(self.theta)
+            self.c0 = self._cost(self.theta, count=new_sample)
         if n % cfg.tau_p == 0:
             self.code = self._codes_at(n // cfg.tau_p + self.code_offset)
         w = weight(self.theta, self.code[None], self.dtheta, 1, self.codes.frac, f)

@@ -19,12 +19,15 @@ class Controller(wiring.Component):
     the 20-bit sample LFSR of :mod:`mgd.golden_model.sample_order`, address ⌊state·N/2^20⌋, then a 19-step jump).
 
     Runtime registers (inputs, held by the host or testbench): ``tau_x``, ``tau_p``, ``tau_theta`` (16 b, ≥ 1),
-    ``dtheta_shift`` (k: Δθ = 2^−k), ``seed`` (perturbation steps before step 0), ``steps`` (32 b); ``start``.
+    ``dtheta_shift`` (k: Δθ = 2^−k), ``seed`` (perturbation steps before step 0), ``steps`` (32 b); ``start``;
+    ``stop`` (ends a run early: the next phase is ``done``; θ keeps its value, an accumulating G is dropped at the
+    next start; not part of the golden schedule, which never stops early).
 
     Outputs: ``phase`` (3 b, :data:`~mgd.golden_model.schedule.PHASES`), ``step`` (32 b), ``done``, ``sample``
     (dataset address), ``index`` (broadcast perturbation counter), ``dtheta`` (2^−k in θ's format), and the strobes
     ``load``, ``restart``, ``advance``, ``perturb``, ``capture``, ``measure``, ``correlate``, ``update``
-    (combinational from the state registers: they act at the edge ending the cycle).
+    (combinational from the state registers: they act at the edge ending the cycle); ``new_sample`` is high
+    during a step that drew a new sample (n mod τx = 0), so ``capture & new_sample`` marks C₀ of a fresh sample.
     """
 
     def __init__(self, latency: int, n_samples: int, index_period, fmts, order: str = "cyclic"):
@@ -37,11 +40,11 @@ class Controller(wiring.Component):
         super().__init__({
             "tau_x": In(w["tau_x"]), "tau_p": In(w["tau_p"]), "tau_theta": In(w["tau_theta"]),
             "dtheta_shift": In(w["dtheta_shift"]), "seed": In(w["seed"]), "steps": In(w["steps"]),
-            "start": In(1),
+            "start": In(1), "stop": In(1),
             "phase": Out(3), "step": Out(w["steps"]), "done": Out(1), "sample": Out(range(max(2, n_samples))),
             "index": Out(index_width), "dtheta": Out(shape_of(fmts.theta)),
             "load": Out(1), "restart": Out(1), "advance": Out(1), "perturb": Out(1), "capture": Out(1),
-            "measure": Out(1), "correlate": Out(1), "update": Out(1),
+            "measure": Out(1), "correlate": Out(1), "update": Out(1), "new_sample": Out(1),
         })
 
     def elaborate(self, platform):
@@ -55,7 +58,7 @@ class Controller(wiring.Component):
         index = Signal.like(self.index)
         sample_state = Signal(SAMPLE_LFSR.width, init=sample_seed())
         m.d.comb += [self.phase.eq(phase), self.step.eq(step), self.sample.eq(sample), self.index.eq(index),
-                     self.done.eq(phase == P["done"])]
+                     self.done.eq(phase == P["done"]), self.new_sample.eq(cx == 0)]
 
         theta_frac = self.fmts.theta.frac
         with m.If(self.dtheta_shift <= theta_frac):
@@ -135,4 +138,6 @@ class Controller(wiring.Component):
                     m.d.sync += phase.eq(P["done"])
                 with m.Else():
                     m.d.sync += phase.eq(P["begin"])
+        with m.If(self.stop & (phase != P["idle"]) & (phase != P["done"])):
+            m.d.sync += phase.eq(P["done"])
         return m

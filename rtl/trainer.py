@@ -1,7 +1,7 @@
 """The trainer top: feedforward array, one synapse per parameter, cost/broadcast unit, controller, dataset memory."""
 
 import numpy as np
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -10,6 +10,7 @@ from mgd.golden_model.formats import FixedFormats
 from mgd.golden_model.network import MLP
 from mgd.golden_model.schedule import Registers
 
+from .accuracy_counter import AccuracyCounter
 from .controller import Controller
 from .cost_unit import CostUnit
 from .dataset_memory import DatasetMemory
@@ -36,6 +37,15 @@ class Trainer(wiring.Component):
     a fast simulator can read the weights without stopping the run. The schedule,
     cycle by cycle, is :mod:`mgd.golden_model.schedule` (golden model: ``ScheduleModel``). Per-synapse state is
     reachable as ``self.synapses[i]`` (``theta``, ``g``, ``code``) for simulation traces.
+
+    ``host_port=True`` (the board tops, :mod:`mgd.boards`) adds what a host needs, and nothing changes in the
+    training datapath: ``stop`` In(1) (ends a run early, see the controller); θ₀ in writable registers
+    (``theta0_addr`` In(range(P)), ``theta0_data`` In(θ), ``theta0_en`` In(1); initial values ``theta0``); a
+    dataset write port (``sample_addr``, ``sample_data``, ``sample_en``: :class:`~.dataset_memory.DatasetMemory`'s
+    ``w_addr``, ``w_data``, ``w_en``, one enable per value of the word x₀…x_{n_in−1}, ŷ₀…); and the accuracy
+    counters ``correct``/``seen`` Out(32) (:class:`~.accuracy_counter.AccuracyCounter`, cleared at every start and
+    by ``clear_counters`` In(1)), counting every fresh sample (n mod τx = 0) at the cycle its C₀ is captured,
+    classified by the unperturbed network (``task``: the dataset's, "parity" or "classification").
     """
 
     @staticmethod
@@ -52,17 +62,26 @@ class Trainer(wiring.Component):
         return theta0
 
     def __init__(self, mlp: MLP, codes: CodeSpec, mode: str, fmts: FixedFormats, x, targets, theta0,
-                 order: str = "cyclic"):
+                 order: str = "cyclic", *, host_port: bool = False, task: str = "parity"):
         theta0 = self.check(mlp, codes, fmts, theta0)
         self.mlp, self.codes, self.mode, self.fmts = mlp, codes, mode, fmts
         self.theta0 = theta0
-        self.dataset = DatasetMemory(x, targets, fmts.act)
+        self.host_port = host_port
+        self.dataset = DatasetMemory(x, targets, fmts.act, writable=host_port)
         self.array = FeedforwardArray(mlp, fmts)
         self.cost_unit = CostUnit(mlp.layers[-1], mode, fmts)
         self.controller = Controller(self.array.latency, self.dataset.n, codes.index_period, fmts, order)
         self.synapses = [Synapse(i, codes, mode, fmts) for i in range(mlp.n_params)]
         w = Registers.WIDTHS
-        super().__init__({
+        ports = {}
+        if host_port:
+            self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task)
+            theta, depth, word = shape_of(fmts.theta), max(2, self.dataset.n), self.dataset.word
+            ports = {"stop": In(1), "theta0_addr": In(range(max(2, mlp.n_params))), "theta0_data": In(theta),
+                     "theta0_en": In(1), "sample_addr": In(range(depth)),
+                     "sample_data": In(word), "sample_en": In(len(word)), "clear_counters": In(1),
+                     "correct": Out(AccuracyCounter.WIDTH), "seen": Out(AccuracyCounter.WIDTH)}
+        super().__init__(ports | {
             "tau_x": In(w["tau_x"]), "tau_p": In(w["tau_p"]), "tau_theta": In(w["tau_theta"]),
             "eta": In(shape_of(fmts.eta)), "dtheta_shift": In(w["dtheta_shift"]), "seed": In(w["seed"]),
             "steps": In(w["steps"]), "start": In(1),
@@ -99,8 +118,23 @@ class Trainer(wiring.Component):
                 syn.advance.eq(ctl.advance), syn.restart.eq(ctl.restart), syn.index.eq(ctl.index),
                 syn.perturb.eq(ctl.perturb), syn.dtheta.eq(ctl.dtheta), syn.value.eq(cu.broadcast),
                 syn.correlate.eq(ctl.correlate), syn.update.eq(ctl.update), syn.eta.eq(self.eta),
-                syn.load.eq(ctl.load), syn.load_value.eq(int(self.theta0[i])),
-                arr.weights[i].eq(syn.weight),
+                syn.load.eq(ctl.load), arr.weights[i].eq(syn.weight),
+            ]
+            if self.host_port:
+                theta0_reg = Signal(shape_of(self.fmts.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
+                with m.If(self.theta0_en & (self.theta0_addr == i)):
+                    m.d.sync += theta0_reg.eq(self.theta0_data)
+                m.d.comb += syn.load_value.eq(theta0_reg)
+            else:
+                m.d.comb += syn.load_value.eq(int(self.theta0[i]))
+        if self.host_port:
+            acc = m.submodules.accuracy = self.accuracy
+            m.d.comb += [
+                ctl.stop.eq(self.stop),
+                mem.w_addr.eq(self.sample_addr), mem.w_data.eq(self.sample_data), mem.w_en.eq(self.sample_en),
+                acc.y.eq(arr.y), acc.target.eq(mem.target), acc.strobe.eq(ctl.capture & ctl.new_sample),
+                acc.clear.eq(self.clear_counters | ctl.load),
+                self.correct.eq(acc.correct), self.seen.eq(acc.seen),
             ]
         with m.Switch(self.read_addr):
             for i, syn in enumerate(self.synapses):

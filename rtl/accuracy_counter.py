@@ -1,0 +1,69 @@
+"""Accuracy counter: how many fresh samples the unperturbed network classifies correctly."""
+
+from amaranth.hdl import Module, Mux, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from mgd.golden_model.fixed_accuracy import TASKS
+from mgd.golden_model.formats import Fmt
+
+from .fixed import shape_of
+
+__all__ = ["AccuracyCounter"]
+
+
+class AccuracyCounter(wiring.Component):
+    """Counts strobed samples (``seen``) and those classified correctly (``correct``), both 32-bit saturating.
+
+    ``y``, ``target`` In(array of ``n_out`` values in the act format ``fmt``); ``strobe`` In(1) counts this
+    cycle's sample; ``clear`` In(1) zeroes both counters (it wins over ``strobe``). The rule is
+    :func:`~mgd.golden_model.fixed_accuracy.classified_correctly` for ``task`` ("parity": every output above one
+    half exactly when its target is; "classification": first argmax of y equals first argmax of the target).
+    ``is_correct`` Out(1) is that rule for the current inputs (combinational). Latency: the counters show a
+    strobe's sample 1 cycle later.
+    """
+
+    WIDTH = 32
+
+    def __init__(self, n_out: int, fmt: Fmt, task: str):
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        if not isinstance(n_out, int) or n_out < 1:
+            raise ValueError(f"n_out must be a positive integer, got {n_out!r}")
+        self.n_out, self.fmt, self.task = n_out, fmt, task
+        act = shape_of(fmt)
+        super().__init__({"y": In(data.ArrayLayout(act, n_out)), "target": In(data.ArrayLayout(act, n_out)),
+                          "strobe": In(1), "clear": In(1), "is_correct": Out(1),
+                          "correct": Out(self.WIDTH), "seen": Out(self.WIDTH)})
+
+    def _argmax(self, m, values, name):
+        """Index of the first largest value: a chain that replaces the best only on a strictly larger value."""
+        best, best_at = values[0], 0
+        for k in range(1, self.n_out):
+            larger = Signal(name=f"{name}_larger{k}")
+            m.d.comb += larger.eq(values[k] > best)
+            best_next = Signal(shape_of(self.fmt), name=f"{name}_best{k}")
+            at_next = Signal(range(self.n_out), name=f"{name}_at{k}")
+            m.d.comb += [best_next.eq(Mux(larger, values[k], best)), at_next.eq(Mux(larger, k, best_at))]
+            best, best_at = best_next, at_next
+        return best_at
+
+    def elaborate(self, platform):
+        m = Module()
+        if self.task == "parity":
+            half = 1 << (self.fmt.frac - 1) if self.fmt.frac > 0 else 0
+            agree = [(self.y[k] > half) == (self.target[k] > half) for k in range(self.n_out)]
+            ok = agree[0]
+            for a in agree[1:]:
+                ok = ok & a
+            m.d.comb += self.is_correct.eq(ok)
+        else:
+            m.d.comb += self.is_correct.eq(self._argmax(m, self.y, "y") == self._argmax(m, self.target, "t"))
+        top = (1 << self.WIDTH) - 1
+        with m.If(self.clear):
+            m.d.sync += [self.correct.eq(0), self.seen.eq(0)]
+        with m.Elif(self.strobe):
+            m.d.sync += self.seen.eq(self.seen + (self.seen != top))
+            with m.If(self.is_correct):
+                m.d.sync += self.correct.eq(self.correct + (self.correct != top))
+        return m
