@@ -79,7 +79,7 @@ class Trainer(wiring.Component):
             theta, depth, word = shape_of(fmts.theta), max(2, self.dataset.n), self.dataset.word
             ports = {"stop": In(1), "theta0_addr": In(range(max(2, mlp.n_params))), "theta0_data": In(theta),
                      "theta0_en": In(1), "sample_addr": In(range(depth)),
-                     "sample_data": In(word), "sample_en": In(len(word)), "clear_counters": In(1),
+                     "sample_data": In(word), "sample_en": In(word.length), "clear_counters": In(1),
                      "correct": Out(AccuracyCounter.WIDTH), "seen": Out(AccuracyCounter.WIDTH)}
         super().__init__(ports | {
             "tau_x": In(w["tau_x"]), "tau_p": In(w["tau_p"]), "tau_theta": In(w["tau_theta"]),

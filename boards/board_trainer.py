@@ -1,0 +1,168 @@
+"""The trainer a board runs: UART, host link, register file, the trainer itself, and status LEDs."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.fixed_mgd import FixedMGD
+from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
+from mgd.golden_model.schedule import PHASES, Registers
+from mgd.rtl.trainer import Trainer
+
+from . import host_protocol as proto
+from .host_link import HostLink
+from .uart_rx import UARTReceiver
+from .uart_tx import UARTTransmitter
+
+__all__ = ["BoardTrainer", "CONFIG_REGISTERS"]
+
+#: the runtime registers the host may write (not while a run is going on), with their checks
+CONFIG_REGISTERS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps", "sample")
+
+
+class BoardTrainer(wiring.Component):
+    """A self-contained MGD trainer behind a UART host link (protocol: :mod:`~.host_protocol`).
+
+    Built from an :class:`~mgd.golden_model.config.MGDConfig` (one network): the on-chip dataset, θ₀ and the
+    runtime registers start as the config's (so ``start`` alone trains it), and the host may replace all of them.
+    ``model`` is the bit-exact fixed-point model of the same network and ``registers`` the initial registers.
+
+    Ports: ``rx`` In(1) (idle high), ``tx`` Out(1); ``leds`` Out(4): running, done, a toggle per response frame,
+    and "a bad frame was seen". ``divisor``: clock cycles per UART bit (clock frequency / baud rate, ≥ 4).
+
+    Register writes are checked before they act (:data:`~.host_protocol.STATUS`): τx, τp, τθ in [1, 2^16);
+    η within its format; Δθ shift ≤ θ's fraction bits; seed < 2^16; steps ≥ 1; sample < N; θ₀ within θ's range;
+    dataset values within the act format; configuration writes and ``start`` answer ``busy`` during a run (``stop``
+    and clearing the counters do not). The ``cycles`` register counts clock cycles from ``start`` until the run
+    ends (32-bit, saturating): with ``step``, ``correct`` and ``seen`` a host measures time to accuracy on the
+    board itself.
+    """
+
+    def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, divisor: int,
+                 mode: str = "prescaled", hw_seed: int = 0):
+        from mgd.sim.trainer_sim import registers_for
+
+        if config.seeds != 1:
+            raise ValueError(f"a board trains one network: seeds must be 1, got {config.seeds}")
+        self.config, self.fmts = config, fmts
+        self.model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
+        self.registers = registers_for(config, self.model, fmts, hw_seed)
+        self.trainer = Trainer(self.model.mlp, self.model.codes, mode, fmts, self.model.x, self.model.y,
+                               self.model.theta0[0], config.sample_order, host_port=True,
+                               task=self.model.dataset.task)
+        self.uart_rx = UARTReceiver(divisor)
+        self.uart_tx = UARTTransmitter(divisor)
+        self.link = HostLink()
+        self.divisor = divisor
+        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1), "leds": Out(4)})
+
+    @property
+    def n_words(self) -> int:
+        """Values per dataset sample (n_in + n_out)."""
+        return self.trainer.dataset.n_in + self.trainer.dataset.n_out
+
+    def elaborate(self, platform):
+        m = Module()
+        tr, link, f = self.trainer, self.link, self.fmts
+        m.submodules.trainer = tr
+        m.submodules.uart_rx = self.uart_rx
+        m.submodules.uart_tx = self.uart_tx
+        m.submodules.link = link
+        wiring.connect(m, self.uart_rx.data, link.rx)
+        wiring.connect(m, link.tx, self.uart_tx.data)
+        m.d.comb += [self.uart_rx.rx.eq(self.rx), self.tx.eq(self.uart_tx.tx), link.bit_tick.eq(self.uart_rx.bit_tick)]
+
+        w = Registers.WIDTHS
+        regs = {name: Signal(w[name], init=getattr(self.registers, name), name=f"reg_{name}")
+                for name in ("tau_x", "tau_p", "tau_theta", "dtheta_shift", "seed", "steps")}
+        regs["eta"] = Signal(f.eta.width, init=self.registers.eta, name="reg_eta")
+        regs["sample"] = Signal(range(max(2, tr.dataset.n)), name="reg_sample")
+        for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps"):
+            m.d.comb += getattr(tr, name).eq(regs[name])
+
+        running = Signal()
+        m.d.comb += running.eq((tr.phase != PHASES["idle"]) & (tr.phase != PHASES["done"]))
+        cycles = Signal(32)
+        with m.If(tr.start):
+            m.d.sync += cycles.eq(0)
+        with m.Elif(running):
+            m.d.sync += cycles.eq(cycles + (cycles != (1 << 32) - 1))
+
+        bus = link.bus
+        addr, value = bus.addr, bus.wdata
+        signed_value = value.as_signed()
+        ok, bad_addr, bad_value, busy = (proto.STATUS[k] for k in ("ok", "bad_addr", "bad_value", "busy"))
+        accept = Signal()      # this strobe is a write that passed its checks
+        m.d.comb += accept.eq(bus.strobe & bus.write & (bus.status == ok))
+        m.d.comb += bus.status.eq(bad_addr)
+
+        def reg(name):
+            return proto.REGISTERS[name][0]
+
+        def answer(read_value=None, check=None, config=True):
+            """Status for the current address: reads give ``read_value`` (None: not readable); writes must pass
+            ``check`` (None: not writable) and, for configuration, happen outside a run."""
+            with m.If(bus.write):
+                if check is not None:
+                    with m.If(config & running):
+                        m.d.comb += bus.status.eq(busy)
+                    with m.Elif(~check):
+                        m.d.comb += bus.status.eq(bad_value)
+                    with m.Else():
+                        m.d.comb += bus.status.eq(ok)
+            with m.Else():
+                if read_value is not None:
+                    m.d.comb += [bus.status.eq(ok), bus.rdata.eq(read_value)]
+
+        P, N = self.model.mlp.n_params, tr.dataset.n
+        formats = f.theta.width | f.theta.frac << 8 | f.act.width << 16 | f.act.frac << 24
+        status_word = Signal(32)
+        m.d.comb += status_word.eq(running | tr.done << 1 | tr.phase << 4)
+        read_only = {"id": proto.ID_MAGIC, "n_params": P, "n_samples": N, "n_in": tr.dataset.n_in,
+                     "n_out": tr.dataset.n_out, "formats": formats, "status": status_word, "step": tr.step,
+                     "cost": tr.cost, "c0": tr.c0, "correct": tr.correct, "seen": tr.seen, "cycles": cycles}
+        checks = {
+            "tau_x": (value >= 1) & (value < 1 << w["tau_x"]),
+            "tau_p": (value >= 1) & (value < 1 << w["tau_p"]),
+            "tau_theta": (value >= 1) & (value < 1 << w["tau_theta"]),
+            "eta": value < (1 << f.eta.width),
+            "dtheta_shift": value <= f.theta.frac,
+            "seed": value < (1 << w["seed"]),
+            "steps": value >= 1,
+            "sample": value < N,
+        }
+        theta_index = Signal(16)
+        word_index = Signal(16)
+        m.d.comb += [theta_index.eq(addr - proto.THETA_BASE), word_index.eq(addr - proto.DATASET_BASE),
+                     tr.read_addr.eq(theta_index)]
+        with m.Switch(addr):
+            for name, source in read_only.items():
+                with m.Case(reg(name)):
+                    answer(source)
+            for name in CONFIG_REGISTERS:
+                with m.Case(reg(name)):
+                    answer(regs[name], checks[name])
+                    with m.If(accept):
+                        m.d.sync += regs[name].eq(value)
+            with m.Case(reg("control")):
+                start = value[0]
+                answer(None, value < 8, config=start)
+                with m.If(accept):
+                    m.d.comb += [tr.start.eq(start), tr.stop.eq(value[1]), tr.clear_counters.eq(value[2])]
+            with m.Case(*range(proto.THETA_BASE, proto.THETA_BASE + P)):
+                answer(tr.read_theta, (signed_value >= f.theta.min) & (signed_value <= f.theta.max))
+                m.d.comb += [tr.theta0_addr.eq(theta_index), tr.theta0_data.eq(value), tr.theta0_en.eq(accept)]
+            with m.Case(*range(proto.DATASET_BASE, proto.DATASET_BASE + self.n_words)):
+                answer(None, (signed_value >= f.act.min) & (signed_value <= f.act.max))
+                m.d.comb += tr.sample_addr.eq(regs["sample"])
+                m.d.comb += [tr.sample_en[k].eq(accept & (word_index == k)) for k in range(self.n_words)]
+                m.d.comb += [tr.sample_data[k].eq(value) for k in range(self.n_words)]
+
+        toggle = Signal()
+        with m.If(bus.strobe):
+            m.d.sync += toggle.eq(~toggle)
+        m.d.comb += self.leds.eq(running | tr.done << 1 | toggle << 2 | (link.bad_frames != 0) << 3)
+        return m

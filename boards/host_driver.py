@@ -1,0 +1,246 @@
+"""Host driver for a board running :class:`~.board_trainer.BoardTrainer`: frames, retries, and the operations a
+user needs (load a dataset and θ₀, set the registers, start/stop, read progress and weights).
+
+The driver talks to a *transport* with three methods: ``write(data: bytes)``, ``read(n: int, timeout: float) ->
+bytes`` (up to ``n`` bytes, fewer on timeout) and ``idle(seconds: float)`` (let the line stay quiet).
+:class:`SerialTransport` is a real serial port (pyserial); :class:`mgd.sim.uart_model.SimulatedBoard` is the
+board top in an Amaranth simulation behind a bit-level UART model, which is how the driver is tested.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import host_protocol as proto
+
+__all__ = ["Board", "BoardInfo", "LinkError", "DeviceError", "SerialTransport"]
+
+
+class LinkError(RuntimeError):
+    """No response, or a malformed one (timeout, bad sync byte, CRC mismatch)."""
+
+
+class DeviceError(RuntimeError):
+    """The board answered a request with a status other than ok."""
+
+    def __init__(self, status: int, op: int, addr: int, value: int):
+        self.status, self.op, self.addr, self.value = status, op, addr, value
+        name = proto.STATUS_NAMES.get(status, f"unknown status {status}")
+        verb = "write" if op == proto.OP_WRITE else "read" if op == proto.OP_READ else f"op 0x{op:02x}"
+        what = f" of {value}" if op == proto.OP_WRITE else ""
+        super().__init__(f"board refused the {verb}{what} at 0x{addr:04x} ({_name_of(addr)}): {name}")
+
+
+def _name_of(addr: int) -> str:
+    for name, (a, _) in proto.REGISTERS.items():
+        if a == addr:
+            return name
+    if proto.THETA_BASE <= addr < proto.DATASET_BASE:
+        return f"theta[{addr - proto.THETA_BASE}]"
+    if addr >= proto.DATASET_BASE:
+        return f"dataset word {addr - proto.DATASET_BASE}"
+    return "unmapped"
+
+
+def _signed32(value: int) -> int:
+    return value - (1 << 32) if value & (1 << 31) else value
+
+
+@dataclass(frozen=True)
+class BoardInfo:
+    n_params: int
+    n_samples: int
+    n_in: int
+    n_out: int
+    theta_width: int
+    theta_frac: int
+    act_width: int
+    act_frac: int
+
+
+class Board:
+    """Operations on one board. Every method is one or more request/response exchanges; a refused request raises
+    :class:`DeviceError` (nothing was changed on the board), a lost or corrupted response :class:`LinkError`
+    after ``retries`` further attempts (reads are always safe to repeat; a write whose response was lost may
+    already have happened, and repeating it is harmless for every register of the map)."""
+
+    def __init__(self, transport, *, timeout: float = 0.5, retries: int = 2):
+        self.transport, self.timeout, self.retries = transport, timeout, retries
+        self._info: BoardInfo | None = None
+
+    # ---------------------------------------------------------------- frames
+
+    def _resync(self):
+        """Let the board drop any half-received frame (its timeout), then drop stale bytes."""
+        self.transport.idle(self.timeout)
+        self.transport.read(1 << 16, 0)
+
+    def transact(self, op: int, addr: int, value: int = 0) -> int:
+        """One request; returns the response's value (unsigned 32-bit)."""
+        frame = proto.request(op, addr, value)
+        last = None
+        for _ in range(self.retries + 1):
+            self.transport.write(frame)
+            answer = self.transport.read(proto.RESPONSE_BYTES, self.timeout)
+            try:
+                if len(answer) < proto.RESPONSE_BYTES:
+                    raise LinkError(f"no response within {self.timeout} s ({len(answer)} of "
+                                    f"{proto.RESPONSE_BYTES} bytes: {answer.hex()})")
+                status, data = proto.parse_response(answer)
+            except (LinkError, proto.ProtocolError) as exc:
+                last = exc
+                self._resync()
+                continue
+            if status == proto.STATUS["bad_crc"]:      # our request was corrupted on the way: send it again
+                last = LinkError("the board received a corrupted request (bad CRC)")
+                continue
+            if status != proto.STATUS["ok"]:
+                raise DeviceError(status, op, addr, value)
+            return data
+        raise LinkError(f"request at 0x{addr:04x} failed after {self.retries + 1} attempts: {last}")
+
+    def pipeline(self, requests: Iterable[tuple[int, int, int]]) -> list[tuple[int, int]]:
+        """Send several requests back to back (one write), then collect their responses: ``[(status, value)]``.
+        No retries and no status check: for throughput and for testing the link."""
+        requests = list(requests)
+        self.transport.write(b"".join(proto.request(*r) for r in requests))
+        out = []
+        for _ in requests:
+            answer = self.transport.read(proto.RESPONSE_BYTES, self.timeout)
+            if len(answer) < proto.RESPONSE_BYTES:
+                raise LinkError(f"pipelined response {len(out)} missing ({answer.hex()})")
+            out.append(proto.parse_response(answer))
+        return out
+
+    @staticmethod
+    def address(name_or_addr) -> int:
+        if isinstance(name_or_addr, str):
+            if name_or_addr not in proto.REGISTERS:
+                raise ValueError(f"unknown register {name_or_addr!r}; known: {', '.join(proto.REGISTERS)}")
+            return proto.REGISTERS[name_or_addr][0]
+        return int(name_or_addr)
+
+    def read(self, name_or_addr) -> int:
+        return self.transact(proto.OP_READ, self.address(name_or_addr))
+
+    def write(self, name_or_addr, value: int) -> None:
+        self.transact(proto.OP_WRITE, self.address(name_or_addr), int(value))
+
+    # ------------------------------------------------------------ operations
+
+    def info(self) -> BoardInfo:
+        """The design's shape and formats (checks the identification register first)."""
+        if self._info is None:
+            magic = self.read("id")
+            if magic != proto.ID_MAGIC:
+                raise LinkError(f"not an MGD board: id register is 0x{magic:08x}, expected 0x{proto.ID_MAGIC:08x}")
+            fm = self.read("formats")
+            self._info = BoardInfo(self.read("n_params"), self.read("n_samples"), self.read("n_in"),
+                                   self.read("n_out"), fm & 0xFF, fm >> 8 & 0xFF, fm >> 16 & 0xFF, fm >> 24 & 0xFF)
+        return self._info
+
+    def configure(self, registers=None, **values) -> None:
+        """Write runtime registers: a :class:`~mgd.golden_model.schedule.Registers` and/or keyword values
+        (tau_x, tau_p, tau_theta, eta, dtheta_shift, seed, steps)."""
+        if registers is not None:
+            values = {k: getattr(registers, k) for k in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift",
+                                                          "seed", "steps")} | values
+        for name, value in values.items():
+            if name not in proto.REGISTERS or proto.REGISTERS[name][1] != "rw" or name == "sample":
+                raise ValueError(f"{name!r} is not a runtime register")
+            self.write(name, value)
+
+    def registers(self) -> dict:
+        return {name: self.read(name) for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed",
+                                                   "steps")}
+
+    def load_theta0(self, theta0) -> None:
+        """θ₀ as stored integers of θ's format (one per synapse)."""
+        theta0 = np.asarray(theta0, dtype=np.int64).ravel()
+        if len(theta0) != self.info().n_params:
+            raise ValueError(f"theta0 must have {self.info().n_params} values, got {len(theta0)}")
+        for i, v in enumerate(theta0):
+            self.write(proto.THETA_BASE + i, int(v))
+
+    def read_theta(self) -> np.ndarray:
+        """The current θ (stored integers), read through the readout port while the trainer runs or not."""
+        return np.array([_signed32(self.read(proto.THETA_BASE + i)) for i in range(self.info().n_params)],
+                        dtype=np.int64)
+
+    def load_dataset(self, x, targets, progress: bool = False) -> None:
+        """The whole on-chip dataset, as stored integers of the act format: x (N, n_in), targets (N, n_out)."""
+        info = self.info()
+        x, targets = np.asarray(x, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+        if x.shape != (info.n_samples, info.n_in) or targets.shape != (info.n_samples, info.n_out):
+            raise ValueError(f"the board holds {info.n_samples} samples of {info.n_in} inputs and {info.n_out} "
+                             f"targets; got x {x.shape} and targets {targets.shape}")
+        rows = range(info.n_samples)
+        if progress:
+            from tqdm import tqdm
+            rows = tqdm(rows, desc="dataset", unit="sample")
+        for s in rows:
+            self.write("sample", s)
+            for k, v in enumerate(np.concatenate([x[s], targets[s]])):
+                self.write(proto.DATASET_BASE + k, int(v))
+
+    def start(self) -> None:
+        self.write("control", proto.CONTROL_START)
+
+    def stop(self) -> None:
+        self.write("control", proto.CONTROL_STOP)
+
+    def clear_counters(self) -> None:
+        self.write("control", proto.CONTROL_CLEAR)
+
+    def status(self) -> dict:
+        """running, done, phase, step, cost, c0 (stored integers), correct, seen, cycles."""
+        word = self.read("status")
+        out = {"running": bool(word & proto.STATE_RUNNING), "done": bool(word & proto.STATE_DONE),
+               "phase": word >> 4 & 7}
+        for name in ("step", "cost", "c0", "correct", "seen", "cycles"):
+            out[name] = self.read(name)
+        return out
+
+    def wait_done(self, timeout: float, poll: float = 0.05) -> dict:
+        """Poll until the run ends; returns :meth:`status`. ``timeout`` in the transport's seconds."""
+        waited = 0.0
+        while True:
+            st = self.status()
+            if not st["running"]:
+                return st
+            if waited >= timeout:
+                raise LinkError(f"the run did not end within {timeout} s (step {st['step']})")
+            self.transport.idle(poll)
+            waited += poll
+
+
+class SerialTransport:
+    """A serial port (pyserial), e.g. the iCEBreaker's or ULX3S's FTDI UART: ``SerialTransport("/dev/ttyUSB1")``."""
+
+    def __init__(self, port: str, baudrate: int = 115200):
+        import serial
+
+        self.port = serial.Serial(port, baudrate=baudrate, timeout=0)
+
+    def write(self, data: bytes) -> None:
+        self.port.write(data)
+
+    def read(self, n: int, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        out = bytearray()
+        while len(out) < n:
+            out += self.port.read(n - len(out))
+            if len(out) >= n or time.monotonic() >= deadline:
+                break
+            time.sleep(0.001)
+        return bytes(out)
+
+    def idle(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        self.port.close()

@@ -1,0 +1,129 @@
+"""The host link's wire protocol: frames, checksum, status codes and the register map (spec of the RTL and the
+driver; both import it, so they cannot disagree).
+
+Every exchange is one request frame from the host and one response frame from the board, over a UART (8N1)::
+
+    request  (9 bytes):  0x5A  op  addr[7:0] addr[15:8]  d[7:0] d[15:8] d[23:16] d[31:24]  crc
+    response (7 bytes):  0xA5  status  d[7:0] d[15:8] d[23:16] d[31:24]  crc
+
+``crc`` is CRC-8 (polynomial x⁸+x²+x+1 = 0x07, initial value 0, no reflection, no final XOR; the catalogue's
+"CRC-8/SMBUS", check value 0xF4 for b"123456789") over every byte after the sync byte. ``op`` is
+:data:`OP_WRITE` or :data:`OP_READ` (a read ignores ``d``). A write answers with ``d`` = 0, a read with the value.
+
+What the board does with a bad frame (the trainer's state is never changed by one):
+
+- a byte other than 0x5A while waiting for a frame: dropped;
+- a frame whose CRC does not match: answered with ``STATUS["bad_crc"]``, nothing executed;
+- a frame cut short (no byte for :data:`TIMEOUT_BIT_PERIODS` bit periods): dropped, no answer;
+- an unknown op, an unmapped address, a value out of range, or a write while a run is going on: answered with
+  ``bad_op``, ``bad_addr``, ``bad_value`` or ``busy`` (:data:`STATUS`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SYNC_REQUEST", "SYNC_RESPONSE", "OP_WRITE", "OP_READ", "REQUEST_BYTES", "RESPONSE_BYTES",
+           "STATUS", "STATUS_NAMES", "REGISTERS", "THETA_BASE", "DATASET_BASE", "ID_MAGIC", "TIMEOUT_BIT_PERIODS",
+           "CONTROL_START", "CONTROL_STOP", "CONTROL_CLEAR", "STATE_RUNNING", "STATE_DONE",
+           "crc8", "crc8_update", "request", "response", "parse_response", "ProtocolError"]
+
+SYNC_REQUEST = 0x5A
+SYNC_RESPONSE = 0xA5
+OP_WRITE = 0x01
+OP_READ = 0x02
+REQUEST_BYTES = 9
+RESPONSE_BYTES = 7
+
+#: a frame is abandoned when no byte arrives for this many bit periods (4 byte times)
+TIMEOUT_BIT_PERIODS = 40
+
+#: response status codes
+STATUS = {"ok": 0, "bad_crc": 1, "bad_op": 2, "bad_addr": 3, "bad_value": 4, "busy": 5}
+STATUS_NAMES = {v: k for k, v in STATUS.items()}
+
+#: identification register value: "MGD" and protocol version 1
+ID_MAGIC = 0x4D474401
+
+#: register map: name → (address, access "r"/"rw"/"w"). Values are 32-bit words; signed quantities are
+#: two's complement 32-bit.
+REGISTERS = {
+    "id": (0x0000, "r"),            # ID_MAGIC
+    "n_params": (0x0001, "r"),      # P (synapses)
+    "n_samples": (0x0002, "r"),     # dataset memory depth
+    "n_in": (0x0003, "r"),
+    "n_out": (0x0004, "r"),
+    "formats": (0x0005, "r"),       # θ width | θ frac << 8 | act width << 16 | act frac << 24
+    "control": (0x0010, "w"),       # bit 0 start, bit 1 stop, bit 2 clear the accuracy counters
+    "status": (0x0011, "r"),        # bit 0 running, bit 1 done, bits 4..6 phase
+    "step": (0x0012, "r"),          # steps completed in this run
+    "cost": (0x0013, "r"),          # last measured C (stored integer, fmts.cost)
+    "c0": (0x0014, "r"),            # last C₀
+    "correct": (0x0015, "r"),       # accuracy counter: fresh samples classified correctly at C₀ time
+    "seen": (0x0016, "r"),          # accuracy counter: fresh samples counted
+    "cycles": (0x0017, "r"),        # clock cycles since start (saturating), frozen when the run ends
+    "tau_x": (0x0020, "rw"),
+    "tau_p": (0x0021, "rw"),
+    "tau_theta": (0x0022, "rw"),
+    "eta": (0x0023, "rw"),          # the η register (fmts.eta stored integer)
+    "dtheta_shift": (0x0024, "rw"),
+    "seed": (0x0025, "rw"),
+    "steps": (0x0026, "rw"),
+    "sample": (0x0030, "rw"),       # which dataset sample the DATASET_BASE words write
+}
+CONTROL_START, CONTROL_STOP, CONTROL_CLEAR = 1, 2, 4
+STATE_RUNNING, STATE_DONE = 1, 2
+
+#: θᵢ: read the current θᵢ, write θ₀ᵢ (loaded at every start)
+THETA_BASE = 0x1000
+#: value k of the sample selected by the "sample" register at DATASET_BASE + k: x₀ … x_{n_in−1}, then the targets
+#: (write only; stored integers of the act format)
+DATASET_BASE = 0x2000
+
+
+class ProtocolError(ValueError):
+    """A response frame that is malformed (wrong length, sync byte or CRC)."""
+
+
+def crc8_update(crc: int, byte: int) -> int:
+    """One byte into CRC-8 (poly 0x07, MSB first)."""
+    crc ^= byte
+    for _ in range(8):
+        crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def crc8(data: bytes) -> int:
+    crc = 0
+    for b in data:
+        crc = crc8_update(crc, b)
+    return crc
+
+
+def _word(value: int) -> bytes:
+    if not -(1 << 31) <= value < (1 << 32):
+        raise ValueError(f"value {value} does not fit 32 bits")
+    return (value & 0xFFFFFFFF).to_bytes(4, "little")
+
+
+def request(op: int, addr: int, value: int = 0) -> bytes:
+    """The 9-byte request frame (``value`` may be negative: sent as two's complement)."""
+    if not 0 <= op <= 0xFF or not 0 <= addr <= 0xFFFF:
+        raise ValueError(f"op must fit 8 bits and addr 16 bits, got {op}, {addr}")
+    body = bytes([op]) + addr.to_bytes(2, "little") + _word(value)
+    return bytes([SYNC_REQUEST]) + body + bytes([crc8(body)])
+
+
+def response(status: int, value: int = 0) -> bytes:
+    """The 7-byte response frame (what the board sends; used by tests and models)."""
+    body = bytes([status]) + _word(value)
+    return bytes([SYNC_RESPONSE]) + body + bytes([crc8(body)])
+
+
+def parse_response(frame: bytes) -> tuple[int, int]:
+    """``(status, value)`` of a response frame (value unsigned 32-bit); raises :class:`ProtocolError`."""
+    if len(frame) != RESPONSE_BYTES:
+        raise ProtocolError(f"response must be {RESPONSE_BYTES} bytes, got {len(frame)}: {frame.hex()}")
+    if frame[0] != SYNC_RESPONSE:
+        raise ProtocolError(f"response starts with 0x{frame[0]:02x}, not 0x{SYNC_RESPONSE:02x}: {frame.hex()}")
+    if crc8(frame[1:-1]) != frame[-1]:
+        raise ProtocolError(f"response CRC mismatch: {frame.hex()}")
+    return frame[1], int.from_bytes(frame[2:6], "little")
