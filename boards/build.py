@@ -63,11 +63,13 @@ def yowasp_environment(need_tools: bool = True):
 
 
 def parse_nextpnr_log(text: str) -> dict:
-    """Post-route Fmax (the last "Max frequency for clock" line of each clock) and the "Device utilisation" table
-    (bel type → [used, available]) from a nextpnr log."""
+    """Post-route Fmax (the last "Max frequency for clock" line of each clock; nextpnr's ``$PACKER_…`` pseudo-clocks
+    are skipped) and the "Device utilisation" table (bel type → [used, available]) from a nextpnr log."""
     fmax = {}
     for clock, mhz, target in re.findall(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((?:PASS|FAIL) at "
                                          r"([\d.]+) MHz\)", text):
+        if clock.startswith("$PACKER"):     # a constant net nextpnr put on a global buffer, not a clock
+            continue
         fmax[clock] = {"fmax_mhz": float(mhz), "target_mhz": float(target)}
     util = {}
     block = text.split("Device utilisation:")[-1] if "Device utilisation:" in text else ""

@@ -10,7 +10,8 @@ Cycles come from the fixed-point golden model, which the RTL matches bit for bit
 tests/boards/test_host_link.py, docs/postsynth.md), with the schedule's cycle count (``step_cycles``): XOR with
 the boards' formats (COMPACT_FORMATS) and the bitstreams' settings, 20 initialisations, accuracy on the 4 samples
 evaluated after every step. NIST7x7 cycles come from the recorded RTL (Verilator) run in
-``docs/data/nist7x7-rtl.json``. The script rewrites the block between the markers in docs/results.md.
+``docs/data/nist7x7-rtl.json``. The script rewrites the blocks between the markers in docs/results.md (time to
+accuracy) and docs/fpga.md (bitstreams: size, Fmax, utilisation).
 """
 
 from __future__ import annotations
@@ -144,26 +145,55 @@ def section(builds, nist_synth=None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def build_table(builds) -> str:
+    """Bitstream size, post-route Fmax and utilisation of each board build (for docs/fpga.md)."""
+    lines = ["| board | FPGA | bitstream | build time | post-route Fmax (board clock) | logic | FF | DSP | BRAM | IO |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    def cell(u, *names):
+        for n in names:
+            if n in u:
+                used, avail = u[n]
+                return f"{used:,} / {avail:,} ({100 * used / avail:.0f} %)"
+        return "—"
+
+    for rep in builds:
+        u = rep["utilisation"]
+        lines.append(f"| {rep['board']} | {rep['fpga']} | {rep['bytes']:,} B | {rep['seconds']:.0f} s | "
+                     f"{board_fmax(rep):.1f} MHz ({rep['clock_mhz']:g} MHz) | "
+                     f"{cell(u, 'ICESTORM_LC', 'TRELLIS_COMB')} | {cell(u, 'TRELLIS_FF')} | "
+                     f"{cell(u, 'ICESTORM_DSP', 'MULT18X18D')} | {cell(u, 'ICESTORM_RAM', 'DP16KD')} | "
+                     f"{cell(u, 'SB_IO', 'TRELLIS_IO')} |")
+    return ("Measured with `mgd build` (Yosys and nextpnr from YoWASP, nextpnr seed 1; iCE40 logic cells hold a LUT, "
+            "a carry and a flip-flop each, so the UP5K has no separate FF count):\n\n" + "\n".join(lines) + "\n")
+
+
+def replace_block(path: Path, begin: str, end: str, text: str) -> None:
+    doc = path.read_text()
+    if begin in doc:
+        head, rest = doc.split(begin, 1)
+        doc = head + begin + "\n" + text + end + rest.split(end, 1)[1]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + begin + "\n" + text + end + "\n"
+    path.write_text(doc)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("builds", nargs="+", type=Path, help="JSON reports of `mgd build --json`")
     p.add_argument("--nist-synth", type=Path, help="JSON of a 49-4-4 place-and-route: {fmax_mhz, note}")
-    p.add_argument("--print-only", action="store_true", help="print the section, do not edit docs/results.md")
+    p.add_argument("--print-only", action="store_true", help="print, do not edit docs/results.md and docs/fpga.md")
     args = p.parse_args(argv)
     builds = [json.loads(b.read_text()) for b in args.builds]
     nist_synth = json.loads(args.nist_synth.read_text()) if args.nist_synth else None
     text = section(builds, nist_synth)
     print(text)
     if args.print_only:
+        print(build_table(builds))
         return
-    results = DOCS / "results.md"
-    doc = results.read_text()
-    if BEGIN in doc:
-        head, rest = doc.split(BEGIN, 1)
-        doc = head + BEGIN + "\n" + text + END + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + BEGIN + "\n" + text + END + "\n"
-    results.write_text(doc)
+    replace_block(DOCS / "results.md", BEGIN, END, text)
+    table = build_table(builds)
+    print(table)
+    replace_block(DOCS / "fpga.md", "<!-- build-results:begin -->", "<!-- build-results:end -->", table)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ def test_nextpnr_log_parser_reads_fmax_and_utilisation():
 Info: \t         ICESTORM_LC:    5000/   5280    94%
 Info: \t        ICESTORM_DSP:       8/      8   100%
 Info: Max frequency for clock 'clk12_0__io': 20.31 MHz (PASS at 12.00 MHz)
+Info: Max frequency for clock '$PACKER_GND_NET_$glb_clk': 35.05 MHz (PASS at 12.00 MHz)
 
 Info: Max frequency for clock 'clk12_0__io': 19.87 MHz (PASS at 12.00 MHz)
 """
