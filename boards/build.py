@@ -21,7 +21,7 @@ from pathlib import Path
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
 
-from .platform_top import BOARDS, BoardTop, platform_for
+from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_for
 
 __all__ = ["TOOLS", "yowasp_environment", "build_board", "parse_nextpnr_log", "BuildError"]
 
@@ -87,15 +87,17 @@ def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts:
     platform = platform_for(board)
     _, overrides, ext, fpga = BOARDS[board]
     overrides = dict(overrides)
-    overrides["nextpnr_opts"] = f"--seed {int(seed)}"
-    top = BoardTop(config, fmts)
+    top = BoardTop(config, fmts, clock_divider=CLOCK_DIVIDER[board])
+    # the timing target of clocks without their own constraint (the divided design clock)
+    target_mhz = platform.default_clk_frequency / 1e6 / CLOCK_DIVIDER[board]
+    overrides["nextpnr_opts"] = f"--seed {int(seed)} --freq {target_mhz:g}"
     build_dir = Path(build_dir)
     t0 = time.perf_counter()
     with yowasp_environment(need_tools=do_build):
         plan = platform.build(top, name=NAME, build_dir=str(build_dir), do_build=False, **overrides)
         plan.extract(str(build_dir))
         result = {"board": board, "fpga": fpga, "config": top.config.to_dict() if hasattr(top.config, "to_dict")
-                  else None, "divisor": top.core.divisor, "clock_mhz": platform.default_clk_frequency / 1e6,
+                  else None, "divisor": top.core.divisor, "clock_mhz": top.clock_frequency(platform) / 1e6,
                   "plan": sorted(plan.files)}
         if not do_build:
             return result
