@@ -499,23 +499,11 @@ def _cmd_compare(args) -> int:
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    commands = {"train": _cmd_train, "bench": _cmd_bench, "area": _cmd_area, "compare": _cmd_compare,
+                "verilog": _cmd_verilog, "synth": _cmd_synth, "build": _cmd_build, "board": _cmd_board}
     try:
-        if args.command == "train":
-            return _cmd_train(args)
-        if args.command == "bench":
-            return _cmd_bench(args)
-        if args.command == "area":
-            return _cmd_area(args)
-        if args.command == "compare":
-            return _cmd_compare(args)
-        if args.command == "verilog":
-            return _cmd_verilog(args)
-        if args.command == "synth":
-            return _cmd_synth(args)
-        if args.command == "build":
-            return _cmd_build(args)
-        if args.command == "board":
-            return _cmd_board(args)
+        if args.command in commands:
+            return commands[args.command](args)
     except ConfigError as exc:
         parser.exit(2, f"mgd: error: {exc}\n")
     return 1
