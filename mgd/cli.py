@@ -403,8 +403,9 @@ def _cmd_board(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from mgd.boards.build import BuildError, build_board
+    from mgd.boards.build import build_board
     from mgd.boards.platform_top import xor_config
+    from mgd.boards.unit_area import SynthesisError
 
     if args.steps < 1:
         raise ConfigError(f"--steps must be >= 1, got {args.steps}")
@@ -414,7 +415,7 @@ def _cmd_build(args) -> int:
     try:
         report = build_board(args.board, build_dir, config=xor_config(args.steps), do_build=not args.plan_only,
                              seed=args.pnr_seed)
-    except BuildError as exc:
+    except SynthesisError as exc:           # a missing tool, or a BuildError
         print(f"mgd build: {exc}", file=sys.stderr)
         return 1
     if args.plan_only:

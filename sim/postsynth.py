@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 from amaranth.hdl import Shape
 
-from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys
+from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys, log_tail
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
@@ -151,13 +151,6 @@ def _check_flow(flow: str) -> dict:
     return FLOWS[flow]
 
 
-def _log_tail(path: Path, lines: int = 25) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log written)"
-
-
 def _netlist_from(workdir: Path, flow: str, seconds: float, cached: bool, key: str, top: str = TOP) -> Netlist:
     stat = json.loads((workdir / "stat.json").read_text())
     design = stat.get("design") or stat["modules"][f"\\{top}"]
@@ -184,7 +177,7 @@ def _run_yosys(workdir: Path, flow: str, script: str, top: str, yosys: list[str]
         raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
     if proc.returncode != 0 or not all((workdir / name).is_file() for name in CACHED_FILES):
         raise SynthesisError(f"{FLOWS[flow]['synth']} of {top!r} failed (exit code {proc.returncode}); tail of "
-                             f"{workdir / 'yosys.log'}:\n{_log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
+                             f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
     return time.perf_counter() - t0
 
 
