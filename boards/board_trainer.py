@@ -7,10 +7,8 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mgd.golden_model.config import MGDConfig
-from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import PHASES, Registers
-from mgd.rtl.trainer import Trainer
 
 from . import host_protocol as proto
 from .host_link import HostLink
@@ -43,16 +41,11 @@ class BoardTrainer(wiring.Component):
 
     def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, divisor: int,
                  mode: str = "prescaled", hw_seed: int = 0):
-        from mgd.sim.trainer_sim import registers_for
+        from mgd.sim.trainer_sim import build
 
-        if config.seeds != 1:
-            raise ValueError(f"a board trains one network: seeds must be 1, got {config.seeds}")
-        self.config, self.fmts = config, fmts
-        self.model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
-        self.registers = registers_for(config, self.model, fmts, hw_seed)
-        self.trainer = Trainer(self.model.mlp, self.model.codes, mode, fmts, self.model.x, self.model.y,
-                               self.model.theta0[0], config.sample_order, host_port=True,
-                               task=self.model.dataset.task)
+        UARTReceiver.check(divisor)
+        b = build(config, fmts, mode=mode, hw_seed=hw_seed, host_port=True)   # one network (seeds = 1)
+        self.config, self.fmts, self.model, self.registers, self.trainer = config, fmts, b.model, b.regs, b.trainer
         self.uart_rx = UARTReceiver(divisor)
         self.uart_tx = UARTTransmitter(divisor)
         self.link = HostLink()

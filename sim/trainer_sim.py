@@ -34,14 +34,16 @@ class Build:
 
 
 def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-          hw_seed: int = 0) -> Build:
+          hw_seed: int = 0, host_port: bool = False) -> Build:
     """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
-    runtime seed register (perturbation steps before step 0)."""
+    runtime seed register (perturbation steps before step 0); ``host_port``: the trainer a board's host link drives
+    (:class:`~mgd.rtl.trainer.Trainer`)."""
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
     regs = registers_for(config, model, fmts, hw_seed)
-    trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order)
+    trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order,
+                      host_port=host_port, task=model.dataset.task)
     return Build(config, model, trainer, regs)
 
 
