@@ -69,5 +69,13 @@ class Mismatches:
             if len(self.first) < self.limit:
                 self.first.append(f"cycle {cycle}: {name} = {got}, golden {want}")
 
+    def compare(self, cycle: int, ports: dict, want: dict, rows: dict) -> None:
+        """Read every ``ports[name] = (handle, signed)``, append it to ``rows[name]`` and check it against
+        ``want[name]`` (an integer)."""
+        for name, (handle, signed) in ports.items():
+            got = read(handle, signed)
+            rows[name].append(got)
+            self.check(cycle, name, got, int(want[name]))
+
     def report(self) -> str:
         return (f"{self.count} mismatches (per signal: {self.per_signal}); first:\n  " + "\n  ".join(self.first))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
-from tb_common import Mismatches, load_job, pack, read, start
+from tb_common import Mismatches, load_job, pack, start
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
@@ -48,6 +48,7 @@ async def cost_unit_matches_golden_model_every_cycle(dut):
     n_out = FixedMGD(config, fmts, mode=mode).mlp.layers[-1]
     model = CostUnitModel(mode, fmts)
     signed = {"cost": fmts.cost.signed, "c0": fmts.cost.signed, "c_tilde": fmts.c_tilde.signed, "broadcast": True}
+    ports = {name: (getattr(dut, name), signed[name]) for name in OUTPUTS}
     cycles = plan(np.random.default_rng(job["seed"]), n_out, fmts, job["random_cycles"])
 
     for name in ("y", "target", "capture", "measure", "eta"):
@@ -64,11 +65,7 @@ async def cost_unit_matches_golden_model_every_cycle(dut):
         dut.rst.value = c["reset"]
         await ReadOnly()
 
-        want = model.outputs()
-        for name in OUTPUTS:
-            got = read(getattr(dut, name), signed[name])
-            rows[name].append(got)
-            bad.check(cycle, name, got, int(want[name]))
+        bad.compare(cycle, ports, model.outputs(), rows)
 
         await RisingEdge(dut.clk)
         if c["reset"]:

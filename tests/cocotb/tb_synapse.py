@@ -12,7 +12,7 @@ from __future__ import annotations
 import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
-from tb_common import Mismatches, load_job, read, start
+from tb_common import Mismatches, load_job, start
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
@@ -88,6 +88,7 @@ async def synapse_matches_golden_model_every_cycle(dut):
     bw = broadcast_width(mode, fmts)
     vmin, vmax = -(1 << (bw - 1)), (1 << (bw - 1)) - 1
     signed = {"code": True, "weight": fmts.theta.signed, "theta": fmts.theta.signed, "g": gfmt.signed}
+    ports = {name: (getattr(dut, name), signed[name]) for name in OUTPUTS}
     cycles = plan(np.random.default_rng(job["seed"]), codes, mode, fmts, job["random_cycles"])
 
     state = {name: 0 for name in INPUTS} | {"reset": 0}
@@ -106,10 +107,7 @@ async def synapse_matches_golden_model_every_cycle(dut):
         await ReadOnly()
 
         want = model.outputs(index=state["index"], perturb=state["perturb"], dtheta=state["dtheta"])
-        for name in OUTPUTS:
-            got = read(getattr(dut, name), signed[name])
-            rows[name].append(got)
-            bad.check(cycle, name, got, int(want[name]))
+        bad.compare(cycle, ports, want, rows)
 
         await RisingEdge(dut.clk)
         if state["reset"]:

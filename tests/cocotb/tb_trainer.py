@@ -87,10 +87,7 @@ async def run_and_check(dut, test: str) -> None:
             await ReadOnly()
 
             want = golden.outputs()
-            for name, (handle, signed) in scalars.items():
-                got = read(handle, signed)
-                rows[name].append(got)
-                bad.check(cycle, name, got, int(want[name]))
+            bad.compare(cycle, scalars, want, rows)
             for name, (handles, signed) in per_synapse.items():
                 got = [read(h, signed) for h in handles]
                 rows[name].append(got)
