@@ -18,7 +18,7 @@ from .uart_tx import UARTTransmitter
 __all__ = ["BoardTrainer", "CONFIG_REGISTERS"]
 
 #: the runtime registers the host may write (not while a run is going on), with their checks
-CONFIG_REGISTERS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps", "sample")
+CONFIG_REGISTERS = (*proto.RUNTIME_REGISTERS, "sample")
 
 
 class BoardTrainer(wiring.Component):
@@ -69,11 +69,11 @@ class BoardTrainer(wiring.Component):
         m.d.comb += [self.uart_rx.rx.eq(self.rx), self.tx.eq(self.uart_tx.tx), link.bit_tick.eq(self.uart_rx.bit_tick)]
 
         w = Registers.WIDTHS
-        regs = {name: Signal(w[name], init=getattr(self.registers, name), name=f"reg_{name}")
-                for name in ("tau_x", "tau_p", "tau_theta", "dtheta_shift", "seed", "steps")}
-        regs["eta"] = Signal(f.eta.width, init=self.registers.eta, name="reg_eta")
+        widths = w | {"eta": f.eta.width}
+        regs = {name: Signal(widths[name], init=getattr(self.registers, name), name=f"reg_{name}")
+                for name in proto.RUNTIME_REGISTERS}
         regs["sample"] = Signal(range(max(2, tr.dataset.n)), name="reg_sample")
-        for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps"):
+        for name in proto.RUNTIME_REGISTERS:
             m.d.comb += getattr(tr, name).eq(regs[name])
 
         running = Signal()

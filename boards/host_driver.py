@@ -147,16 +147,14 @@ class Board:
         """Write runtime registers: a :class:`~mgd.golden_model.schedule.Registers` and/or keyword values
         (tau_x, tau_p, tau_theta, eta, dtheta_shift, seed, steps)."""
         if registers is not None:
-            values = {k: getattr(registers, k) for k in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift",
-                                                          "seed", "steps")} | values
+            values = {k: getattr(registers, k) for k in proto.RUNTIME_REGISTERS} | values
         for name, value in values.items():
-            if name not in proto.REGISTERS or proto.REGISTERS[name][1] != "rw" or name == "sample":
+            if name not in proto.RUNTIME_REGISTERS:
                 raise ValueError(f"{name!r} is not a runtime register")
             self.write(name, value)
 
     def registers(self) -> dict:
-        return {name: self.read(name) for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed",
-                                                   "steps")}
+        return {name: self.read(name) for name in proto.RUNTIME_REGISTERS}
 
     def load_theta0(self, theta0) -> None:
         """θ₀ as stored integers of θ's format (one per synapse)."""

@@ -22,7 +22,8 @@ What the board does with a bad frame (the trainer's state is never changed by on
 from __future__ import annotations
 
 __all__ = ["SYNC_REQUEST", "SYNC_RESPONSE", "OP_WRITE", "OP_READ", "REQUEST_BYTES", "RESPONSE_BYTES",
-           "STATUS", "STATUS_NAMES", "REGISTERS", "THETA_BASE", "DATASET_BASE", "ID_MAGIC", "TIMEOUT_BIT_PERIODS",
+           "STATUS", "STATUS_NAMES", "REGISTERS", "RUNTIME_REGISTERS", "THETA_BASE", "DATASET_BASE", "ID_MAGIC",
+           "TIMEOUT_BIT_PERIODS",
            "CONTROL_START", "CONTROL_STOP", "CONTROL_CLEAR", "STATE_RUNNING", "STATE_DONE",
            "crc8", "crc8_update", "request", "response", "parse_response", "ProtocolError"]
 
@@ -69,6 +70,8 @@ REGISTERS = {
     "steps": (0x0026, "rw"),
     "sample": (0x0030, "rw"),       # which dataset sample the DATASET_BASE words write
 }
+#: the trainer's runtime registers (:class:`~mgd.golden_model.schedule.Registers`), in the map above
+RUNTIME_REGISTERS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
 CONTROL_START, CONTROL_STOP, CONTROL_CLEAR = 1, 2, 4
 STATE_RUNNING, STATE_DONE = 1, 2
 
