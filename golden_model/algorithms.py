@@ -9,11 +9,13 @@ Algorithm 1, at step n (0-based; see :mod:`.config` for the block convention)::
     if n % τx == 0 or n % τθ == 0:    θ̃ ← 0;  C₀ ← C(θ)
     if n % τp == 0:                   θ̃ ← Δθ · u(t = n // τp)
     C ← C(θ + θ̃);  C̃ ← C − C₀;  e ← C̃·θ̃ / norm;  G ← G + e
-    if (n + 1) % τθ == 0:             θ ← opt(θ, G) (+ update noise);  G ← 0
+    if (n + 1) % τθ == 0:             θ ← opt(θ, G) (+ update noise), clipped to ±θmax;  G ← 0
 
 with ``norm = Δθ²·power`` ("unbiased": E[G] = ∇C per step) or ``N·Δθ²·power`` ("authors"). With
 ``estimator="backprop"`` the line computing e is replaced by ``e ← ∇C(θ)`` of the current sample (exact-gradient
-SGD on the same schedule, sample order and optimizer: the reference MGD is compared with).
+SGD on the same schedule, sample order and optimizer: the reference MGD is compared with). The clip to ±θmax
+(``config.theta_max``, off by default) models the hardware's saturating θ register; the perturbed θ + θ̃ is not
+clipped (in the hardware it is, which matters only within Δθ of the bound).
 """
 
 from __future__ import annotations
@@ -73,8 +75,14 @@ class DiscreteMGD:
         if self.updated:
             self.theta = self.optimizer.step(self.theta, self.G)
             self._update_noise()
+            self._clip()
             self.G = np.zeros_like(self.G)
         self.n = n + 1
+
+    def _clip(self):
+        """θ ← clip(θ, −θmax, θmax) after every update (``config.theta_max``; the hardware's saturating θ)."""
+        if self.config.theta_max is not None:
+            np.clip(self.theta, -self.config.theta_max, self.config.theta_max, out=self.theta)
 
     def _update_noise(self):
         cfg = self.config
@@ -115,5 +123,6 @@ class AnalogMGD(DiscreteMGD):
             self.G = dt / (cfg.tau_theta + dt) * (e + (cfg.tau_theta / dt) * self.G)
             self.theta = self.optimizer.step(self.theta, self.G)
             self._update_noise()
+            self._clip()
             self.updated = True
         self.n = n + 1

@@ -55,7 +55,9 @@ class MGDConfig:
         ``(2, 2, 1)``; ``None`` = the dataset's default network), ``activation`` (hidden layers),
         ``output_activation``, ``bias_sign`` (-1: a = act(W·a − b) as in the authors' code; +1: W·a + b),
         ``param_order`` ("authors": all weight matrices column-major, then all biases; "layer": per layer W row-major
-        then b), ``init_scale`` (θ₀ ~ U[−s, s)).
+        then b), ``init_scale`` (θ₀ ~ U[−s, s)), ``theta_max`` (parameter range: after every update θ is clipped
+        to [−θmax, θmax], as the hardware's saturating θ register does; ``None`` = unbounded; it bounds the
+        backprop reference in the same way).
     Algorithm
         ``algorithm`` (1 = discrete, 2 = analog), ``tau_x``, ``tau_p``, ``tau_theta`` (steps), ``tau_hp`` and ``dt``
         (analog only), ``eta``, ``dtheta``, ``perturbation``, ``perturb_target``, ``normalization``, ``estimator``
@@ -80,6 +82,7 @@ class MGDConfig:
     bias_sign: int = -1
     param_order: str = "authors"
     init_scale: float = 1.0
+    theta_max: float | None = None
 
     algorithm: str = "discrete"
     tau_x: int = 1
@@ -182,6 +185,11 @@ class MGDConfig:
         need_real("eta", nonnegative=True)
         need_real("dtheta", positive=True)
         need_real("init_scale", nonnegative=True)
+        if self.theta_max is not None:
+            need_real("theta_max", positive=True)
+            if self.init_scale > self.theta_max:
+                raise ConfigError(f"init_scale={self.init_scale!r} draws θ₀ outside the parameter range "
+                                  f"theta_max={self.theta_max!r}; use init_scale <= theta_max")
         need_real("momentum", nonnegative=True, below=1)
         need_real("adam_beta1", nonnegative=True, below=1)
         need_real("adam_beta2", nonnegative=True, below=1)

@@ -99,6 +99,11 @@ class FixedMGD:
         _check(config)
         if mode not in BROADCAST_MODES:
             raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
+        bound = -fmts.theta.real(fmts.theta.min)
+        if config.theta_max is not None and config.theta_max != bound:
+            raise ConfigError(f"the hardware's θ register saturates at its format's range ±{bound:g} "
+                              f"({fmts.theta.describe()}); theta_max must be None or {bound:g}, got "
+                              f"{config.theta_max!r}")
         self.config, self.fmts, self.mode = config, fmts, mode
         self.dataset = datasets.load(config.dataset)
         if order is None and config.sample_order not in HARDWARE_ORDERS:

@@ -46,13 +46,9 @@ def bench_golden(dataset: str, seeds: int, min_time: float = 1.0) -> dict:
 def hardware_config(dataset: str, steps: int = 1) -> MGDConfig:
     """One network of ``dataset`` with its preset as the hardware runs it (what ``mgd train --backend verilator``
     uses: Δθ rounded to a power of two)."""
-    import math
+    from mgd.golden_model.presets import hardware_preset
 
-    from mgd.golden_model.presets import preset
-
-    fields = preset(dataset)
-    if "dtheta" in fields:
-        fields["dtheta"] = 2.0 ** round(math.log2(fields["dtheta"]))
+    fields = hardware_preset(dataset)
     fields.update(dataset=dataset, seeds=1, seed=0, steps=steps, eval_every=steps)
     return MGDConfig.from_dict(fields)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mgd.golden_model import datasets
 from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
-from mgd.golden_model.presets import preset
+from mgd.golden_model.presets import hardware_preset, preset
 
 BACKENDS = ("golden", "fixed", "amaranth", "verilator")
 AREA_FAMILIES = ("ice40", "ecp5", "all")
@@ -70,6 +70,8 @@ _TRAIN_OPTIONS = [
     ("--tau-hp", "tau_hp", float, "high-pass time constant of the analog algorithm"),
     ("--layers", "layers", _layers, "network sizes, e.g. 2-2-1 (default: the dataset's)"),
     ("--init-scale", "init_scale", float, "θ₀ ~ U[-s, s)"),
+    ("--theta-max", "theta_max", float, "parameter range: θ clipped to ±θmax after every update (golden backend; "
+     "the hardware saturates θ at its format's range)"),
     ("--sigma-cost", "sigma_cost", float, "cost noise σC"),
     ("--sigma-theta", "sigma_theta", float, "update noise σθ (units of Δθ)"),
     ("--sigma-act", "sigma_act", float, "activation defects σa"),
@@ -212,10 +214,8 @@ def config_from_args(args) -> MGDConfig:
             fields.update(json.loads(args.config.read_text()))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"cannot read --config {str(args.config)!r}: {exc}") from None
-    defaults = preset(fields["dataset"])
-    if getattr(args, "backend", "golden") != "golden":   # the hardware needs Δθ = 2^-k
-        if "dtheta" in defaults:
-            defaults["dtheta"] = 2.0 ** round(math.log2(defaults["dtheta"]))
+    hardware = getattr(args, "backend", "golden") != "golden"   # Δθ = 2^-k, θ range = its format's
+    defaults = (hardware_preset if hardware else preset)(fields["dataset"])
     fields = {**defaults, **fields}
     for fld in [f for _, f, _, _ in _TRAIN_OPTIONS] + _CHOICE_OPTIONS:
         if getattr(args, fld) is not None:

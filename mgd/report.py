@@ -19,7 +19,8 @@ def format_summary(results: dict) -> str:
         f"dataset {cfg.dataset}, network {layers} ({first.n_params} parameters), {cfg.seeds} seed(s) from "
         f"seed {cfg.seed}, {cfg.steps:,} steps",
         f"{cfg.algorithm} MGD: {cfg.perturbation} perturbation of {cfg.perturb_target}s, Δθ={cfg.dtheta:g}, "
-        f"η={cfg.eta:g} ({cfg.normalization}), τx={cfg.tau_x} τp={cfg.tau_p} τθ={tt}, optimizer {cfg.optimizer}",
+        f"η={cfg.eta:g} ({cfg.normalization}), τx={cfg.tau_x} τp={cfg.tau_p} τθ={tt}, optimizer {cfg.optimizer}"
+        + (f", θ clipped to ±{cfg.theta_max:g}" if cfg.theta_max is not None else ""),
         "",
     ]
     names = list(results)
@@ -66,7 +67,9 @@ def plot_curves(results: dict, path) -> None:
         ax.grid(True, alpha=0.3)
         ax.legend()
     fig.suptitle(f"{cfg.dataset}: MGD ({cfg.perturbation}, η={cfg.eta:g}, Δθ={cfg.dtheta:g}, "
-                 f"τx={cfg.tau_x} τp={cfg.tau_p} τθ={cfg.tau_theta:g}); shaded: interquartile range")
+                 f"τx={cfg.tau_x} τp={cfg.tau_p} τθ={cfg.tau_theta:g}"
+                 + (f", |θ| ≤ {cfg.theta_max:g}" if cfg.theta_max is not None else "")
+                 + "); shaded: interquartile range")
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -42,6 +42,8 @@ def test_config_file_and_options_combine(tmp_path, capsys):
     (["--dataset", "mnist"], "unknown dataset 'mnist'"),
     (["--json", "/nonexistent-dir/r.json"], "does not exist"),
     (["--dtheta", "-0.1"], "dtheta must be > 0"),
+    (["--theta-max", "0"], "theta_max must be > 0"),
+    (["--init-scale", "10"], "outside the parameter range"),     # the XOR preset's θ range is ±8
     (["--algorithm", "analog", "--tau-x", "10", "--compare-backprop"], "runs on the discrete schedule"),
 ])
 def test_bad_options_fail_with_a_clear_message(argv, message, capsys):
@@ -67,6 +69,15 @@ def test_fixed_backend_trains_with_hardware_settings(tmp_path, capsys):
     assert code == 0 and "median final accuracy" in out
     cfg = json.loads(js.read_text())["mgd"]["config"]
     assert cfg["dtheta"] == 0.0625 and cfg["sample_order"] == "random"   # the preset's 0.05 → 2^-4; sample LFSR
+    assert cfg["theta_max"] is None      # the hardware's θ range is its format's, not the float preset's
+
+
+def test_theta_max_option_reaches_the_config(tmp_path, capsys):
+    js = tmp_path / "r.json"
+    code, _, _ = run_cli(["train", "--dataset", "xor", "--theta-max", "4", "--init-scale", "1", "--steps", "10",
+                          "--json", str(js), "--no-progress"], capsys)
+    assert code == 0
+    assert json.loads(js.read_text())["mgd"]["config"]["theta_max"] == 4.0
 
 
 @pytest.mark.parametrize("argv,match", [(["--dtheta", "0.05"], "dtheta must be 2^-k"),

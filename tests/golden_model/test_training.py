@@ -1,6 +1,7 @@
 """Training runs: XOR against exact-gradient SGD, NIST7x7 against the paper's Table 2, the other optimizers, noise.
 
-Settings for XOR were chosen on seeds 5000-5999 (docs/golden-model.md); the tests use seeds 0-19 and 0-999.
+Settings for XOR were chosen on seeds 5000-5999 and checked on 6000-6999 (docs/golden-model.md); the tests use
+seeds 0-19 and 0-999.
 """
 
 import numpy as np
@@ -9,10 +10,11 @@ import pytest
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.training import build, train
 
-#: XOR 2-2-1, τx = τp = τθ = 1, random ±Δθ codes. η = 0.5 unbiased = 4.5 in the authors' normalisation
-#: (the paper's Table 2 uses 5); θ₀ ~ U[−2, 2).
-XOR = MGDConfig(dataset="xor", steps=10_000, eta=0.5, dtheta=0.05, init_scale=2.0, perturbation="code",
-                sample_order="random", eval_every=500)
+#: XOR 2-2-1, τx = τp = τθ = 1, random ±Δθ codes (the XOR preset). η = 5/9 unbiased = 5 in the authors'
+#: normalisation (the paper's Table 2); θ₀ ~ U[−2, 2); θ clipped to ±8 after every update, the range of the boards'
+#: θ format s3.12 (backprop gets the same bound).
+XOR = MGDConfig(dataset="xor", steps=10_000, eta=5 / 9, dtheta=0.05, init_scale=2.0, theta_max=8.0,
+                perturbation="code", sample_order="random", eval_every=500)
 
 
 def test_xor_median_of_20_seeds_reaches_100_percent_within_1e4_steps():
@@ -20,36 +22,41 @@ def test_xor_median_of_20_seeds_reaches_100_percent_within_1e4_steps():
     assert r.n_params == 9
     assert np.median(r.final_accuracy) == 1.0
     bp = train(XOR.replace(seeds=20, seed=0, estimator="backprop"), theta0=r.theta0)
-    # reported beside backprop from the same initialisations (see the gap tests below for the statistics)
-    print(f"XOR 20 seeds: MGD solved {r.solved_fraction:.2f}, backprop {bp.solved_fraction:.2f}")
     assert np.array_equal(bp.theta0, r.theta0)
+    print(f"XOR 20 seeds: MGD solved {r.solved_fraction:.2f}, backprop {bp.solved_fraction:.2f}")
+    # 20 seeds resolve a difference of two solve fractions to about ±14 points (1 s.e.); the 1000-seed test below
+    # is the statistical check of the same bar
+    assert bp.solved_fraction - r.solved_fraction <= 0.15
 
 
-def _xor_fractions(seeds, steps=10_000):
-    cfg = XOR.replace(seeds=seeds, seed=0, steps=steps, eval_every=steps)
+def _xor_fractions(config, seeds, steps=10_000):
+    cfg = config.replace(seeds=seeds, seed=0, steps=steps, eval_every=steps)
     mgd = train(cfg)
     bp = train(cfg.replace(estimator="backprop"), theta0=mgd.theta0)
     return mgd.solved_fraction, bp.solved_fraction
 
 
-def test_xor_mgd_solves_a_stable_fraction_of_1000_initialisations():
-    mgd, bp = _xor_fractions(1000)
+def test_xor_mgd_trails_backprop_by_at_most_15_points_on_1000_initialisations():
+    mgd, bp = _xor_fractions(XOR, 1000)
     print(f"XOR 1000 seeds at 1e4 steps: MGD {mgd:.3f}, backprop {bp:.3f}")
-    assert mgd >= 0.45      # measured 0.494 (seeds 0-999), 0.549 (seeds 5000-5999)
-    assert bp > mgd         # at 1e4 steps MGD is slower than exact-gradient SGD on this problem
-
-
-@pytest.mark.xfail(strict=True, reason="issue #2 bar not met: on seeds 0-999 MGD solves 49.4 % vs backprop 66.7 % "
-                   "at 1e4 steps (gap 17.3 points; 10.8 points on seeds 5000-5999)")
-def test_xor_mgd_trails_backprop_by_at_most_15_points_at_1e4_steps():
-    mgd, bp = _xor_fractions(1000)
     assert bp - mgd <= 0.15
 
 
 @pytest.mark.slow
-def test_xor_mgd_closes_the_gap_to_backprop_by_1e5_steps():
-    mgd, bp = _xor_fractions(200, steps=100_000)
-    print(f"XOR 200 seeds at 1e5 steps: MGD {mgd:.3f}, backprop {bp:.3f}")
+def test_xor_without_the_parameter_bound_mgd_runs_away_and_trails_backprop():
+    """The unbounded float model (θ free to run into the sigmoids' saturation) at the same settings: MGD loses
+    seeds that the bound saves, backprop hardly changes (docs/golden-model.md)."""
+    free_mgd, free_bp = _xor_fractions(XOR.replace(theta_max=None), 1000)
+    mgd, bp = _xor_fractions(XOR, 1000)
+    print(f"XOR 1000 seeds, unbounded: MGD {free_mgd:.3f}, backprop {free_bp:.3f}; bounded: {mgd:.3f}, {bp:.3f}")
+    assert mgd - free_mgd > 0.1
+    assert abs(bp - free_bp) < 0.05
+
+
+@pytest.mark.slow
+def test_unbounded_xor_mgd_closes_the_gap_to_backprop_by_1e5_steps():
+    mgd, bp = _xor_fractions(XOR.replace(theta_max=None), 200, steps=100_000)
+    print(f"XOR 200 seeds at 1e5 steps, unbounded: MGD {mgd:.3f}, backprop {bp:.3f}")
     assert bp - mgd <= 0.15
 
 
