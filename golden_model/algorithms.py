@@ -73,22 +73,19 @@ class DiscreteMGD:
             self.G += obj.to_param(self.c_tilde[:, None] * self.ptb / self.norm)
         self.updated = tt is not None and (n + 1) % tt == 0
         if self.updated:
-            self.theta = self.optimizer.step(self.theta, self.G)
-            self._update_noise()
-            self._clip()
+            self._update()
             self.G = np.zeros_like(self.G)
         self.n = n + 1
 
-    def _clip(self):
-        """θ ← clip(θ, −θmax, θmax) after every update (``config.theta_max``; the hardware's saturating θ)."""
-        if self.config.theta_max is not None:
-            np.clip(self.theta, -self.config.theta_max, self.config.theta_max, out=self.theta)
-
-    def _update_noise(self):
+    def _update(self):
+        """θ ← opt(θ, G) + update noise, then clipped to ±θmax (``config.theta_max``; the hardware's saturating θ)."""
         cfg = self.config
+        self.theta = self.optimizer.step(self.theta, self.G)
         if cfg.sigma_theta:
             shape = self.theta.shape if cfg.update_noise == "per_parameter" else (self.theta.shape[0], 1)
             self.theta = self.theta + cfg.sigma_theta * cfg.dtheta * self.rng.standard_normal(shape)
+        if cfg.theta_max is not None:
+            np.clip(self.theta, -cfg.theta_max, cfg.theta_max, out=self.theta)
 
 
 class AnalogMGD(DiscreteMGD):
@@ -121,8 +118,6 @@ class AnalogMGD(DiscreteMGD):
             self.updated = False
         else:
             self.G = dt / (cfg.tau_theta + dt) * (e + (cfg.tau_theta / dt) * self.G)
-            self.theta = self.optimizer.step(self.theta, self.G)
-            self._update_noise()
-            self._clip()
+            self._update()
             self.updated = True
         self.n = n + 1

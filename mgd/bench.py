@@ -45,7 +45,7 @@ def bench_golden(dataset: str, seeds: int, min_time: float = 1.0) -> dict:
 
 def hardware_config(dataset: str, steps: int = 1) -> MGDConfig:
     """One network of ``dataset`` with its preset as the hardware runs it (what ``mgd train --backend verilator``
-    uses: Δθ rounded to a power of two)."""
+    uses: :func:`~mgd.golden_model.presets.hardware_preset`)."""
     from mgd.golden_model.presets import hardware_preset
 
     fields = hardware_preset(dataset)
