@@ -109,7 +109,12 @@ class CodeSpec:
     def codes(self, steps: int, start: int = 0) -> np.ndarray:
         """Codes of every synapse for perturbation steps ``start … start+steps−1``: int array (steps, N), with the
         counter following the steps (``index = t mod period``)."""
-        t = start + np.arange(steps)
+        return self.codes_at(start + np.arange(steps))
+
+    def codes_at(self, t) -> np.ndarray:
+        """Codes of every synapse at the perturbation steps ``t`` (int array (K,), any order: e.g. one step per
+        run, each run with its own seed register): int array (K, N)."""
+        t = np.asarray(t, dtype=np.int64)
         i = np.arange(self.n_synapses)
         if self.kind in ("lfsr", "lfsr_multilevel"):
             spec = self.lfsr

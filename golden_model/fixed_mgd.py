@@ -3,10 +3,11 @@
 Per step n (the float model's schedule, :mod:`.algorithms`), on stored integers:
 
 1. ``n % τx == 0``: next sample from the dataset memory, in the hardware's ``config.sample_order`` ("cyclic" or
-   "random" = the sample LFSR's order, :mod:`.sample_order`), unless a recorded ``order`` is given.
+   "random" = the sample LFSR's order from the seed register's phase, :mod:`.sample_order`), unless a recorded
+   ``order`` is given.
 2. ``n % τx == 0`` or ``n % τθ == 0``: C₀ ← cost(forward(θ)).
-3. ``n % τp == 0``: code cᵢ for perturbation step t = n // τp + ``code_offset`` (:mod:`.codes`; the offset is the
-   hardware's seed: the number of advances before step 0).
+3. ``n % τp == 0``: code cᵢ for perturbation step t = n // τp + s (:mod:`.codes`), s the seed register: the number
+   of code advances before step 0.
 4. C ← cost(forward(sat(θ + ⌊c·Δθ⌋))); C̃ ← C − C₀; b ← broadcast(C̃) (u = ⌊C̃·η⌋ or C̃, :mod:`.fixed_units`);
    G ← sat(G + ⌊c·b⌋).
 5. ``(n + 1) % τθ == 0``: θ ← sat(θ − step(G)); G ← 0.
@@ -14,6 +15,11 @@ Per step n (the float model's schedule, :mod:`.algorithms`), on stored integers:
 Runtime registers, from the config: Δθ = 2^−k exactly (in θ's LSB), η register = η/(Δθ·power) rounded to nearest
 in the η format (the float model's "unbiased" normalisation, which is the only one the hardware implements).
 θ₀ = the float model's initialisation for the same seed, rounded to nearest in θ's format.
+
+Every initialisation k runs with its own seed register s_k (``hw_seed``; by default
+:func:`~.hardware_seed.hardware_seeds` of the config: derived from ``config.seed + k``, or 0 for all with
+``hardware_seeds="shared"``), so codes and sample order are drawn anew with θ₀: what the hardware does when each
+run gets its own seed register value.
 
 :func:`float_twin` builds the float model driven by the same perturbation codes, sample order, θ₀ and
 (quantised) η, for the fixed-vs-float comparison.
@@ -43,11 +49,13 @@ from .fixed_units import (
     weight,
 )
 from .formats import DEFAULT_FORMATS, FixedFormats
+from .hardware_seed import hardware_seeds
 from .lfsr import DEFAULT_LFSR
 from .network import MLP
 from .perturbations import ArraySource
 from .sample_order import HARDWARE_ORDERS, sample_indices
 from .samples import ArrayOrder
+from .schedule import Registers
 from .training import TrainResult, _threshold, build, resolve_layers
 
 __all__ = ["FixedMGD", "code_kind", "dtheta_shift", "train_fixed", "float_twin"]
@@ -87,15 +95,17 @@ def _check(config: MGDConfig):
 
 
 class FixedMGD:
-    """Algorithm 1 in fixed point for ``config.seeds`` initialisations (they share the hardware's codes).
+    """Algorithm 1 in fixed point for ``config.seeds`` initialisations, each with its own seed register value
+    ``hw_seeds[k]`` (``hw_seed``: ``None`` = :func:`~.hardware_seed.hardware_seeds` of the config; an int = that
+    value for every initialisation; or one value per initialisation).
 
-    After :meth:`step`: ``cost``, ``c0``, ``c_tilde``, ``bcast`` (S,), ``code`` (P,), ``G``, ``theta`` (S, P), all
-    stored integers, hold that step's values (G and θ after the update, if one happened). ``correct`` (S,) and
-    ``seen`` count, since step 0, the fresh samples (n mod τx = 0) and how many of them the unperturbed network
-    classified correctly when C₀ was measured (:mod:`.fixed_accuracy`): the hardware's accuracy counters."""
+    After :meth:`step`: ``cost``, ``c0``, ``c_tilde``, ``bcast``, ``sample`` (S,), ``code``, ``G``, ``theta``
+    (S, P), all stored integers, hold that step's values (G and θ after the update, if one happened). ``correct``
+    (S,) and ``seen`` count, since step 0, the fresh samples (n mod τx = 0) and how many of them the unperturbed
+    network classified correctly when C₀ was measured (:mod:`.fixed_accuracy`): the hardware's accuracy counters."""
 
     def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-                 lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None, code_offset: int = 0):
+                 lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None, hw_seed=None):
         _check(config)
         if mode not in BROADCAST_MODES:
             raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
@@ -118,10 +128,18 @@ class FixedMGD:
         self.dtheta = 1 << (fmts.theta.frac - self.k)
         self.eta = fmts.eta.quantize(config.eta / (config.dtheta * self.codes.power))
         if theta0 is None:
+            if config.init_scale > bound:
+                raise ConfigError(f"init_scale={config.init_scale!r} draws θ₀ outside the θ format's range "
+                                  f"±{bound:g} ({fmts.theta.describe()}); use init_scale <= {bound:g}")
             theta0 = self.mlp.init_theta(config.seeds, config.seed, config.init_scale)
-        self.theta = fmts.theta.quantize(np.asarray(theta0, dtype=np.float64))
-        if self.theta.shape != (config.seeds, P):
-            raise ConfigError(f"theta0 must have shape ({config.seeds}, {P}), got {self.theta.shape}")
+        theta0 = np.asarray(theta0, dtype=np.float64)
+        if theta0.shape != (config.seeds, P):
+            raise ConfigError(f"theta0 must have shape ({config.seeds}, {P}), got {theta0.shape}")
+        if not np.all(np.isfinite(theta0)) or np.abs(theta0).max(initial=0) > bound:
+            raise ConfigError(f"theta0 must be finite and within the θ format's range ±{bound:g} "
+                              f"({fmts.theta.describe()})")
+        self.theta = fmts.theta.quantize(theta0)
+        self.hw_seeds = self._hw_seeds(config, hw_seed)
         self.theta0 = self.theta.copy()
         self.x = fmts.act.quantize(self.dataset.x_train)
         self.y = fmts.act.quantize(self.dataset.y_train)
@@ -129,34 +147,47 @@ class FixedMGD:
         self.gfmt = g_format(mode, fmts)
         S = config.seeds
         self.G = np.zeros((S, P), dtype=np.int64)
-        self.code = np.zeros(P, dtype=np.int64)
+        self.code = np.zeros((S, P), dtype=np.int64)
         self.cost = self.c0 = self.c_tilde = self.bcast = np.zeros(S, dtype=np.int64)
-        self.code_offset = code_offset   # perturbation steps already taken at n = 0 (the hardware's seed)
         self.n = self.samples_drawn = 0
         self.correct = np.zeros(S, dtype=np.int64)   # fresh samples classified correctly at C₀ (per seed)
         self.seen = 0                                # fresh samples drawn
-        self.sample = 0
-        self._code_block = None
+        self.sample = np.zeros(S, dtype=np.int64)
         self._order_block = None
+
+    @staticmethod
+    def _hw_seeds(config: MGDConfig, hw_seed) -> np.ndarray:
+        limit = (1 << Registers.WIDTHS["seed"]) - 1
+        if hw_seed is None:
+            return hardware_seeds(config)
+        seeds = np.asarray(hw_seed)
+        if seeds.dtype.kind not in "iu" or seeds.ndim > 1 or (seeds.ndim == 1 and len(seeds) != config.seeds):
+            raise ConfigError(f"hw_seed must be an integer or {config.seeds} integers (one per initialisation), "
+                              f"got {hw_seed!r}")
+        if seeds.min(initial=0) < 0 or seeds.max(initial=0) > limit:
+            raise ConfigError(f"hw_seed (the seed register) must be in [0, {limit}], got {hw_seed!r}")
+        return np.broadcast_to(seeds.astype(np.int64), (config.seeds,)).copy()
 
     # ------------------------------------------------------------------ model
 
-    def sample_index(self, k: int) -> int:
-        """Index of the k-th sample drawn (k = n // τx)."""
+    def sample_index(self, k: int) -> np.ndarray:
+        """Address of the k-th sample drawn (k = n // τx) of every initialisation: int array (S,)."""
+        if self.order is not None:
+            return np.full(self.config.seeds, self.order[k % len(self.order)], dtype=np.int64)
+        block = max(1, min(4096, (1 << 20) // self.config.seeds))
+        if self._order_block is None or not self._order_block[0] <= k < self._order_block[0] + block:
+            self._order_block = (k, sample_indices(self.config.sample_order, len(self.x), block, start=k,
+                                                   seed=self.hw_seeds))
+        return self._order_block[1][:, k - self._order_block[0]]
+
+    def sample_address(self, k: int, hw_seed: int) -> int:
+        """Address of the k-th sample drawn by a run with seed register ``hw_seed`` (the schedule model's)."""
         if self.order is not None:
             return int(self.order[k % len(self.order)])
-        if self._order_block is None or not self._order_block[0] <= k < self._order_block[0] + 4096:
-            self._order_block = (k, sample_indices(self.config.sample_order, len(self.x), 4096, start=k))
-        return int(self._order_block[1][k - self._order_block[0]])
-
-    def _codes_at(self, t: int) -> np.ndarray:
-        block = 4096
-        if self._code_block is None or not self._code_block[0] <= t < self._code_block[0] + block:
-            self._code_block = (t, self.codes.codes(block, start=t))
-        return self._code_block[1][t - self._code_block[0]]
+        return int(sample_indices(self.config.sample_order, len(self.x), 1, start=k, seed=hw_seed)[0])
 
     def _cost(self, w, count: bool = False):
-        y = self.net.forward(w, self.x[self.sample][None])[:, 0, :]
+        y = self.net.forward(w, self.x[self.sample][:, None, :])[:, 0, :]
         if count:   # the accuracy counter of the hardware: C₀ of a fresh sample
             self.correct += classified_correctly(y, self.y[self.sample], self.dataset.task, self.fmts.act)
             self.seen += 1
@@ -171,12 +202,12 @@ class FixedMGD:
         if new_sample or n % tt == 0:
             self.c0 = self._cost(self.theta, count=new_sample)
         if n % cfg.tau_p == 0:
-            self.code = self._codes_at(n // cfg.tau_p + self.code_offset)
-        w = weight(self.theta, self.code[None], self.dtheta, 1, self.codes.frac, f)
+            self.code = self.codes.codes_at(n // cfg.tau_p + self.hw_seeds)
+        w = weight(self.theta, self.code, self.dtheta, 1, self.codes.frac, f)
         self.cost = self._cost(w)
         self.c_tilde = self.cost - self.c0
         self.bcast = broadcast(self.c_tilde, self.eta, self.mode, f)
-        self.G = accumulate(self.G, correlate(self.code[None], self.bcast[:, None], self.codes.frac), self.gfmt)
+        self.G = accumulate(self.G, correlate(self.code, self.bcast[:, None], self.codes.frac), self.gfmt)
         if (n + 1) % tt == 0:
             self.theta = apply_update(self.theta, update_step(self.G, self.eta, self.mode, f), f)
             self.G = np.zeros_like(self.G)
@@ -224,17 +255,21 @@ def train_fixed(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode
     if bar is not None:
         bar.close()
     return TrainResult(config, model.layers, model.mlp.n_params, threshold, np.array(eval_steps), np.array(accs),
-                       np.array(costs), reached, wall, model.theta_real, fmts.theta.real(model.theta0))
+                       np.array(costs), reached, wall, model.theta_real, fmts.theta.real(model.theta0),
+                       hardware_seeds=model.hw_seeds.tolist())
 
 
 def float_twin(model: FixedMGD):
-    """The float model (:func:`.training.build`) driven by the fixed model's codes, sample order, θ₀ and η register
-    (η_float = η_register·Δθ·power, so both use the same learning rate to the last bit)."""
+    """The float model (:func:`.training.build`) driven by the fixed model's codes, sample order (each
+    initialisation's, from its seed register), θ₀ and η register (η_float = η_register·Δθ·power, so both use the
+    same learning rate to the last bit)."""
     cfg = model.config
     eta = model.fmts.eta.real(model.eta) * cfg.dtheta * model.codes.power
     cfg = cfg.replace(eta=float(eta))
     n_codes = -(-cfg.steps // cfg.tau_p) + 1
-    source = ArraySource(cfg.seeds, model.mlp.n_params, model.codes.unit_pattern(n_codes), power=model.codes.power)
+    t = np.arange(n_codes)[:, None] + model.hw_seeds[None, :]
+    pattern = model.codes.codes_at(t.ravel()).reshape(n_codes, cfg.seeds, -1) * 2.0 ** -model.codes.frac
+    source = ArraySource(cfg.seeds, model.mlp.n_params, pattern, power=model.codes.power)
     n_samples = -(-cfg.steps // cfg.tau_x) + 1
-    order = ArrayOrder([model.sample_index(k) for k in range(n_samples)], cfg.seeds)
+    order = ArrayOrder(np.stack([model.sample_index(k) for k in range(n_samples)]), cfg.seeds)
     return build(cfg, theta0=model.fmts.theta.real(model.theta0), source=source, order=order)

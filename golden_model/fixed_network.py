@@ -55,12 +55,14 @@ class FixedMLP:
         return f.act.saturate(floor_shift(acc, f.product_frac - f.act.frac))
 
     def forward(self, w: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """Outputs (..., n_out) for integer weights ``w`` (P,) or (S, P) and integer inputs ``x`` (B, n_in)."""
+        """Outputs (..., n_out) for integer weights ``w`` (P,) or (S, P) and integer inputs ``x``: (B, n_in)
+        shared by every weight set, or (S, B, n_in), one batch per weight set."""
         w = np.asarray(w, dtype=np.int64)
         squeeze = w.ndim == 1
         w2 = w[None] if squeeze else w
         one = self.mlp.bias_sign * (1 << self.fmts.act.frac)
-        a = np.broadcast_to(np.asarray(x, dtype=np.int64), (w2.shape[0],) + np.shape(x))
+        x = np.asarray(x, dtype=np.int64)
+        a = x if x.ndim == 3 else np.broadcast_to(x, (w2.shape[0],) + x.shape)
         for layer, (W, b) in enumerate(self.mlp.unpack(w2)):
             W = W.astype(np.int64)
             b = b.astype(np.int64)

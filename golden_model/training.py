@@ -113,6 +113,7 @@ class TrainResult:
     wall_time: float
     theta: np.ndarray = field(repr=False)
     theta0: np.ndarray = field(repr=False)
+    hardware_seeds: list | None = None  # per seed: the seed register value (fixed-point and RTL backends)
 
     @property
     def final_accuracy(self):
@@ -152,6 +153,7 @@ class TrainResult:
             "median_steps_to_threshold": self.median_steps_to_threshold(),
             "wall_time_s": self.wall_time,
             "steps_per_second": self.steps_per_second,
+            **({"hardware_seeds": list(self.hardware_seeds)} if self.hardware_seeds is not None else {}),
             "curve": {"step": self.eval_steps.tolist(), "median_accuracy": np.median(self.accuracy, 1).tolist(),
                       "median_cost": np.median(self.cost, 1).tolist()},
         }

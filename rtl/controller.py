@@ -4,7 +4,7 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from mgd.golden_model.sample_order import HARDWARE_ORDERS, SAMPLE_LFSR, jump_masks, sample_seed
+from mgd.golden_model.sample_order import HARDWARE_ORDERS, SAMPLE_LFSR, SEED_JUMP, jump_masks, sample_seed
 from mgd.golden_model.schedule import PHASES, Registers
 
 from .fixed import shape_of
@@ -19,7 +19,9 @@ class Controller(wiring.Component):
     the 20-bit sample LFSR of :mod:`mgd.golden_model.sample_order`, address ⌊state·N/2^20⌋, then a 19-step jump).
 
     Runtime registers (inputs, held by the host or testbench): ``tau_x``, ``tau_p``, ``tau_theta`` (16 b, ≥ 1),
-    ``dtheta_shift`` (k: Δθ = 2^−k), ``seed`` (perturbation steps before step 0), ``steps`` (32 b); ``start``;
+    ``dtheta_shift`` (k: Δθ = 2^−k), ``seed`` (16 b: the run's draw of randomness, :mod:`mgd.golden_model.
+    hardware_seed`; the seed phase takes ``seed`` cycles, each advancing the codes one step and jumping the sample
+    LFSR ``SEED_JUMP`` steps), ``steps`` (32 b); ``start``;
     ``stop`` (ends a run early: the next phase is ``done``; θ keeps its value, an accumulating G is dropped at the
     next start; not part of the golden schedule, which never stops early).
 
@@ -86,6 +88,9 @@ class Controller(wiring.Component):
             with m.Case(P["seed"]):
                 m.d.comb += self.advance.eq(1)
                 advance_index()
+                if self.order == "random":
+                    m.d.sync += sample_state.eq(Cat(*[(sample_state & mask).xor()
+                                                      for mask in jump_masks(jump=SEED_JUMP)]))
                 with m.If(cnt == self.seed - 1):
                     m.d.sync += [phase.eq(P["begin"]), cnt.eq(0)]
                 with m.Else():

@@ -21,18 +21,20 @@ __all__ = ["train_amaranth", "schedule_trace"]
 
 
 def _one_seed(config: MGDConfig, k: int) -> MGDConfig:
-    """Network k of a multi-seed config: one seed, the same θ₀ as seed k of the golden backends."""
+    """Network k of a multi-seed config: one seed, the same θ₀ as seed k of the golden backends and the same seed
+    register as initialisation k of the fixed backend (:mod:`mgd.golden_model.hardware_seed`)."""
     return config.replace(seeds=1, seed=config.seed + k)
 
 
 def train_amaranth(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled", trace_path=None, vcd=None,
                    progress=False) -> tuple[TrainResult, dict]:
-    """Train ``config.seeds`` networks (seed, seed+1, …: the same θ₀ as the golden backends) in RTL simulation.
+    """Train ``config.seeds`` networks (seed, seed+1, …: the same θ₀ as the golden backends, the same seed register
+    values as the fixed backend) in RTL simulation.
     Returns the result and ``{"cycles": [...], "sim_wall_time": [...], "cycles_per_second": …}``. With
     ``trace_path`` the first network's per-cycle trace is recorded and saved (.npz; memory grows with the run)."""
     FixedMGD(_one_seed(config, 0), fmts, mode=mode)   # refuse what the hardware cannot run, before any work
     eval_steps = sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
-    accs, costs, thetas, theta0s, reached, cycles, walls = [], [], [], [], [], [], []
+    accs, costs, thetas, theta0s, reached, cycles, walls, hw_seeds = [], [], [], [], [], [], [], []
     for k in range(config.seeds):
         b = build(_one_seed(config, k), fmts, mode=mode)
         record = trace_path is not None and k == 0
@@ -49,11 +51,12 @@ def train_amaranth(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled",
         reached.append(next((s for s, a in zip(eval_steps, accs[-1], strict=True) if a >= thr), None))
         thetas.append(fmts.theta.real(theta_at[config.steps]))
         theta0s.append(fmts.theta.real(b.model.theta0[0]))
+        hw_seeds.append(b.regs.seed)
         cycles.append(r["cycles"])
         walls.append(r["wall_time"])
     result = TrainResult(config, b.model.layers, b.model.mlp.n_params, thr, np.array(eval_steps),
                          np.array(accs).T, np.array(costs).T, reached, float(sum(walls)), np.array(thetas),
-                         np.array(theta0s))
+                         np.array(theta0s), hardware_seeds=hw_seeds)
     extras = {"cycles": cycles, "sim_wall_time": walls, "cycles_per_second": sum(cycles) / sum(walls)}
     return result, extras
 

@@ -34,21 +34,24 @@ class Build:
 
 
 def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-          hw_seed: int = 0, host_port: bool = False) -> Build:
+          hw_seed: int | None = None, host_port: bool = False) -> Build:
     """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
-    runtime seed register (perturbation steps before step 0); ``host_port``: the trainer a board's host link drives
+    runtime seed register (the run's draw of codes and sample order, :mod:`mgd.golden_model.hardware_seed`;
+    ``None``: the config's, derived from ``config.seed``); ``host_port``: the trainer a board's host link drives
     (:class:`~mgd.rtl.trainer.Trainer`)."""
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
-    model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
-    regs = registers_for(config, model, fmts, hw_seed)
+    model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
+    regs = registers_for(config, model, fmts, int(model.hw_seeds[0]))
     trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order,
                       host_port=host_port, task=model.dataset.task)
     return Build(config, model, trainer, regs)
 
 
-def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_seed: int = 0) -> Registers:
-    """The runtime registers that make the trainer run ``config`` (η register from the fixed model)."""
+def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_seed: int | None = None) -> Registers:
+    """The runtime registers that make the trainer run ``config`` (η register from the fixed model; seed register
+    ``hw_seed``, by default the model's first initialisation's)."""
+    hw_seed = int(model.hw_seeds[0]) if hw_seed is None else hw_seed
     return Registers(tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta), eta=int(model.eta),
                      dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed, steps=config.steps)
 

@@ -502,10 +502,10 @@ def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> d
 
 def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
                     progress: bool = False, cache: Path | None = None, jobs: int = 1) -> tuple[TrainResult, dict]:
-    """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ as in the golden backends) on the Verilator
-    backend: :func:`mgd.sim.backends.train_amaranth`'s result, evaluated the same way. All networks are built first
-    (one build each: θ₀ is in the RTL), then simulated, ``jobs`` at a time. Extras: ``cycles``, ``sim_wall_time``
-    and ``sim_cpu_time`` (per network, the harness's clocks), ``cycles_per_second`` (all networks: total cycles over
+    """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ and seed register as in the fixed backend) on the
+    Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, evaluated the same way. All networks are
+    built first (one build each: θ₀ is in the RTL), then simulated, ``jobs`` at a time. Extras: ``cycles``,
+    ``sim_wall_time`` and ``sim_cpu_time`` (per network, the harness's clocks), ``cycles_per_second`` (all networks: total cycles over
     total simulation wall time) and ``cycles_per_cpu_second``, ``build_time`` and ``convert_time`` (per network,
     seconds spent now; 0 when cached), ``build_key``."""
     FixedMGD(_one_seed(config, 0), fmts, mode=mode)   # refuse what the hardware cannot run, before any work
@@ -559,7 +559,8 @@ def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, 
     walls = [r["wall_time"] for r in runs]
     cpus = [r["cpu_time"] for r in runs]
     result = TrainResult(config, model.layers, model.mlp.n_params, thr, np.array(eval_steps), np.array(accs).T,
-                         np.array(costs).T, reached, float(sum(walls)), np.array(thetas), np.array(theta0s))
+                         np.array(costs).T, reached, float(sum(walls)), np.array(thetas), np.array(theta0s),
+                         hardware_seeds=[regs.seed for _, _, regs, _ in nets])
     extras = {"cycles": cycles, "sim_wall_time": walls, "sim_cpu_time": cpus,
               "cycles_per_second": sum(cycles) / sum(walls),
               "cycles_per_cpu_second": sum(cycles) / sum(cpus) if sum(cpus) > 0 else None,

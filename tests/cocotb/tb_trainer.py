@@ -44,7 +44,7 @@ async def run_and_check(dut, test: str) -> None:
     config = MGDConfig.from_dict(job["config"])
     mode, hw_seed, latency = job["mode"], job["hw_seed"], job["latency"]
     runs = [Registers(**r) for r in job["runs"][test]]
-    model = FixedMGD(config, fmts, mode=mode, code_offset=hw_seed)
+    model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
     golden = ScheduleModel(model, runs[0], latency)
     n_syn = model.mlp.n_params
 

@@ -18,6 +18,7 @@ CHECKED = {"phase", "step", "sample", "index", "cost", "c0", "c_tilde", "broadca
 
 
 def run_and_compare(config, *, mode="prescaled", hw_seed=0, vcd=None, sample_every=None):
+    """Simulate ``config`` with seed register ``hw_seed`` (``None``: the config's own) against the golden trace."""
     b = build(config, mode=mode, hw_seed=hw_seed)
     result = simulate(b.trainer, b.regs, vcd=vcd, sample_every=sample_every)
     golden = golden_trace(b, result["cycles"], result["starts"])
@@ -72,6 +73,27 @@ def test_runtime_registers_change_behaviour_as_the_golden_model_predicts():
     assert not np.array_equal(theta[end1], theta[end3])        # the seed (and η, τ's) changed the trajectory
     steps = [result["trace"]["step"][s - 1] for s in starts[1:]] + [result["trace"]["step"][-1]]
     assert steps == [60, 40, 50]
+
+
+def test_rtl_follows_the_seed_register_for_codes_and_samples():
+    """Two runs of one configuration with different seed register values (the default, derived per seed, and
+    another): each matches the golden schedule in every cycle, and they play different codes and samples: the
+    addresses of each run are those of the sample LFSR from that register's phase."""
+    from mgd.golden_model.hardware_seed import hardware_seed
+    from mgd.golden_model.sample_order import sample_indices
+
+    config = XOR.replace(steps=40, seed=11)
+    traces = {}
+    for hw_seed in (None, 40):
+        b, result = run_and_compare(config, hw_seed=hw_seed)
+        rows = step_rows(result["trace"])
+        traces[b.regs.seed] = rows
+        drawn = sample_indices("random", 4, config.steps, seed=b.regs.seed)
+        assert rows["sample"].tolist() == drawn.tolist()
+    assert sorted(traces) == sorted([hardware_seed(11), 40])
+    a, b2 = traces.values()
+    assert not np.array_equal(a["sample"], b2["sample"])
+    assert not np.array_equal(a["code"], b2["code"])
 
 
 def test_bad_trainer_parameters_are_refused():

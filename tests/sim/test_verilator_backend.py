@@ -37,7 +37,7 @@ def xor_build(cache):
 
 def golden_thetas(config, steps, hw_seed=0):
     """θ of the fixed-point golden model after each of ``steps``."""
-    model = FixedMGD(config, code_offset=hw_seed)
+    model = FixedMGD(config, hw_seed=hw_seed)
     out = {}
     for s in sorted(steps):
         while model.n < s:
@@ -69,7 +69,7 @@ def test_sampled_theta_equals_amaranth_and_golden_bit_for_bit(xor_build):
 def test_runtime_registers_reach_the_compiled_trainer(xor_build):
     """The same binary with other registers (τx, τp, τθ, η, Δθ shift, seed): θ still equals the golden model's."""
     cfg = XOR.replace(tau_x=3, tau_p=2, tau_theta=5, eta=0.3, dtheta=2 ** -5, steps=300)
-    model = FixedMGD(cfg, code_offset=7)
+    model = FixedMGD(cfg, hw_seed=7)
     regs = registers_for(cfg, model, DEFAULT_FORMATS, hw_seed=7)
     r = vb.run(xor_build, regs, 60)
     assert_same(r["theta_at"], golden_thetas(cfg, r["theta_at"], hw_seed=7))
