@@ -73,6 +73,8 @@ def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts:
 
     ``do_build=False`` only elaborates and writes the build plan (the files and the script, no tool runs: cheap,
     for CI). Returns ``{"board", "bitstream", "bytes", "seconds", "fmax", "utilisation", "divisor", ...}``."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 31:
+        raise ValueError(f"seed must be an integer in [0, {(1 << 31) - 1}] (nextpnr's --seed), got {seed!r}")
     platform = platform_for(board)
     _, overrides, ext, fpga = BOARDS[board]
     overrides = dict(overrides)

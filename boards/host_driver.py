@@ -9,19 +9,26 @@ board top in an Amaranth simulation behind a bit-level UART model, which is how 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from mgd.golden_model.formats import DEFAULT_FORMATS
+
 from . import host_protocol as proto
 
-__all__ = ["Board", "BoardInfo", "LinkError", "DeviceError", "SerialTransport"]
+__all__ = ["Board", "BoardInfo", "LinkError", "DeviceError", "PortError", "SerialTransport"]
 
 
 class LinkError(RuntimeError):
     """No response, or a malformed one (timeout, bad sync byte, CRC mismatch)."""
+
+
+class PortError(ValueError):
+    """The serial port cannot be opened (no such port, no permission, a baud rate it refuses): bad input."""
 
 
 class DeviceError(RuntimeError):
@@ -68,8 +75,14 @@ class Board:
     after ``retries`` further attempts (reads are always safe to repeat; a write whose response was lost may
     already have happened, and repeating it is harmless for every register of the map)."""
 
-    def __init__(self, transport, *, timeout: float = 0.5, retries: int = 2):
+    def __init__(self, transport, *, timeout: float = 0.5, retries: int = 2,
+                 eta_width: int = DEFAULT_FORMATS.eta.width):
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
+            raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
+            raise ValueError(f"retries must be an integer in [0, 100], got {retries!r}")
         self.transport, self.timeout, self.retries = transport, timeout, retries
+        self.eta_width = eta_width    # the η register's width: the design's fmts.eta.width (16 in both board tops)
         self._info: BoardInfo | None = None
 
     # ---------------------------------------------------------------- frames
@@ -145,12 +158,19 @@ class Board:
 
     def configure(self, registers=None, **values) -> None:
         """Write runtime registers: a :class:`~mgd.golden_model.schedule.Registers` and/or keyword values
-        (tau_x, tau_p, tau_theta, eta, dtheta_shift, seed, steps)."""
+        (tau_x, tau_p, tau_theta, eta, dtheta_shift, seed, steps). Every value is checked first, with the board's
+        own rules (:func:`~.host_protocol.check_runtime_register`: the register's port range, Δθ shift ≤ θ's
+        fraction bits): a bad one raises :class:`~mgd.golden_model.config.ConfigError` (a ``ValueError``) naming
+        the register and its range, and nothing is written."""
         if registers is not None:
             values = {k: getattr(registers, k) for k in proto.RUNTIME_REGISTERS} | values
-        for name, value in values.items():
+        for name in values:
             if name not in proto.RUNTIME_REGISTERS:
-                raise ValueError(f"{name!r} is not a runtime register")
+                raise ValueError(f"{name!r} is not a runtime register; registers: {', '.join(proto.RUNTIME_REGISTERS)}")
+        theta_frac = self.info().theta_frac if "dtheta_shift" in values else 0
+        checked = {name: proto.check_runtime_register(name, value, self.eta_width, theta_frac)
+                   for name, value in values.items()}
+        for name, value in checked.items():
             self.write(name, value)
 
     def registers(self) -> dict:
@@ -222,7 +242,11 @@ class SerialTransport:
     def __init__(self, port: str, baudrate: int = 115200):
         import serial
 
-        self.port = serial.Serial(port, baudrate=baudrate, timeout=0)
+        try:
+            self.port = serial.Serial(port, baudrate=baudrate, timeout=0)
+        except (serial.SerialException, ValueError) as exc:   # no such port, no permission; a refused baud rate
+            reason = os.strerror(exc.errno) if isinstance(getattr(exc, "errno", None), int) else str(exc)
+            raise PortError(f"cannot open serial port {port!r} at {baudrate} baud: {reason}") from None
 
     def write(self, data: bytes) -> None:
         self.port.write(data)

@@ -21,11 +21,14 @@ What the board does with a bad frame (the trainer's state is never changed by on
 
 from __future__ import annotations
 
+from mgd.golden_model.schedule import Registers
+
 __all__ = ["SYNC_REQUEST", "SYNC_RESPONSE", "OP_WRITE", "OP_READ", "REQUEST_BYTES", "RESPONSE_BYTES",
            "STATUS", "STATUS_NAMES", "REGISTERS", "RUNTIME_REGISTERS", "THETA_BASE", "DATASET_BASE", "ID_MAGIC",
            "TIMEOUT_BIT_PERIODS",
            "CONTROL_START", "CONTROL_STOP", "CONTROL_CLEAR", "STATE_RUNNING", "STATE_DONE",
-           "crc8", "crc8_update", "request", "response", "parse_response", "ProtocolError"]
+           "crc8", "crc8_update", "request", "response", "parse_response", "ProtocolError", "runtime_register_range",
+           "check_runtime_register"]
 
 SYNC_REQUEST = 0x5A
 SYNC_RESPONSE = 0xA5
@@ -71,7 +74,28 @@ REGISTERS = {
     "sample": (0x0030, "rw"),       # which dataset sample the DATASET_BASE words write
 }
 #: the trainer's runtime registers (:class:`~mgd.golden_model.schedule.Registers`), in the map above
-RUNTIME_REGISTERS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
+RUNTIME_REGISTERS = Registers.NAMES
+
+
+def runtime_register_range(name: str, eta_width: int, theta_frac: int) -> tuple[int, int]:
+    """``(lowest, highest)`` value the board accepts in runtime register ``name``: its port's range
+    (:meth:`Registers.range <mgd.golden_model.schedule.Registers.range>`, the one source of the ranges), and a Δθ
+    shift of at most θ's fraction bits (Δθ = 2^−k must be a θ value). Anything else is answered ``bad_value``."""
+    low, high = Registers.range(name, eta_width)
+    if name == "dtheta_shift":
+        high = min(high, theta_frac)
+    return low, high
+
+
+def check_runtime_register(name: str, value, eta_width: int, theta_frac: int) -> int:
+    """``value`` as an int if the board accepts it in runtime register ``name``; else a ``ValueError``
+    (:class:`~mgd.golden_model.config.ConfigError`) naming the register and its range."""
+    value = Registers.check(name, value, eta_width)
+    low, high = runtime_register_range(name, eta_width, theta_frac)
+    if not low <= value <= high:
+        raise Registers.error(name, value, low, high, f"Δθ = 2^-k must be a value of θ, which has {theta_frac} "
+                              "fraction bits")
+    return value
 CONTROL_START, CONTROL_STOP, CONTROL_CLEAR = 1, 2, 4
 STATE_RUNNING, STATE_DONE = 1, 2
 

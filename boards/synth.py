@@ -318,6 +318,19 @@ def synthetic_trainer(layers, fmts: FixedFormats = DEFAULT_FORMATS, *, samples: 
 TARGETS = ("trainer", "array")
 
 
+def _check_run_options(freq_mhz, seed, timeout) -> None:
+    """The numbers every tool run takes, checked before the first one."""
+    def finite_positive(x):
+        return not isinstance(x, bool) and isinstance(x, int | float) and math.isfinite(x) and x > 0
+
+    if freq_mhz is not None and not finite_positive(freq_mhz):
+        raise ValueError(f"freq_mhz must be a positive number, got {freq_mhz!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 31:
+        raise ValueError(f"seed must be an integer in [0, {(1 << 31) - 1}] (nextpnr's --seed), got {seed!r}")
+    if timeout is not None and not finite_positive(timeout):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
 def synth_designs(config, fmts: FixedFormats, family: str, device: str, *, targets=TARGETS, samples=None,
                   package=None, workdir=None, freq_mhz=None, seed: int = 1, dsp: bool = True, mode="prescaled",
                   timeout=None, progress=None) -> dict:
@@ -329,6 +342,7 @@ def synth_designs(config, fmts: FixedFormats, family: str, device: str, *, targe
     targets) holds trainer ÷ array ratios of LUT, FF, logic cells, DSP and the Fmax ratio. Each component is made
     just before its run (an Amaranth elaboratable that is never elaborated warns)."""
     _check_device(family, device, package)
+    _check_run_options(freq_mhz, seed, timeout)
     config = config.replace(seeds=1)
     targets = tuple(targets)
     for t in targets:

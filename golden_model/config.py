@@ -21,13 +21,139 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ConfigError", "MGDConfig", "CHOICES"]
+__all__ = ["ConfigError", "MGDConfig", "CHOICES", "check_field", "STEP_COUNTER_BITS", "MAX_STEPS", "MAX_SEEDS",
+           "MAX_SEED", "MAX_ARRAY_VALUES"]
 
 
 class ConfigError(ValueError):
     """A configuration that cannot describe a valid MGD run."""
+
+
+#: width of the hardware's step counter and ``steps`` register (:class:`~.schedule.Registers`)
+STEP_COUNTER_BITS = 32
+#: longest run, in steps, on every backend: the hardware's ``steps`` register holds at most 2^32 − 1, and the float
+#: models keep the same limit so that every backend accepts the same configurations (also the bound of τx, τp, τθ
+#: and ``eval_every``)
+MAX_STEPS = (1 << STEP_COUNTER_BITS) - 1
+#: most independent initialisations in one run (they are vectorised: memory grows with seeds × parameters)
+MAX_SEEDS = 100_000
+#: largest base seed (a 32-bit seed; initialisation k uses seed + k)
+MAX_SEED = (1 << 32) - 1
+#: most values of one run's arrays, refused before allocation: seeds × parameters (θ, G, …: 800 MB per float64
+#: array) and seeds × evaluations (the learning curves)
+MAX_ARRAY_VALUES = 10**8
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _int_check(low: int, high: int):
+    def check(name, value):
+        if not _is_int(value):
+            raise ConfigError(f"{name} must be an integer in [{low}, {high}], got {value!r}"
+                              + (" (write integers without a decimal point)" if _is_real(value) else ""))
+        if not low <= value <= high:
+            raise ConfigError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return check
+
+
+def _real_check(low=None, high=None, *, low_open=False, high_open=False):
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high:g}")
+    bounds = " and ".join(parts)
+    allowed = "a finite number" + (" " + bounds if parts else "")
+
+    def check(name, value):
+        if not (_is_real(value) and math.isfinite(value)):
+            raise ConfigError(f"{name} must be {allowed}, got {value!r}")
+        ok = low is None or (value > low if low_open else value >= low)
+        ok = ok and (high is None or (value < high if high_open else value <= high))
+        if not ok:
+            raise ConfigError(f"{name} must be {bounds}, got {value!r}")
+    return check
+
+
+def _optional(check):
+    def optional(name, value):
+        if value is not None:
+            check(name, value)
+    return optional
+
+
+def _tau_theta_check(name, value):
+    if _is_real(value) and math.isinf(value) and value > 0:
+        return
+    if not _is_real(value) or math.isnan(value) or not 0 < value <= MAX_STEPS:
+        raise ConfigError(f"{name} must be a number in (0, {MAX_STEPS}] or inf (never update), got {value!r}")
+
+
+def _string_check(name, value):
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{name} must be a non-empty string, got {value!r}")
+
+
+def _bias_sign_check(name, value):
+    if not _is_int(value) or value not in (-1, 1):
+        raise ConfigError(f"{name} must be -1 or +1, got {value!r}")
+
+
+def _layers_check(name, value):
+    if value is None:
+        return
+    if not isinstance(value, tuple | list) or len(value) < 2 or not all(_is_int(v) and v >= 1 for v in value):
+        raise ConfigError(f"{name} must be a list of at least two positive integers (input size first, e.g. "
+                          f"[2, 2, 1]), got {value!r}")
+
+
+#: the range of every field that has one (choices: :data:`CHOICES`); the CLI's option types use the same checks
+_FIELD_CHECKS = {
+    "dataset": _string_check,
+    "layers": _layers_check,
+    "bias_sign": _bias_sign_check,
+    "init_scale": _real_check(0),
+    "theta_max": _optional(_real_check(0, low_open=True)),
+    "tau_x": _int_check(1, MAX_STEPS),
+    "tau_p": _int_check(1, MAX_STEPS),
+    "tau_theta": _tau_theta_check,
+    "tau_hp": _real_check(0, low_open=True),
+    "dt": _real_check(0, low_open=True),
+    "eta": _real_check(0),
+    "dtheta": _real_check(0, low_open=True),
+    "momentum": _real_check(0, 1, high_open=True),
+    "adam_beta1": _real_check(0, 1, high_open=True),
+    "adam_beta2": _real_check(0, 1, high_open=True),
+    "adam_eps": _real_check(0, low_open=True),
+    "sigma_cost": _real_check(0),
+    "sigma_theta": _real_check(0),
+    "sigma_act": _real_check(0),
+    "steps": _int_check(0, MAX_STEPS),
+    "seeds": _int_check(1, MAX_SEEDS),
+    "seed": _int_check(0, MAX_SEED),
+    "eval_every": _int_check(1, MAX_STEPS),
+    "threshold": _optional(_real_check(0, 1, low_open=True)),
+}
+
+
+def check_field(name: str, value) -> None:
+    """Check one field's type and range alone (the CLI's option types call this); raise :class:`ConfigError`
+    naming the field and what is allowed."""
+    if name in CHOICES:
+        if not isinstance(value, str) or value not in CHOICES[name]:
+            raise ConfigError(f"{name}={value!r} is not one of: {', '.join(CHOICES[name])}")
+    elif name in _FIELD_CHECKS:
+        _FIELD_CHECKS[name](name, value)
 
 
 #: Allowed values of every enumerated field (the CLI offers exactly these).
@@ -43,6 +169,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "param_order": ("authors", "layer"),
     "update_noise": ("per_parameter", "scalar"),
     "sample_order": ("random", "cyclic", "shuffled"),
+    "hardware_seeds": ("independent", "shared"),
 }
 
 
@@ -72,7 +199,11 @@ class MGDConfig:
     Run
         ``steps``, ``seeds`` (independent initialisations run vectorised), ``seed`` (base seed), ``sample_order``,
         ``eval_every`` (steps between full-dataset evaluations), ``threshold`` (accuracy target; ``None`` = 1.0 for
-        parity tasks, 0.9 otherwise).
+        parity tasks, 0.9 otherwise), ``hardware_seeds`` (the fixed-point model and the RTL backends only:
+        "independent" gives initialisation k its own seed register value, derived from ``seed + k``
+        (:func:`mgd.golden_model.hardware_seed.hardware_seed`), so codes and sample order are drawn anew with θ₀;
+        "shared" runs every initialisation with seed register 0: one draw of the hardware's randomness, for
+        comparison).
     """
 
     dataset: str = "xor"
@@ -114,6 +245,7 @@ class MGDConfig:
     sample_order: str = "cyclic"
     eval_every: int = 100
     threshold: float | None = None
+    hardware_seeds: str = "independent"
 
     # ------------------------------------------------------------------ helpers
 
@@ -130,13 +262,20 @@ class MGDConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> MGDConfig:
+    def from_dict(cls, d: Mapping) -> MGDConfig:
+        """A validated config from a mapping of field names (e.g. a JSON object): unknown fields, wrong types
+        (``layers`` must be a list, ``tau_theta`` a number or ``"inf"``) and bad values raise :class:`ConfigError`
+        naming the field."""
+        if not isinstance(d, Mapping):
+            raise ConfigError(f"a configuration must be an object (a dict / JSON object) of MGDConfig fields, got "
+                              f"{type(d).__name__}: {_short(d)}")
         known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
+        unknown = sorted(map(str, set(d) - known))
         if unknown:
             raise ConfigError(f"unknown configuration field(s): {', '.join(unknown)}")
         d = dict(d)
         if d.get("layers") is not None:
+            _layers_check("layers", d["layers"])    # a string "2-2-1" would otherwise become a tuple of characters
             d["layers"] = tuple(d["layers"])
         if d.get("tau_theta") == "inf":
             d["tau_theta"] = math.inf
@@ -149,70 +288,29 @@ class MGDConfig:
     # --------------------------------------------------------------- validation
 
     def validate(self) -> MGDConfig:
-        """Check every field; raise :class:`ConfigError` naming the first bad one. Returns ``self``."""
-        for name, allowed in CHOICES.items():
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ConfigError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
+        """Check every field; raise :class:`ConfigError` naming the first bad one. Returns ``self``.
 
-        def need_int(name, minimum):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-                raise ConfigError(f"{name} must be an integer, got {value!r}")
-            if value < minimum:
-                raise ConfigError(f"{name} must be >= {minimum}, got {value!r}")
-
-        def need_real(name, *, positive=False, nonnegative=False, below=None):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ConfigError(f"{name} must be a finite number, got {value!r}")
-            if positive and value <= 0:
-                raise ConfigError(f"{name} must be > 0, got {value!r}")
-            if nonnegative and value < 0:
-                raise ConfigError(f"{name} must be >= 0, got {value!r}")
-            if below is not None and value >= below:
-                raise ConfigError(f"{name} must be < {below}, got {value!r}")
-
-        need_int("tau_x", 1)
-        need_int("tau_p", 1)
+        Types are strict: integer fields take integers only (not 100.0, not ``True``), real fields finite numbers,
+        enumerated fields one of :data:`CHOICES`. Sizes are bounded (:data:`MAX_STEPS`, :data:`MAX_SEEDS`,
+        :data:`MAX_ARRAY_VALUES`), so an absurd run is refused before anything is allocated."""
+        for name in (*CHOICES, *_FIELD_CHECKS):
+            check_field(name, getattr(self, name))
         tt = self.tau_theta
-        if isinstance(tt, bool) or not isinstance(tt, int | float) or math.isnan(tt) or tt <= 0:
-            raise ConfigError(f"tau_theta must be > 0 (or inf), got {tt!r}")
         if self.algorithm == "discrete" and not math.isinf(tt) and tt != int(tt):
             raise ConfigError(f"tau_theta must be an integer number of steps for the discrete algorithm, got {tt!r}")
-        need_real("tau_hp", positive=True)
-        need_real("dt", positive=True)
-        need_real("eta", nonnegative=True)
-        need_real("dtheta", positive=True)
-        need_real("init_scale", nonnegative=True)
-        if self.theta_max is not None:
-            need_real("theta_max", positive=True)
-            if self.init_scale > self.theta_max:
-                raise ConfigError(f"init_scale={self.init_scale!r} draws θ₀ outside the parameter range "
-                                  f"theta_max={self.theta_max!r}; use init_scale <= theta_max")
-        need_real("momentum", nonnegative=True, below=1)
-        need_real("adam_beta1", nonnegative=True, below=1)
-        need_real("adam_beta2", nonnegative=True, below=1)
-        need_real("adam_eps", positive=True)
-        need_real("sigma_cost", nonnegative=True)
-        need_real("sigma_theta", nonnegative=True)
-        need_real("sigma_act", nonnegative=True)
-        need_int("steps", 0)
-        need_int("seeds", 1)
-        need_int("seed", 0)
-        need_int("eval_every", 1)
-        if self.bias_sign not in (-1, 1):
-            raise ConfigError(f"bias_sign must be -1 or +1, got {self.bias_sign!r}")
-        if self.threshold is not None:
-            need_real("threshold")
-            if not 0 < self.threshold <= 1:
-                raise ConfigError(f"threshold is an accuracy in (0, 1], got {self.threshold!r}")
+        if self.theta_max is not None and self.init_scale > self.theta_max:
+            raise ConfigError(f"init_scale={self.init_scale!r} draws θ₀ outside the parameter range "
+                              f"theta_max={self.theta_max!r}; use init_scale <= theta_max")
+        evaluations = -(-self.steps // self.eval_every) + 1
+        if evaluations * self.seeds > MAX_ARRAY_VALUES:
+            raise ConfigError(f"steps/eval_every × seeds = {evaluations:,} evaluations × {self.seeds:,} seeds "
+                              f"exceeds {MAX_ARRAY_VALUES:,} learning-curve values; raise eval_every or use fewer "
+                              "seeds")
         if self.layers is not None:
-            if len(self.layers) < 2:
-                raise ConfigError(f"layers needs at least an input and an output size, got {self.layers!r}")
-            for size in self.layers:
-                if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                    raise ConfigError(f"layer sizes must be positive integers, got {self.layers!r}")
+            n_params = sum((a + 1) * b for a, b in zip(self.layers, self.layers[1:], strict=False))
+            if n_params * self.seeds > MAX_ARRAY_VALUES:
+                raise ConfigError(f"layers {'-'.join(map(str, self.layers))} × seeds = {n_params:,} parameters × "
+                                  f"{self.seeds:,} seeds exceeds {MAX_ARRAY_VALUES:,} values per array")
         if self.algorithm == "analog" and self.perturbation == "sequential":
             raise ConfigError("perturbation='sequential' is a discrete-time scheme; use algorithm='discrete'")
         if self.estimator == "backprop" and self.algorithm != "discrete":
@@ -221,3 +319,8 @@ class MGDConfig:
             raise ConfigError("estimator='backprop' computes the exact weight gradient; "
                               "perturb_target must be 'weight'")
         return self
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

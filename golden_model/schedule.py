@@ -28,11 +28,14 @@ the values visible during that cycle (before its clock edge) of the signals :dat
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from .config import STEP_COUNTER_BITS, ConfigError
 from .fixed_units import accumulate, apply_update, broadcast, correlate, cost, g_format, update_step, weight
+from .formats import DEFAULT_FORMATS, FixedFormats
 
 __all__ = ["PHASES", "TRACE_SIGNALS", "Registers", "ScheduleModel", "step_cycles"]
 
@@ -45,7 +48,14 @@ SYNAPSE_SIGNALS = ("code", "g", "theta")
 
 @dataclass(frozen=True)
 class Registers:
-    """The trainer's runtime registers (set by the host or testbench, no re-elaboration needed)."""
+    """The trainer's runtime registers (set by the host or testbench, no re-elaboration needed).
+
+    Every field is checked against its port (:meth:`range`): ``tau_x``, ``tau_p``, ``tau_theta`` in [1, 2^16 − 1],
+    ``dtheta_shift`` in [0, 31], ``seed`` in [0, 2^16 − 1], ``steps`` in [1, 2^32 − 1] (:data:`WIDTHS`), and ``eta``
+    in [0, 2^eta_width − 1], where ``eta_width`` is the width of the design's η format (``fmts.eta.width``; the
+    default is :data:`~.formats.DEFAULT_FORMATS`'; :meth:`for_formats` takes it from a format set). A value outside
+    its port would be cut to its low bits by the RTL while the golden schedule used it whole: such values, bools and
+    non-integers raise :class:`~.config.ConfigError` naming the register and its range."""
 
     tau_x: int = 1
     tau_p: int = 1
@@ -54,16 +64,48 @@ class Registers:
     dtheta_shift: int = 4   # Δθ = 2^−k
     seed: int = 0           # perturbation steps taken before step 0
     steps: int = 1          # run length
+    eta_width: int = DEFAULT_FORMATS.eta.width   # bits of the η port: the design's fmts.eta.width
 
-    WIDTHS = {"tau_x": 16, "tau_p": 16, "tau_theta": 16, "dtheta_shift": 5, "seed": 16, "steps": 32}
+    #: port widths of the registers (η's is ``eta_width``)
+    WIDTHS = {"tau_x": 16, "tau_p": 16, "tau_theta": 16, "dtheta_shift": 5, "seed": 16, "steps": STEP_COUNTER_BITS}
+    #: smallest value of each register
+    LOWS = {"tau_x": 1, "tau_p": 1, "tau_theta": 1, "eta": 0, "dtheta_shift": 0, "seed": 0, "steps": 1}
+    #: the register fields, in the order of the host link's map (:data:`mgd.boards.host_protocol.RUNTIME_REGISTERS`)
+    NAMES = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
+
+    @classmethod
+    def range(cls, name: str, eta_width: int = DEFAULT_FORMATS.eta.width) -> tuple[int, int]:
+        """``(lowest, highest)`` value of register ``name``."""
+        if name not in cls.LOWS:
+            raise ConfigError(f"{name!r} is not a runtime register; registers: {', '.join(cls.NAMES)}")
+        width = eta_width if name == "eta" else cls.WIDTHS[name]
+        return cls.LOWS[name], (1 << width) - 1
+
+    @classmethod
+    def check(cls, name: str, value, eta_width: int = DEFAULT_FORMATS.eta.width) -> int:
+        """``value`` as an int if register ``name`` can hold it, else :class:`~.config.ConfigError` naming the
+        register and its range."""
+        low, high = cls.range(name, eta_width)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+            raise cls.error(name, value, low, high, f"its port is {high.bit_length()} bits")
+        return int(value)
+
+    @staticmethod
+    def error(name: str, value, low: int, high: int, why: str) -> ConfigError:
+        """The refusal of ``value`` for register ``name`` (range [low, high], because ``why``)."""
+        return ConfigError(f"register {name} must be an integer in [{low}, {high}] ({why}), got {value!r}")
+
+    @classmethod
+    def for_formats(cls, fmts: FixedFormats, **values) -> Registers:
+        """Registers of a design with formats ``fmts`` (η's port is ``fmts.eta.width`` bits)."""
+        return cls(**values, eta_width=fmts.eta.width)
 
     def __post_init__(self):
-        for name, width in self.WIDTHS.items():
-            value = getattr(self, name)
-            low = 0 if name in ("seed", "dtheta_shift") else 1
-            if not isinstance(value, int) or not low <= value < (1 << width):
-                raise ValueError(f"register {name} must be an integer in [{low}, {(1 << width) - 1}], "
-                                 f"got {value!r}")
+        if isinstance(self.eta_width, bool) or not isinstance(self.eta_width, int) or not 1 <= self.eta_width <= 32:
+            raise ConfigError(f"eta_width must be an integer in [1, 32] (the η format's width), got "
+                              f"{self.eta_width!r}")
+        for name in self.NAMES:
+            object.__setattr__(self, name, self.check(name, getattr(self, name), self.eta_width))
 
 
 def step_cycles(latency: int, with_c0: bool) -> int:

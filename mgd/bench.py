@@ -116,6 +116,14 @@ def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = Fal
 
 
 def run_bench(min_time: float = 1.0, backends=BACKENDS, datasets=RTL_DATASETS, *, progress: bool = False) -> dict:
+    """Measure ``backends`` on ``datasets``, each case for about ``min_time`` seconds (a finite number in
+    (0, 3600])."""
+    if isinstance(min_time, bool) or not isinstance(min_time, int | float) or not 0 < min_time <= 3600:
+        raise ValueError(f"min_time must be a finite number of seconds in (0, 3600], got {min_time!r}")
+    for name, values, allowed in (("backends", backends, BACKENDS), ("datasets", datasets, RTL_DATASETS)):
+        bad = [v for v in values if v not in allowed]
+        if bad or not values:
+            raise ValueError(f"{name} must be a non-empty selection of {', '.join(allowed)}, got {list(values)!r}")
     rows = []
     if "golden" in backends:
         rows += [bench_golden(d, s, min_time) for d, s in GOLDEN_CASES if d in datasets]

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+
+from mgd.golden_model.files import atomic_write
+
+
+def save_figure(fig, path, **kwargs) -> None:
+    """``fig.savefig`` to ``path`` atomically (a temporary file in the same folder, then renamed); the format is
+    the path's extension (png, pdf, svg, …: any matplotlib writes)."""
+    path = Path(path)
+    fmt = path.suffix[1:].lower()
+    if not fmt:
+        raise ValueError(f"plot {str(path)!r} needs an extension (png, pdf, svg, ...)")
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format=fmt, **kwargs)
 
 
 def _fmt_steps(v):
@@ -46,7 +61,8 @@ def format_summary(results: dict) -> str:
 
 
 def plot_curves(results: dict, path) -> None:
-    """Median cost and accuracy vs step (interquartile band shaded) for each run, saved as a PNG."""
+    """Median cost and accuracy vs step (interquartile band shaded) for each run, saved to ``path`` (its extension
+    gives the format: png, pdf, svg, …)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,12 +86,15 @@ def plot_curves(results: dict, path) -> None:
                  f"τx={cfg.tau_x} τp={cfg.tau_p} τθ={cfg.tau_theta:g}"
                  + (f", |θ| ≤ {cfg.theta_max:g}" if cfg.theta_max is not None else "")
                  + "); shaded: interquartile range")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=110)
+    finally:
+        plt.close(fig)
 
 
 def plot_trace_costs(traces: dict, path) -> None:
-    """Overlay the cost measured at each step (the ``correlate`` cycles) of several traces, saved as a PNG."""
+    """Overlay the cost measured at each step (the ``correlate`` cycles) of several traces, saved to ``path``
+    (format from its extension)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -93,5 +112,7 @@ def plot_trace_costs(traces: dict, path) -> None:
     ax.set_ylabel("measured cost C (perturbed)")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=110)
+    finally:
+        plt.close(fig)

@@ -34,15 +34,15 @@ def test_config_file_and_options_combine(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--tau-x", "0"], "tau_x must be >= 1"),
+    (["--tau-x", "0"], "argument --tau-x: tau_x must be an integer in [1, 4294967295], got '0'"),
     (["--tau-theta", "abc"], "tau-theta must be a number or 'inf'"),
     (["--layers", "3-2-1"], "do not match dataset 'xor'"),
     (["--layers", "2-x-1"], "layers must look like 2-2-1"),
     (["--perturbation", "lfsr"], "invalid choice: 'lfsr'"),
     (["--dataset", "mnist"], "unknown dataset 'mnist'"),
     (["--json", "/nonexistent-dir/r.json"], "does not exist"),
-    (["--dtheta", "-0.1"], "dtheta must be > 0"),
-    (["--theta-max", "0"], "theta_max must be > 0"),
+    (["--dtheta", "-0.1"], "argument --dtheta: dtheta must be > 0, got '-0.1'"),
+    (["--theta-max", "0"], "argument --theta-max: theta_max must be > 0"),
     (["--init-scale", "10"], "outside the parameter range"),     # the XOR preset's θ range is ±8
     (["--algorithm", "analog", "--tau-x", "10", "--compare-backprop"], "runs on the discrete schedule"),
 ])
