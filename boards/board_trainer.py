@@ -36,7 +36,8 @@ class BoardTrainer(wiring.Component):
     dataset values within the act format; configuration writes and ``start`` answer ``busy`` during a run (``stop``
     and clearing the counters do not). The ``cycles`` register counts clock cycles from ``start`` until the run
     ends (32-bit, saturating): with ``step``, ``correct`` and ``seen`` a host measures time to accuracy on the
-    board itself.
+    board itself. ``hw_seed`` is the seed register's power-on value (default 0); the host writes the register to
+    give each run its own draw of codes and sample order (:mod:`mgd.golden_model.hardware_seed`).
     """
 
     def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, divisor: int,

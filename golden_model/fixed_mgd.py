@@ -126,7 +126,7 @@ class FixedMGD:
         self.codes = CodeSpec(code_kind(config), P, lfsr, levels_bits)
         self.k = dtheta_shift(config, fmts)
         self.dtheta = 1 << (fmts.theta.frac - self.k)
-        self.eta = fmts.eta.quantize(config.eta / (config.dtheta * self.codes.power))
+        self.eta = self._eta_register(config, fmts, self.codes.power)
         if theta0 is None:
             if config.init_scale > bound:
                 raise ConfigError(f"init_scale={config.init_scale!r} draws θ₀ outside the θ format's range "
@@ -154,6 +154,20 @@ class FixedMGD:
         self.seen = 0                                # fresh samples drawn
         self.sample = np.zeros(S, dtype=np.int64)
         self._order_block = None
+
+    @staticmethod
+    def _eta_register(config: MGDConfig, fmts: FixedFormats, power: float) -> int:
+        """η/(Δθ·power) rounded to nearest in the η format; refused if it would saturate or round to 0."""
+        eta_fmt, scale = fmts.eta, config.dtheta * power
+        wanted = math.floor(config.eta / scale * (1 << eta_fmt.frac) + 0.5)
+        if wanted > eta_fmt.max:
+            raise ConfigError(f"eta={config.eta:g} does not fit the hardware's η register ({eta_fmt.describe()} "
+                              f"holds η/(Δθ·power) = η/{scale:g}): eta must be <= "
+                              f"{eta_fmt.real(eta_fmt.max) * scale:g}")
+        if config.eta > 0 and wanted == 0:
+            raise ConfigError(f"eta={config.eta:g} rounds to 0 in the hardware's η register ({eta_fmt.describe()}, "
+                              f"η/{scale:g}): eta must be 0 or >= {eta_fmt.real(1) * scale / 2:g}")
+        return int(eta_fmt.quantize(config.eta / scale))
 
     @staticmethod
     def _hw_seeds(config: MGDConfig, hw_seed) -> np.ndarray:

@@ -10,7 +10,8 @@ phase          cycles    what happens (at the clock edge ending the phase's last
                 start
 ``load``       1         θ ← θ₀ and G ← 0 in every synapse; LFSRs restart from their seed state; counters,
                          step n, sample pointer and perturbation index ← 0
-``seed``       seed      every cycle: perturbators advance, index ← index + 1 (mod its period)
+``seed``       seed      every cycle: perturbators advance, index ← index + 1 (mod its period), the sample
+                         LFSR jumps ``SEED_JUMP`` steps (:mod:`.sample_order`, :mod:`.hardware_seed`)
 ``begin``      1         if n mod τx = 0: sample ← the next address of the sample order (:mod:`.sample_order`)
 ``c0``         L + 1     only if n mod τx = 0 or n mod τθ = 0: θ̃ off; the last cycle captures C₀ ← C
 ``pert``       L + 1     θ̃ on; the last cycle measures C, C̃ and the broadcast (u or C̃)
@@ -22,7 +23,7 @@ phase          cycles    what happens (at the clock edge ending the phase's last
 =============  ========  ==================================================================================
 
 So a step takes L + 3 cycles, plus L + 1 when C₀ is measured. The per-step arithmetic is exactly that of
-:class:`~.fixed_mgd.FixedMGD` with ``code_offset = seed`` (tested). :class:`ScheduleModel` emits, for every cycle,
+:class:`~.fixed_mgd.FixedMGD` with ``hw_seed = seed`` (tested). :class:`ScheduleModel` emits, for every cycle,
 the values visible during that cycle (before its clock edge) of the signals :data:`TRACE_SIGNALS`.
 """
 
@@ -180,7 +181,7 @@ class ScheduleModel:
                 self.cnt += 1
         elif ph == P["begin"]:
             if self.cx == 0:
-                self.sample = self.m.sample_index(self.drawn)
+                self.sample = self.m.sample_address(self.drawn, r.seed)
                 self.drawn += 1
             self.phase = P["c0"] if (self.cx == 0 or self.ct == 0) else P["pert"]
             self.cnt = 0

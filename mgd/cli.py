@@ -17,6 +17,7 @@ from pathlib import Path
 from mgd.golden_model import datasets
 from mgd.golden_model.config import CHOICES, ConfigError, MGDConfig
 from mgd.golden_model.files import write_text
+from mgd.golden_model.formats import FORMAT_SETS
 from mgd.golden_model.presets import hardware_preset, preset
 
 from .validate import (
@@ -141,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--plot", type=plot_file, help="write the learning curves here (PNG; or any format matplotlib "
                        "writes: pdf, svg, ...)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument("--formats", choices=("default", "compact"), default="default",
+                       help="fixed/amaranth/verilator: the fixed-point formats (default: θ s5.14; compact: θ s3.12, "
+                       "the board builds', whose θ saturates at ±8)")
     train.add_argument("--mode", choices=("prescaled", "raw"), default="prescaled",
                        help="fixed/amaranth/verilator: broadcast η·C̃/Δθ (prescaled, no multiplier per synapse) or C̃ "
                        "(raw)")
@@ -283,27 +287,28 @@ def _cmd_train(args) -> int:
     if args.backend == "verilator" and args.trace:
         raise ConfigError("--trace needs --backend fixed or amaranth: the verilator backend runs free and only "
                           "samples θ (record a trace with --backend amaranth)")
-    if args.backend == "golden" and (args.trace or args.mode != "prescaled"):
-        raise ConfigError("--trace and --mode need --backend fixed or amaranth")
+    if args.backend == "golden" and (args.trace or args.mode != "prescaled" or args.formats != "default"):
+        raise ConfigError("--trace, --mode and --formats need --backend fixed, amaranth or verilator")
+    fmts = FORMAT_SETS[args.formats]
     if args.backend != "golden":
-        check_hardware(config, mode=args.mode)   # refuses what the hardware cannot run, before any work
+        check_hardware(config, fmts, mode=args.mode)   # refuses what the hardware cannot run, before any work
     hardware = None
     if args.backend == "fixed":
         from mgd.golden_model.fixed_mgd import train_fixed
 
-        results = {"mgd": train_fixed(config, mode=args.mode, progress=not args.no_progress)}
+        results = {"mgd": train_fixed(config, fmts, mode=args.mode, progress=not args.no_progress)}
         if args.trace:
             from mgd.sim import trace as trace_io
             from mgd.sim.backends import schedule_trace
 
-            trace_io.save(args.trace, schedule_trace(config, mode=args.mode),
+            trace_io.save(args.trace, schedule_trace(config, fmts, mode=args.mode),
                           {"source": "golden schedule", "config": config.replace(seeds=1).to_dict(),
                            "mode": args.mode})
             print(f"wrote {args.trace}")
     elif args.backend == "amaranth":
         from mgd.sim.backends import train_amaranth
 
-        result, hardware = train_amaranth(config, mode=args.mode, trace_path=args.trace,
+        result, hardware = train_amaranth(config, fmts, mode=args.mode, trace_path=args.trace,
                                           vcd=str(args.vcd) if args.vcd else None, progress=not args.no_progress)
         results = {"mgd": result}
         print(f"RTL: {sum(hardware['cycles']):,} cycles in {sum(hardware['sim_wall_time']):.1f} s of simulation "
@@ -315,7 +320,7 @@ def _cmd_train(args) -> int:
         from mgd.sim.verilator_backend import VerilatorError, train_verilator
 
         try:
-            result, hardware = train_verilator(config, mode=args.mode, progress=not args.no_progress,
+            result, hardware = train_verilator(config, fmts, mode=args.mode, progress=not args.no_progress,
                                                jobs=args.jobs)
         except VerilatorError as exc:
             raise ConfigError(str(exc)) from None
@@ -334,6 +339,8 @@ def _cmd_train(args) -> int:
     if args.json:
         summary = {k: r.summary() for k, r in results.items()}
         summary["mgd"]["backend"] = args.backend
+        if args.backend != "golden":
+            summary["mgd"]["formats"] = args.formats
         if hardware is not None:
             summary["mgd"]["hardware"] = hardware
         _write_json(args.json, summary)
@@ -480,7 +487,6 @@ _SYNTH_SAMPLES = 256   # mgd synth: default dataset-memory depth limit (the memo
 
 def _cmd_synth(args) -> int:
     from mgd.boards.synth import DEVICES, SynthesisError, format_table, synth_designs
-    from mgd.golden_model.formats import FORMAT_SETS
 
     if args.device not in DEVICES[args.family]:
         raise ConfigError(f"{args.family} device must be one of {', '.join(DEVICES[args.family])}, got "

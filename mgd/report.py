@@ -36,6 +36,11 @@ def format_summary(results: dict) -> str:
         f"{cfg.algorithm} MGD: {cfg.perturbation} perturbation of {cfg.perturb_target}s, Δθ={cfg.dtheta:g}, "
         f"η={cfg.eta:g} ({cfg.normalization}), τx={cfg.tau_x} τp={cfg.tau_p} τθ={tt}, optimizer {cfg.optimizer}"
         + (f", θ clipped to ±{cfg.theta_max:g}" if cfg.theta_max is not None else ""),
+    ]
+    if first.hardware_seeds is not None:
+        regs = ", ".join(map(str, first.hardware_seeds[:4])) + (", …" if len(first.hardware_seeds) > 4 else "")
+        lines.append(f"hardware randomness: {cfg.hardware_seeds} (seed register per initialisation: {regs})")
+    lines += [
         "",
     ]
     names = list(results)

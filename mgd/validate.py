@@ -203,16 +203,8 @@ def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode
     [1, 2^32 − 1]), and an η the η register cannot hold (it would saturate, or round to 0: no learning)."""
     from mgd.golden_model.fixed_mgd import FixedMGD
 
-    model = FixedMGD(config, fmts, mode=mode)
+    model = FixedMGD(config, fmts, mode=mode)                 # refuses an η the η register cannot hold
     eta_fmt = fmts.eta
-    scale = config.dtheta * model.codes.power                 # η register = η/(Δθ·power), in the η format
-    wanted = math.floor(config.eta / scale * (1 << eta_fmt.frac) + 0.5)
-    if wanted > eta_fmt.max:
-        raise ConfigError(f"eta={config.eta:g} does not fit the hardware's η register ({eta_fmt.describe()} holds "
-                          f"η/(Δθ·power) = η/{scale:g}): eta must be <= {eta_fmt.real(eta_fmt.max) * scale:g}")
-    if config.eta > 0 and wanted == 0:
-        raise ConfigError(f"eta={config.eta:g} rounds to 0 in the hardware's η register ({eta_fmt.describe()}, "
-                          f"η/{scale:g}): eta must be 0 or >= {eta_fmt.real(1) * scale / 2:g}")
     values = {"tau_x": config.tau_x, "tau_p": config.tau_p, "tau_theta": config.tau_theta, "steps": config.steps}
     for name, value in values.items():
         low, high = Registers.range(name, eta_fmt.width)

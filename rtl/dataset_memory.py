@@ -26,7 +26,9 @@ class DatasetMemory(wiring.Component):
     set; the initial contents are still ``x``/``targets``).
     """
 
-    def __init__(self, x: np.ndarray, targets: np.ndarray, fmt: Fmt, *, writable: bool = False):
+    @staticmethod
+    def check(x, targets, fmt: Fmt) -> tuple[np.ndarray, np.ndarray]:
+        """Validate the contents (called by the constructor); returns them as int64 arrays."""
         x, targets = np.asarray(x, dtype=np.int64), np.asarray(targets, dtype=np.int64)
         if x.ndim != 2 or targets.ndim != 2 or len(x) != len(targets) or len(x) == 0:
             raise ValueError(f"x and targets must be (N, n) arrays with the same N >= 1, got {x.shape} and "
@@ -34,6 +36,10 @@ class DatasetMemory(wiring.Component):
         for name, arr in (("x", x), ("targets", targets)):
             if arr.min() < fmt.min or arr.max() > fmt.max:
                 raise ValueError(f"{name} has values outside the act format [{fmt.min}, {fmt.max}]")
+        return x, targets
+
+    def __init__(self, x: np.ndarray, targets: np.ndarray, fmt: Fmt, *, writable: bool = False):
+        x, targets = self.check(x, targets, fmt)
         self.fmt, self.n = fmt, len(x)
         self.n_in, self.n_out = x.shape[1], targets.shape[1]
         act = shape_of(fmt)

@@ -6,8 +6,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mgd.golden_model.codes import CodeSpec
+from mgd.golden_model.fixed_units import BROADCAST_MODES
 from mgd.golden_model.formats import FixedFormats
 from mgd.golden_model.network import MLP
+from mgd.golden_model.sample_order import HARDWARE_ORDERS
 from mgd.golden_model.schedule import Registers
 
 from .accuracy_counter import AccuracyCounter
@@ -49,8 +51,16 @@ class Trainer(wiring.Component):
     """
 
     @staticmethod
-    def check(mlp: MLP, codes: CodeSpec, fmts: FixedFormats, theta0) -> np.ndarray:
-        """Validate the parameters (called by the constructor); returns θ₀ as an int64 array."""
+    def check(mlp: MLP, codes: CodeSpec, fmts: FixedFormats, theta0, mode: str = "prescaled", x=None,
+              targets=None, order: str = "cyclic") -> np.ndarray:
+        """Validate the parameters (called by the constructor before it builds any part, so a refused trainer
+        leaves no half-built components behind); returns θ₀ as an int64 array."""
+        if mode not in BROADCAST_MODES:
+            raise ValueError(f"mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
+        if order not in HARDWARE_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(HARDWARE_ORDERS)}, got {order!r}")
+        if x is not None or targets is not None:
+            DatasetMemory.check(x, targets, fmts.act)
         theta0 = np.asarray(theta0, dtype=np.int64)
         if codes.n_synapses != mlp.n_params:
             raise ValueError(f"the code family has {codes.n_synapses} synapses, the network {mlp.n_params} "
@@ -58,12 +68,13 @@ class Trainer(wiring.Component):
         if theta0.shape != (mlp.n_params,):
             raise ValueError(f"theta0 must have shape ({mlp.n_params},), got {theta0.shape}")
         if theta0.min() < fmts.theta.min or theta0.max() > fmts.theta.max:
-            raise ValueError("theta0 has values outside θ's format")
+            raise ValueError(f"theta0 has values outside θ's format [{fmts.theta.min}, {fmts.theta.max}] "
+                             f"({fmts.theta.describe()})")
         return theta0
 
     def __init__(self, mlp: MLP, codes: CodeSpec, mode: str, fmts: FixedFormats, x, targets, theta0,
                  order: str = "cyclic", *, host_port: bool = False, task: str = "parity"):
-        theta0 = self.check(mlp, codes, fmts, theta0)
+        theta0 = self.check(mlp, codes, fmts, theta0, mode, x, targets, order)
         self.mlp, self.codes, self.mode, self.fmts = mlp, codes, mode, fmts
         self.theta0 = theta0
         self.host_port = host_port

@@ -52,8 +52,9 @@ def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_see
     """The runtime registers that make the trainer run ``config`` (η register from the fixed model; seed register
     ``hw_seed``, by default the model's first initialisation's)."""
     hw_seed = int(model.hw_seeds[0]) if hw_seed is None else hw_seed
-    return Registers(tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta), eta=int(model.eta),
-                     dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed, steps=config.steps)
+    return Registers.for_formats(fmts, tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta),
+                                 eta=int(model.eta), dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed,
+                                 steps=config.steps)
 
 
 def max_cycles(regs: Registers, latency: int) -> int:

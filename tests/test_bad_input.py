@@ -1,3 +1,5 @@
+# amaranth: UnusedElaboratable=no
+
 """Bad input is refused, before any work, with a message that names what is wrong (issue 11: "no bad input that
 crashes or lies").
 
@@ -149,7 +151,7 @@ CLI_CASES = [
     case(T + "--backend cuda", "argument --backend: invalid choice: 'cuda'"),
     case(T + "--jobs 0", "argument --jobs: must be an integer in [1, 1024]"),
     case(T + "--jobs 2", "--jobs needs --backend verilator"),
-    case(T + "--trace t.npz", "--trace and --mode need --backend fixed or amaranth"),
+    case(T + "--trace t.npz", "--trace, --mode and --formats need --backend fixed, amaranth or verilator"),
     case(T + "--vcd x.vcd", "--vcd needs --backend amaranth"),
     case(T + "--compare-backprop --algorithm analog --tau-x 10", "runs on the discrete schedule"),
     # train: output files

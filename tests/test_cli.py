@@ -105,7 +105,7 @@ def test_amaranth_backend_and_compare_against_the_golden_schedule(tmp_path, caps
 
 
 @pytest.mark.parametrize("argv,match", [(["--vcd", "x.vcd"], "--vcd needs --backend amaranth"),
-                                        (["--trace", "x.npz"], "--trace and --mode need")])
+                                        (["--trace", "x.npz"], "--trace, --mode and --formats need")])
 def test_hardware_options_need_a_hardware_backend(argv, match, capsys):
     code, _, err = run_cli(["train", "--steps", "10", "--no-progress", *argv], capsys)
     assert code == 2 and match in err

@@ -35,7 +35,8 @@ def snapshot(b: Board) -> dict:
 def golden_run(dut, steps, theta0=None, x=None, y=None):
     """The fixed-point model of the same network, with what the host loaded."""
     cfg = dut.config.replace(steps=steps)
-    model = FixedMGD(cfg, FMTS, theta0=None if theta0 is None else FMTS.theta.real(np.asarray(theta0))[None])
+    model = FixedMGD(cfg, FMTS, theta0=None if theta0 is None else FMTS.theta.real(np.asarray(theta0))[None],
+                     hw_seed=dut.registers.seed)     # the board's seed register (power-on value 0)
     if x is not None:
         model.x, model.y = np.asarray(x), np.asarray(y)
     for _ in range(steps):

@@ -14,6 +14,7 @@ from cli_runner import run_cli
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
+from mgd.golden_model.hardware_seed import hardware_seed
 from mgd.sim import verilator_backend as vb
 from mgd.sim.backends import train_amaranth
 from mgd.sim.toolchain import have_verilator
@@ -86,6 +87,7 @@ def test_train_verilator_mirrors_train_amaranth(cache, xor_build):
     assert np.array_equal(result.theta, expected.theta) and np.array_equal(result.theta0, expected.theta0)
     assert extras["build_key"] == [xor_build.key] and extras["build_time"] == [0.0]   # the session's build, cached
     assert extras["cycles"][0] > 0 and extras["cycles_per_second"] > 0
+    assert result.hardware_seeds == expected.hardware_seeds == [hardware_seed(XOR.seed)]   # the seed register
 
 
 @needs_verilator
