@@ -160,7 +160,7 @@ def section(builds, nist_synth=None) -> str:
         "| iCE40 UP5K | no: 220 synapses need far more than 5,280 LCs and 8 DSPs (docs/fpga-synth.md) | — |",
         "| ECP5-85F, as built (fully parallel) | no: the 49-4-4 trainer needs 217 multipliers, the device has 156 "
         "MULT18X18D; with multipliers in LUTs, Yosys did not finish in 20 min (docs/fpga-synth.md). Neuron-serial "
-        "folding (DESIGN-NOTES §3) is the road | — |",
+        "folding is the road | — |",
     ]
     if nist_synth is not None:
         f = nist_synth["fmax_mhz"] * 1e6
