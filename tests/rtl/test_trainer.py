@@ -120,11 +120,19 @@ def test_whole_1e4_step_xor_run_is_bit_exact():
 @pytest.mark.slow
 @pytest.mark.parametrize("perturbation", ["code", "walsh", "sequential"])
 def test_each_perturbation_type_trains_xor_in_rtl(perturbation):
-    """Seeds 0–4, up to 1e4 steps: the median seed reaches 100 % accuracy (docs/rtl.md has the steps)."""
+    """Seeds 0–4, each with its own seed register, 1e4 steps: θ every 100 steps equals the fixed-point model's (the
+    model whose 100-seed statistics docs/rtl.md reports), and the type trains XOR to 100 % on at least one seed
+    (docs/rtl.md has the steps; with a draw per seed the Walsh and sequential medians over 5 seeds are not
+    reached)."""
     reached = []
     for seed in range(5):
         b = build(XOR.replace(steps=10_000, seed=seed, perturbation=perturbation))
         r = simulate(b.trainer, b.regs, record=False, sample_every=100)
+        golden = FixedMGD(b.config, hw_seed=b.regs.seed)
+        for step, theta in sorted(r["theta_at"].items()):
+            while golden.n < step:
+                golden.step()
+            assert np.array_equal(theta, golden.theta[0]), f"seed {seed}: θ differs at step {step}"
         hits = [s for s, th in sorted(r["theta_at"].items()) if b.model.evaluate(th[None])[0][0] == 1.0]
         reached.append(hits[0] if hits else np.inf)
-    assert np.median(reached) <= 10_000
+    assert min(reached) <= 10_000

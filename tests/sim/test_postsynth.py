@@ -31,14 +31,14 @@ needs_icarus = pytest.mark.skipif(not have_icarus(), reason="Icarus Verilog (ive
 @pytest.fixture(scope="module")
 def xor_build():
     """The XOR trainer build and its RTLIL (converting elaborates the trainer, as every build must be)."""
-    b = build(postsynth.xor_config(STEPS))
+    b = build(postsynth.xor_config(STEPS), hw_seed=0)     # seed register 0, as postsynth.run's default: 803 cycles
     return b, postsynth.trainer_rtlil(b)
 
 
 @pytest.fixture(scope="module")
 def compact_build():
     """The same XOR trainer in ``COMPACT_FORMATS`` (θ s3.12, act s2.7, C u1.14: the iCEBreaker's), and its RTLIL."""
-    b = build(postsynth.xor_config(STEPS), COMPACT_FORMATS)
+    b = build(postsynth.xor_config(STEPS), COMPACT_FORMATS, hw_seed=0)
     return b, postsynth.trainer_rtlil(b)
 
 
