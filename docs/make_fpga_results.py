@@ -114,7 +114,7 @@ def section(builds, nist_synth=None) -> str:
         f"**XOR 2-2-1** (compact formats, η = 0.5, Δθ = 2^−4, θ₀ ~ U[−2, 2), random order; {SEEDS} initialisations, "
         f"seeds 0–{SEEDS - 1}, each with its own seed register: `mgd train --backend fixed --dataset xor --formats "
         f"compact --seeds {SEEDS} --eta 0.5 --dtheta 0.0625 --init-scale 2 --eval-every 1`): {len(solved)}/{SEEDS} "
-        f"reach 100 % within {XOR_STEPS:,} steps, median over all {SEEDS} "
+        f"reach 100 % within {XOR_STEPS:,} steps; median over all {SEEDS}: "
         f"{med_steps:,.0f} steps = {1 + med_steps * per_step:,.0f} cycles; the paper's Table 3 counts 10⁴ steps "
         f"= {1 + XOR_STEPS * per_step:,} cycles.",
         "",
