@@ -14,7 +14,7 @@ the first ABC pass). ``nextpnr`` 0.11 exits non-zero when timing misses ``--freq
 always passed and the achieved Fmax is reported instead.
 
 iCE40 ``-dsp`` (on by default, as the board builds use it): Yosys 0.70 mis-maps a 33-bit ``c + a*b`` to SB_MAC16
-(DESIGN-NOTES §5). With the compact formats no multiplier is that wide; with the default formats the cell counts are
+(docs/postsynth.md). With the compact formats no multiplier is that wide; with the default formats the cell counts are
 still what the tool builds, but such a netlist is not trusted (post-synthesis simulation is the check).
 """
 

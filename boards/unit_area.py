@@ -9,7 +9,7 @@ plus an inference-only θ register (the baseline that makes the per-synapse trai
 Counting rules
 --------------
 iCE40   ``SB_LUT4`` = LUT, ``SB_DFF*`` = FF, ``SB_CARRY`` = carry, ``SB_MAC16`` = DSP. ``synth_ice40`` runs *without*
-        ``-dsp``: Yosys 0.70's DSP mapping mis-computes a 33-bit ``c + a*b`` (DESIGN-NOTES §5), so every multiplier
+        ``-dsp``: Yosys 0.70's DSP mapping mis-computes a 33-bit ``c + a*b`` (docs/postsynth.md), so every multiplier
         is built from LUTs and carries (this is also Amaranth's default iCE40 flow). An SB_CARRY sits in the logic
         cell of the SB_LUT4 that computes the same sum bit, so ``lut_sites`` = LUT.
 ECP5    ``LUT4`` = LUT, ``TRELLIS_FF`` = FF, ``CCU2C`` = carry (a 2-bit adder that fills the two LUT4 sites of a

