@@ -157,7 +157,8 @@ class FixedMGD:
 
     @staticmethod
     def _eta_register(config: MGDConfig, fmts: FixedFormats, power: float) -> int:
-        """η/(Δθ·power) rounded to nearest in the η format; refused if it would saturate or round to 0."""
+        """η/(Δθ·power) rounded to nearest (half up, as :meth:`~.formats.Fmt.quantize`) in the η format; refused
+        if it would saturate or round to 0."""
         eta_fmt, scale = fmts.eta, config.dtheta * power
         wanted = math.floor(config.eta / scale * (1 << eta_fmt.frac) + 0.5)
         if wanted > eta_fmt.max:
@@ -167,19 +168,19 @@ class FixedMGD:
         if config.eta > 0 and wanted == 0:
             raise ConfigError(f"eta={config.eta:g} rounds to 0 in the hardware's η register ({eta_fmt.describe()}, "
                               f"η/{scale:g}): eta must be 0 or >= {eta_fmt.real(1) * scale / 2:g}")
-        return int(eta_fmt.quantize(config.eta / scale))
+        return wanted
 
     @staticmethod
     def _hw_seeds(config: MGDConfig, hw_seed) -> np.ndarray:
-        limit = (1 << Registers.WIDTHS["seed"]) - 1
+        low, high = Registers.range("seed")
         if hw_seed is None:
             return hardware_seeds(config)
         seeds = np.asarray(hw_seed)
         if seeds.dtype.kind not in "iu" or seeds.ndim > 1 or (seeds.ndim == 1 and len(seeds) != config.seeds):
             raise ConfigError(f"hw_seed must be an integer or {config.seeds} integers (one per initialisation), "
                               f"got {hw_seed!r}")
-        if seeds.min(initial=0) < 0 or seeds.max(initial=0) > limit:
-            raise ConfigError(f"hw_seed (the seed register) must be in [0, {limit}], got {hw_seed!r}")
+        if seeds.min(initial=low) < low or seeds.max(initial=high) > high:
+            raise ConfigError(f"hw_seed (the seed register) must be in [{low}, {high}], got {hw_seed!r}")
         return np.broadcast_to(seeds.astype(np.int64), (config.seeds,)).copy()
 
     # ------------------------------------------------------------------ model

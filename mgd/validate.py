@@ -204,10 +204,9 @@ def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode
     from mgd.golden_model.fixed_mgd import FixedMGD
 
     model = FixedMGD(config, fmts, mode=mode)                 # refuses an η the η register cannot hold
-    eta_fmt = fmts.eta
     values = {"tau_x": config.tau_x, "tau_p": config.tau_p, "tau_theta": config.tau_theta, "steps": config.steps}
     for name, value in values.items():
-        low, high = Registers.range(name, eta_fmt.width)
+        low, high = Registers.range(name, fmts.eta.width)
         if not low <= value <= high:
             raise ConfigError(f"{_REGISTER_FIELDS[name]}={value:g} does not fit the hardware's {name} register: "
                               f"must be in [{low}, {high}]")

@@ -42,7 +42,7 @@ def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str 
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
-    regs = registers_for(config, model, fmts, int(model.hw_seeds[0]))
+    regs = registers_for(config, model, fmts)
     trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order,
                       host_port=host_port, task=model.dataset.task)
     return Build(config, model, trainer, regs)
