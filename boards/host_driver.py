@@ -75,14 +75,15 @@ class Board:
     after ``retries`` further attempts (reads are always safe to repeat; a write whose response was lost may
     already have happened, and repeating it is harmless for every register of the map)."""
 
-    def __init__(self, transport, *, timeout: float = 0.5, retries: int = 2,
-                 eta_width: int = DEFAULT_FORMATS.eta.width):
+    def __init__(
+        self, transport, *, timeout: float = 0.5, retries: int = 2, eta_width: int = DEFAULT_FORMATS.eta.width
+    ):
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < float("inf"):
             raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
             raise ValueError(f"retries must be an integer in [0, 100], got {retries!r}")
         self.transport, self.timeout, self.retries = transport, timeout, retries
-        self.eta_width = eta_width    # the η register's width: the design's fmts.eta.width (16 in both board tops)
+        self.eta_width = eta_width  # the η register's width: the design's fmts.eta.width (16 in both board tops)
         self._info: BoardInfo | None = None
 
     # ---------------------------------------------------------------- frames
@@ -101,14 +102,16 @@ class Board:
             answer = self.transport.read(proto.RESPONSE_BYTES, self.timeout)
             try:
                 if len(answer) < proto.RESPONSE_BYTES:
-                    raise LinkError(f"no response within {self.timeout} s ({len(answer)} of "
-                                    f"{proto.RESPONSE_BYTES} bytes: {answer.hex()})")
+                    raise LinkError(
+                        f"no response within {self.timeout} s ({len(answer)} of "
+                        f"{proto.RESPONSE_BYTES} bytes: {answer.hex()})"
+                    )
                 status, data = proto.parse_response(answer)
             except (LinkError, proto.ProtocolError) as exc:
                 last = exc
                 self._resync()
                 continue
-            if status == proto.STATUS["bad_crc"]:      # our request was corrupted on the way: send it again
+            if status == proto.STATUS["bad_crc"]:  # our request was corrupted on the way: send it again
                 last = LinkError("the board received a corrupted request (bad CRC)")
                 continue
             if status != proto.STATUS["ok"]:
@@ -152,8 +155,16 @@ class Board:
             if magic != proto.ID_MAGIC:
                 raise LinkError(f"not an MGD board: id register is 0x{magic:08x}, expected 0x{proto.ID_MAGIC:08x}")
             fm = self.read("formats")
-            self._info = BoardInfo(self.read("n_params"), self.read("n_samples"), self.read("n_in"),
-                                   self.read("n_out"), fm & 0xFF, fm >> 8 & 0xFF, fm >> 16 & 0xFF, fm >> 24 & 0xFF)
+            self._info = BoardInfo(
+                self.read("n_params"),
+                self.read("n_samples"),
+                self.read("n_in"),
+                self.read("n_out"),
+                fm & 0xFF,
+                fm >> 8 & 0xFF,
+                fm >> 16 & 0xFF,
+                fm >> 24 & 0xFF,
+            )
         return self._info
 
     def configure(self, registers=None, **values) -> None:
@@ -168,8 +179,10 @@ class Board:
             if name not in proto.RUNTIME_REGISTERS:
                 raise ValueError(f"{name!r} is not a runtime register; registers: {', '.join(proto.RUNTIME_REGISTERS)}")
         theta_frac = self.info().theta_frac if "dtheta_shift" in values else 0
-        checked = {name: proto.check_runtime_register(name, value, self.eta_width, theta_frac)
-                   for name, value in values.items()}
+        checked = {
+            name: proto.check_runtime_register(name, value, self.eta_width, theta_frac)
+            for name, value in values.items()
+        }
         for name, value in checked.items():
             self.write(name, value)
 
@@ -186,19 +199,23 @@ class Board:
 
     def read_theta(self) -> np.ndarray:
         """The current θ (stored integers), read through the readout port while the trainer runs or not."""
-        return np.array([_signed32(self.read(proto.THETA_BASE + i)) for i in range(self.info().n_params)],
-                        dtype=np.int64)
+        return np.array(
+            [_signed32(self.read(proto.THETA_BASE + i)) for i in range(self.info().n_params)], dtype=np.int64
+        )
 
     def load_dataset(self, x, targets, progress: bool = False) -> None:
         """The whole on-chip dataset, as stored integers of the act format: x (N, n_in), targets (N, n_out)."""
         info = self.info()
         x, targets = np.asarray(x, dtype=np.int64), np.asarray(targets, dtype=np.int64)
         if x.shape != (info.n_samples, info.n_in) or targets.shape != (info.n_samples, info.n_out):
-            raise ValueError(f"the board holds {info.n_samples} samples of {info.n_in} inputs and {info.n_out} "
-                             f"targets; got x {x.shape} and targets {targets.shape}")
+            raise ValueError(
+                f"the board holds {info.n_samples} samples of {info.n_in} inputs and {info.n_out} "
+                f"targets; got x {x.shape} and targets {targets.shape}"
+            )
         rows = range(info.n_samples)
         if progress:
             from tqdm import tqdm
+
             rows = tqdm(rows, desc="dataset", unit="sample")
         for s in rows:
             self.write("sample", s)
@@ -217,8 +234,11 @@ class Board:
     def status(self) -> dict:
         """running, done, phase, step, cost, c0 (stored integers), correct, seen, cycles."""
         word = self.read("status")
-        out = {"running": bool(word & proto.STATE_RUNNING), "done": bool(word & proto.STATE_DONE),
-               "phase": word >> 4 & 7}
+        out = {
+            "running": bool(word & proto.STATE_RUNNING),
+            "done": bool(word & proto.STATE_DONE),
+            "phase": word >> 4 & 7,
+        }
         for name in ("step", "cost", "c0", "correct", "seen", "cycles"):
             out[name] = self.read(name)
         return out
@@ -244,7 +264,7 @@ class SerialTransport:
 
         try:
             self.port = serial.Serial(port, baudrate=baudrate, timeout=0)
-        except (serial.SerialException, ValueError) as exc:   # no such port, no permission; a refused baud rate
+        except (serial.SerialException, ValueError) as exc:  # no such port, no permission; a refused baud rate
             reason = os.strerror(exc.errno) if isinstance(getattr(exc, "errno", None), int) else str(exc)
             raise PortError(f"cannot open serial port {port!r} at {baudrate} baud: {reason}") from None
 

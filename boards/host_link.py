@@ -17,8 +17,9 @@ class RegisterBus(wiring.Signature):
     ``rdata``. A write takes effect at the clock edge ending the strobe cycle, and only if ``status`` is ok."""
 
     def __init__(self):
-        super().__init__({"strobe": Out(1), "addr": Out(16), "write": Out(1), "wdata": Out(32),
-                          "status": In(3), "rdata": In(32)})
+        super().__init__(
+            {"strobe": Out(1), "addr": Out(16), "write": Out(1), "wdata": Out(32), "status": In(3), "rdata": In(32)}
+        )
 
 
 def crc8_next(crc, byte):
@@ -56,9 +57,15 @@ class HostLink(wiring.Component):
         if not isinstance(timeout_bits, int) or timeout_bits < 10:
             raise ValueError(f"timeout_bits must be an integer >= 10 (one byte time), got {timeout_bits!r}")
         self.timeout_bits = timeout_bits
-        super().__init__({"rx": In(stream.Signature(8, always_ready=True)), "bit_tick": In(1),
-                          "tx": Out(stream.Signature(8)), "bus": Out(RegisterBus()),
-                          "bad_frames": Out(8)})
+        super().__init__(
+            {
+                "rx": In(stream.Signature(8, always_ready=True)),
+                "bit_tick": In(1),
+                "tx": Out(stream.Signature(8)),
+                "bus": Out(RegisterBus()),
+                "bad_frames": Out(8),
+            }
+        )
 
     def elaborate(self, platform):
         m = Module()
@@ -102,12 +109,18 @@ class HostLink(wiring.Component):
             with m.State("execute"):
                 with m.If(~resp_busy):
                     known = (op == proto.OP_WRITE) | (op == proto.OP_READ)
-                    m.d.comb += [self.bus.strobe.eq(known), self.bus.addr.eq(addr),
-                                 self.bus.write.eq(op == proto.OP_WRITE), self.bus.wdata.eq(wdata),
-                                 resp_start.eq(1)]
+                    m.d.comb += [
+                        self.bus.strobe.eq(known),
+                        self.bus.addr.eq(addr),
+                        self.bus.write.eq(op == proto.OP_WRITE),
+                        self.bus.wdata.eq(wdata),
+                        resp_start.eq(1),
+                    ]
                     with m.If(known):
-                        m.d.sync += [resp_status.eq(self.bus.status),
-                                     resp_data.eq(Mux(op == proto.OP_READ, self.bus.rdata, 0))]
+                        m.d.sync += [
+                            resp_status.eq(self.bus.status),
+                            resp_data.eq(Mux(op == proto.OP_READ, self.bus.rdata, 0)),
+                        ]
                     with m.Else():
                         m.d.sync += [resp_status.eq(proto.STATUS["bad_op"]), resp_data.eq(0)]
                     m.next = "sync"

@@ -23,12 +23,35 @@ from __future__ import annotations
 
 from mgd.golden_model.schedule import Registers
 
-__all__ = ["SYNC_REQUEST", "SYNC_RESPONSE", "OP_WRITE", "OP_READ", "REQUEST_BYTES", "RESPONSE_BYTES",
-           "STATUS", "STATUS_NAMES", "REGISTERS", "RUNTIME_REGISTERS", "THETA_BASE", "DATASET_BASE", "ID_MAGIC",
-           "TIMEOUT_BIT_PERIODS",
-           "CONTROL_START", "CONTROL_STOP", "CONTROL_CLEAR", "STATE_RUNNING", "STATE_DONE",
-           "crc8", "crc8_update", "request", "response", "parse_response", "ProtocolError", "runtime_register_range",
-           "check_runtime_register"]
+__all__ = [
+    "SYNC_REQUEST",
+    "SYNC_RESPONSE",
+    "OP_WRITE",
+    "OP_READ",
+    "REQUEST_BYTES",
+    "RESPONSE_BYTES",
+    "STATUS",
+    "STATUS_NAMES",
+    "REGISTERS",
+    "RUNTIME_REGISTERS",
+    "THETA_BASE",
+    "DATASET_BASE",
+    "ID_MAGIC",
+    "TIMEOUT_BIT_PERIODS",
+    "CONTROL_START",
+    "CONTROL_STOP",
+    "CONTROL_CLEAR",
+    "STATE_RUNNING",
+    "STATE_DONE",
+    "crc8",
+    "crc8_update",
+    "request",
+    "response",
+    "parse_response",
+    "ProtocolError",
+    "runtime_register_range",
+    "check_runtime_register",
+]
 
 SYNC_REQUEST = 0x5A
 SYNC_RESPONSE = 0xA5
@@ -50,28 +73,28 @@ ID_MAGIC = 0x4D474401
 #: register map: name → (address, access "r"/"rw"/"w"). Values are 32-bit words; signed quantities are
 #: two's complement 32-bit.
 REGISTERS = {
-    "id": (0x0000, "r"),            # ID_MAGIC
-    "n_params": (0x0001, "r"),      # P (synapses)
-    "n_samples": (0x0002, "r"),     # dataset memory depth
+    "id": (0x0000, "r"),  # ID_MAGIC
+    "n_params": (0x0001, "r"),  # P (synapses)
+    "n_samples": (0x0002, "r"),  # dataset memory depth
     "n_in": (0x0003, "r"),
     "n_out": (0x0004, "r"),
-    "formats": (0x0005, "r"),       # θ width | θ frac << 8 | act width << 16 | act frac << 24
-    "control": (0x0010, "w"),       # bit 0 start, bit 1 stop, bit 2 clear the accuracy counters
-    "status": (0x0011, "r"),        # bit 0 running, bit 1 done, bits 4..6 phase
-    "step": (0x0012, "r"),          # steps completed in this run
-    "cost": (0x0013, "r"),          # last measured C (stored integer, fmts.cost)
-    "c0": (0x0014, "r"),            # last C₀
-    "correct": (0x0015, "r"),       # accuracy counter: fresh samples classified correctly at C₀ time
-    "seen": (0x0016, "r"),          # accuracy counter: fresh samples counted
-    "cycles": (0x0017, "r"),        # clock cycles since start (saturating), frozen when the run ends
+    "formats": (0x0005, "r"),  # θ width | θ frac << 8 | act width << 16 | act frac << 24
+    "control": (0x0010, "w"),  # bit 0 start, bit 1 stop, bit 2 clear the accuracy counters
+    "status": (0x0011, "r"),  # bit 0 running, bit 1 done, bits 4..6 phase
+    "step": (0x0012, "r"),  # steps completed in this run
+    "cost": (0x0013, "r"),  # last measured C (stored integer, fmts.cost)
+    "c0": (0x0014, "r"),  # last C₀
+    "correct": (0x0015, "r"),  # accuracy counter: fresh samples classified correctly at C₀ time
+    "seen": (0x0016, "r"),  # accuracy counter: fresh samples counted
+    "cycles": (0x0017, "r"),  # clock cycles since start (saturating), frozen when the run ends
     "tau_x": (0x0020, "rw"),
     "tau_p": (0x0021, "rw"),
     "tau_theta": (0x0022, "rw"),
-    "eta": (0x0023, "rw"),          # the η register (fmts.eta stored integer)
+    "eta": (0x0023, "rw"),  # the η register (fmts.eta stored integer)
     "dtheta_shift": (0x0024, "rw"),
     "seed": (0x0025, "rw"),
     "steps": (0x0026, "rw"),
-    "sample": (0x0030, "rw"),       # which dataset sample the DATASET_BASE words write
+    "sample": (0x0030, "rw"),  # which dataset sample the DATASET_BASE words write
 }
 #: the trainer's runtime registers (:class:`~mgd.golden_model.schedule.Registers`), in the map above
 RUNTIME_REGISTERS = Registers.NAMES
@@ -93,9 +116,12 @@ def check_runtime_register(name: str, value, eta_width: int, theta_frac: int) ->
     value = Registers.check(name, value, eta_width)
     low, high = runtime_register_range(name, eta_width, theta_frac)
     if not low <= value <= high:
-        raise Registers.error(name, value, low, high, f"Δθ = 2^-k must be a value of θ, which has {theta_frac} "
-                              "fraction bits")
+        raise Registers.error(
+            name, value, low, high, f"Δθ = 2^-k must be a value of θ, which has {theta_frac} fraction bits"
+        )
     return value
+
+
 CONTROL_START, CONTROL_STOP, CONTROL_CLEAR = 1, 2, 4
 STATE_RUNNING, STATE_DONE = 1, 2
 

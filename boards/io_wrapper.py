@@ -65,7 +65,7 @@ class IOWrapper(wiring.Component):
 
     def __init__(self, inner: wiring.Component):
         if not isinstance(inner, wiring.Component):
-            self._MustUse__silence = True        # a refused wrapper is not an unused design
+            self._MustUse__silence = True  # a refused wrapper is not an unused design
             raise TypeError(f"IOWrapper needs an amaranth.lib.wiring.Component, got {type(inner).__name__}")
         self.inner = inner
         self.w_in, self.w_out = port_widths(inner)
@@ -114,14 +114,14 @@ class IOWrapper(wiring.Component):
             flat = Cat(*lanes)
             pos = 0
             for value in ins:
-                m.d.comb += value.eq(flat[pos:pos + len(value)])
+                m.d.comb += value.eq(flat[pos : pos + len(value)])
                 pos += len(value)
         if self.w_out:
             flat = Cat(*outs)
             ends, pos = [], 0
             for j, length in enumerate(self._split(self.w_out, self.lanes_out)):
                 sig = Signal(length, name="sig" if self.lanes_out == 1 else f"sig{j}")
-                m.d.sync += sig.eq(Cat(sig[-1], sig[:-1]) ^ flat[pos:pos + length])
+                m.d.sync += sig.eq(Cat(sig[-1], sig[:-1]) ^ flat[pos : pos + length])
                 ends.append(sig[-1])
                 pos += length
             m.d.comb += self.so.eq(ends[0] if len(ends) == 1 else Cat(*ends).xor())

@@ -16,8 +16,12 @@ __all__ = ["BOARDS", "CLOCK_DIVIDER", "BoardTop", "platform_for", "xor_config"]
 
 #: board name → (amaranth-boards platform class path, build overrides, bitstream extension, FPGA description)
 BOARDS = {
-    "icebreaker": ("amaranth_boards.icebreaker:ICEBreakerPlatform", {"synth_opts": "-dsp"}, "bin",
-                   "iCE40 UP5K-SG48, 12 MHz clock ÷ 4"),
+    "icebreaker": (
+        "amaranth_boards.icebreaker:ICEBreakerPlatform",
+        {"synth_opts": "-dsp"},
+        "bin",
+        "iCE40 UP5K-SG48, 12 MHz clock ÷ 4",
+    ),
     "ulx3s-85f": ("amaranth_boards.ulx3s:ULX3S_85F_Platform", {}, "bit", "ECP5 LFE5U-85F-6BG381C, 25 MHz clock"),
 }
 
@@ -32,8 +36,9 @@ BAUD = 115200
 
 def xor_config(steps: int = 10_000) -> MGDConfig:
     """The XOR trainer the bitstreams hold (the fixed-point XOR settings, the random sample order)."""
-    return MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=steps, seeds=1, seed=0,
-                     sample_order="random")
+    return MGDConfig(
+        dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=steps, seeds=1, seed=0, sample_order="random"
+    )
 
 
 def platform_for(board: str):
@@ -52,8 +57,14 @@ class BoardTop(Elaboratable):
     clocked by the default clock ÷ ``clock_divider`` (iCE40 only when > 1: the divided clock goes through an
     SB_GB). ``core`` is the :class:`BoardTrainer` after elaboration."""
 
-    def __init__(self, config: MGDConfig | None = None, fmts: FixedFormats = COMPACT_FORMATS, *, baud: int = BAUD,
-                 clock_divider: int = 1):
+    def __init__(
+        self,
+        config: MGDConfig | None = None,
+        fmts: FixedFormats = COMPACT_FORMATS,
+        *,
+        baud: int = BAUD,
+        clock_divider: int = 1,
+    ):
         if not isinstance(clock_divider, int) or clock_divider < 1:
             raise ValueError(f"clock_divider must be a positive integer, got {clock_divider!r}")
         self.config = config if config is not None else xor_config()
@@ -81,8 +92,9 @@ class BoardTop(Elaboratable):
         m.d.board += count.eq(Mux(count == self.clock_divider - 1, 0, count + 1))
         divided, sync_clk = Signal(), Signal()
         m.d.board += divided.eq(count < self.clock_divider // 2)
-        m.submodules.sync_global = Instance("SB_GB", i_USER_SIGNAL_TO_GLOBAL_BUFFER=divided,
-                                            o_GLOBAL_BUFFER_OUTPUT=sync_clk)
+        m.submodules.sync_global = Instance(
+            "SB_GB", i_USER_SIGNAL_TO_GLOBAL_BUFFER=divided, o_GLOBAL_BUFFER_OUTPUT=sync_clk
+        )
         por = Signal(range(1025))
         with m.If(por != 1024):
             m.d.board += por.eq(por + 1)

@@ -28,8 +28,14 @@ class UARTReceiver(wiring.Component):
 
     def __init__(self, divisor: int):
         self.divisor = self.check(divisor)
-        super().__init__({"rx": In(1, init=1), "data": Out(stream.Signature(8, always_ready=True)),
-                          "bit_tick": Out(1), "framing_errors": Out(8)})
+        super().__init__(
+            {
+                "rx": In(1, init=1),
+                "data": Out(stream.Signature(8, always_ready=True)),
+                "bit_tick": Out(1),
+                "framing_errors": Out(8),
+            }
+        )
 
     def elaborate(self, platform):
         m = Module()
@@ -53,7 +59,7 @@ class UARTReceiver(wiring.Component):
                     m.next = "start"
             with m.State("start"):
                 with m.If(timer == 0):
-                    with m.If(rx):        # a glitch, not a start bit
+                    with m.If(rx):  # a glitch, not a start bit
                         m.next = "idle"
                     with m.Else():
                         m.d.sync += [timer.eq(self.divisor - 1), bits.eq(0)]

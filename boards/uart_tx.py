@@ -27,7 +27,7 @@ class UARTTransmitter(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         timer = Signal(range(self.divisor))
-        shreg = Signal(10, init=0x3FF)     # stop bit, 8 data bits, start bit; shifted out LSB first
+        shreg = Signal(10, init=0x3FF)  # stop bit, 8 data bits, start bit; shifted out LSB first
         bits = Signal(range(11))
         # ready when idle, or in the last cycle of a stop bit: back-to-back bytes leave no gap on the line
         m.d.comb += [self.data.ready.eq((bits == 0) | ((bits == 1) & (timer == 0))), self.tx.eq(shreg[0])]

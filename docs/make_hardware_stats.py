@@ -26,8 +26,17 @@ from mgd.golden_model.formats import FORMAT_SETS
 from mgd.golden_model.training import evaluate
 
 #: the boards' XOR settings (docs/fpga.md) and the RTL docs' (docs/rtl.md): η 0.5, Δθ 2^−4, θ₀ ~ U[−2, 2), τ's 1
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=10_000, seeds=20, seed=0,
-                sample_order="random", eval_every=10)
+XOR = MGDConfig(
+    dataset="xor",
+    eta=0.5,
+    dtheta=2**-4,
+    init_scale=2.0,
+    steps=10_000,
+    seeds=20,
+    seed=0,
+    sample_order="random",
+    eval_every=10,
+)
 
 ROWS = [
     # (name, config changes, formats, mode, doc where the figure appears)
@@ -44,25 +53,50 @@ ROWS = [
     ("type-walsh-100", dict(perturbation="walsh", seeds=100), "default", "prescaled", "rtl.md"),
     ("type-sequential-100", dict(perturbation="sequential", seeds=100), "default", "prescaled", "rtl.md"),
     ("walsh-cyclic", dict(perturbation="walsh", sample_order="cyclic"), "default", "prescaled", "rtl.md"),
-    ("tx250-lfsr", dict(perturbation="code", tau_x=250, eta=0.05, steps=40_000, eval_every=250), "default",
-     "prescaled", "rtl.md"),
-    ("tx250-walsh", dict(perturbation="walsh", tau_x=250, eta=0.05, steps=40_000, eval_every=250), "default",
-     "prescaled", "rtl.md"),
-    ("tx250-sequential", dict(perturbation="sequential", tau_x=250, eta=0.05, steps=40_000, eval_every=250),
-     "default", "prescaled", "rtl.md"),
+    (
+        "tx250-lfsr",
+        dict(perturbation="code", tau_x=250, eta=0.05, steps=40_000, eval_every=250),
+        "default",
+        "prescaled",
+        "rtl.md",
+    ),
+    (
+        "tx250-walsh",
+        dict(perturbation="walsh", tau_x=250, eta=0.05, steps=40_000, eval_every=250),
+        "default",
+        "prescaled",
+        "rtl.md",
+    ),
+    (
+        "tx250-sequential",
+        dict(perturbation="sequential", tau_x=250, eta=0.05, steps=40_000, eval_every=250),
+        "default",
+        "prescaled",
+        "rtl.md",
+    ),
 ]
 
 
 def command(cfg: MGDConfig, formats: str, mode: str) -> str:
     default = MGDConfig()
     parts = ["mgd train --backend fixed --dataset xor", f"--formats {formats}"]
-    for field, flag in (("steps", "--steps"), ("seeds", "--seeds"), ("seed", "--seed"), ("eta", "--eta"),
-                        ("dtheta", "--dtheta"), ("init_scale", "--init-scale"), ("tau_x", "--tau-x"),
-                        ("perturbation", "--perturbation"), ("sample_order", "--sample-order"),
-                        ("eval_every", "--eval-every"), ("hardware_seeds", "--hardware-seeds")):
+    for field, flag in (
+        ("steps", "--steps"),
+        ("seeds", "--seeds"),
+        ("seed", "--seed"),
+        ("eta", "--eta"),
+        ("dtheta", "--dtheta"),
+        ("init_scale", "--init-scale"),
+        ("tau_x", "--tau-x"),
+        ("perturbation", "--perturbation"),
+        ("sample_order", "--sample-order"),
+        ("eval_every", "--eval-every"),
+        ("hardware_seeds", "--hardware-seeds"),
+    ):
         value = getattr(cfg, field)
-        if field in ("steps", "seeds", "eta", "dtheta", "init_scale", "sample_order", "eval_every") or \
-                value != getattr(default, field):
+        if field in ("steps", "seeds", "eta", "dtheta", "init_scale", "sample_order", "eval_every") or value != getattr(
+            default, field
+        ):
             parts.append(f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}")
     if mode != "prescaled":
         parts.append(f"--mode {mode}")
@@ -79,11 +113,14 @@ def run_row(name, changes, formats, mode, where):
         cfg = XOR.replace(**changes, hardware_seeds=draw)
         r = train_fixed(cfg, FORMAT_SETS[formats], mode=mode)
         solved = int(np.sum(r.final_accuracy >= 1.0))
-        out[draw] = {"solved": solved, "seeds": cfg.seeds,
-                     "median_steps_to_100": median_steps(r.steps_to_threshold),
-                     "median_final_accuracy": float(np.median(r.final_accuracy)),
-                     "command": command(cfg, formats, mode)}
-        if name == "xor-cyclic-prescaled":      # the float twin (same codes, samples, θ₀, η)
+        out[draw] = {
+            "solved": solved,
+            "seeds": cfg.seeds,
+            "median_steps_to_100": median_steps(r.steps_to_threshold),
+            "median_final_accuracy": float(np.median(r.final_accuracy)),
+            "command": command(cfg, formats, mode),
+        }
+        if name == "xor-cyclic-prescaled":  # the float twin (same codes, samples, θ₀, η)
             from mgd.golden_model.fixed_mgd import FixedMGD
 
             twin = float_twin(FixedMGD(cfg, FORMAT_SETS[formats], mode=mode))
@@ -109,10 +146,16 @@ def main(argv=None):
             continue
         out = run_row(*row)
         rows.append(out)
-        extra = "".join(f"; float twin {out[d]['float_twin_solved']}/{out[d]['seeds']}" for d in ("independent",)
-                        if "float_twin_solved" in out[d])
-        print(f"{out['name']:<22} independent: {fmt(out['independent'])}{extra} | shared: {fmt(out['shared'])}"
-              f"\n    {out['independent']['command']}", flush=True)
+        extra = "".join(
+            f"; float twin {out[d]['float_twin_solved']}/{out[d]['seeds']}"
+            for d in ("independent",)
+            if "float_twin_solved" in out[d]
+        )
+        print(
+            f"{out['name']:<22} independent: {fmt(out['independent'])}{extra} | shared: {fmt(out['shared'])}"
+            f"\n    {out['independent']['command']}",
+            flush=True,
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
 

@@ -28,9 +28,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 DOCS = Path(__file__).parent
-COMMAND = ("`mgd train --backend verilator --dataset nist7x7 --steps 2000000 --seeds 5 --eval-every 100000 --eta "
-           "0.003409090909090909 --json nist.json` (run as five `--seed k --seeds 1` processes; default formats, "
-           "Δθ = 2^−4, η = 3/880, seeds 0–4, each with its own seed register)")
+COMMAND = (
+    "`mgd train --backend verilator --dataset nist7x7 --steps 2000000 --seeds 5 --eval-every 100000 --eta "
+    "0.003409090909090909 --json nist.json` (run as five `--seed k --seeds 1` processes; default formats, "
+    "Δθ = 2^−4, η = 3/880, seeds 0–4, each with its own seed register)"
+)
 
 
 def main(argv=None):
@@ -40,7 +42,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     runs = [json.loads(r.read_text())["mgd"] for r in args.runs]
     steps = runs[0]["curve"]["step"]
-    curves = np.array([r["curve"]["median_accuracy"] for r in runs])     # one seed per run: its own curve
+    curves = np.array([r["curve"]["median_accuracy"] for r in runs])  # one seed per run: its own curve
     record = {
         "command": COMMAND,
         "backend": "verilator",
@@ -64,8 +66,10 @@ def main(argv=None):
         print(f"RTL accuracy at every evaluation point equals the fixed-point model's: {same}")
     out = DOCS / "data" / "nist7x7-rtl.json"
     out.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {out}: final accuracy {[f'{100 * a:.1f}' for a in record['final_accuracy']]} %, steps to "
-          f"{100 * record['threshold']:g} %: {record['steps_to_threshold']}")
+    print(
+        f"wrote {out}: final accuracy {[f'{100 * a:.1f}' for a in record['final_accuracy']]} %, steps to "
+        f"{100 * record['threshold']:g} %: {record['steps_to_threshold']}"
+    )
 
     fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
     for seed, curve in zip(record["seeds"], curves, strict=True):

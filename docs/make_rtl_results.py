@@ -21,8 +21,7 @@ from mgd.golden_model.network import MLP  # noqa: E402
 from mgd.sim.trainer_sim import build, simulate  # noqa: E402
 
 OUT = Path(__file__).parent / "img"
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=10_000, seeds=1,
-                sample_order="random")
+XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=10_000, seeds=1, sample_order="random")
 KINDS = {"code": "LFSR code", "walsh": "Walsh code", "sequential": "sequential"}
 SEEDS = range(5)
 EVERY = 100
@@ -48,8 +47,10 @@ def per_type():
             wall += r["wall_time"]
         med = np.median([np.inf if s is None else s for s in found])
         cells = ", ".join("—" if s is None else f"{s:,}" for s in found)
-        print(f"| {label} | {cells} | {'not reached' if np.isinf(med) else f'{med:,.0f}'} | {cycles:,} | "
-              f"{wall:.0f} s | {cycles / wall:,.0f} |")
+        print(
+            f"| {label} | {cells} | {'not reached' if np.isinf(med) else f'{med:,.0f}'} | {cycles:,} | "
+            f"{wall:.0f} s | {cycles / wall:,.0f} |"
+        )
 
 
 def figure(seed=0, steps=2000):
@@ -69,8 +70,10 @@ def figure(seed=0, steps=2000):
         c_fix.append(fixed.evaluate()[1][0])
         c_flt.append(MLP.cost(run.mlp.forward(run.algo.theta, ds.x_test), ds.y_test[None])[0])
     c_rtl, c_fix, c_flt = map(np.array, (c_rtl, c_fix, c_flt))
-    print(f"figure (seed {seed}, {steps} steps): max |RTL − fixed| = {np.abs(c_rtl - c_fix).max():g}; "
-          f"max |fixed − float| = {np.abs(c_fix - c_flt).max():.4f}")
+    print(
+        f"figure (seed {seed}, {steps} steps): max |RTL − fixed| = {np.abs(c_rtl - c_fix).max():g}; "
+        f"max |fixed − float| = {np.abs(c_fix - c_flt).max():.4f}"
+    )
     fig, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
     ax.plot(s_axis, c_flt, label="float model (same codes, samples, θ₀, η)", linewidth=2)
     ax.plot(s_axis, c_fix, label="fixed-point model", linewidth=2)
@@ -78,8 +81,11 @@ def figure(seed=0, steps=2000):
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("mean cost over the 4 XOR inputs")
-    ax.set_title(f"XOR 2-2-1, seed {seed}: max |RTL − fixed| = {np.abs(c_rtl - c_fix).max():g}, "
-                 f"max |fixed − float| = {np.abs(c_fix - c_flt).max():.3f}", fontsize=9)
+    ax.set_title(
+        f"XOR 2-2-1, seed {seed}: max |RTL − fixed| = {np.abs(c_rtl - c_fix).max():g}, "
+        f"max |fixed − float| = {np.abs(c_fix - c_flt).max():.3f}",
+        fontsize=9,
+    )
     ax.grid(True, alpha=0.3)
     ax.legend()
     OUT.mkdir(exist_ok=True)

@@ -36,9 +36,12 @@ from mgd.golden_model.network import MLP  # noqa: E402
 from mgd.rtl.feedforward_array import FeedforwardArray  # noqa: E402
 
 DOCS = Path(__file__).parent
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, seeds=1, seed=0, sample_order="random")
-DEVICES = [("ice40", "up5k", "iCE40 UP5K (SG48)"), ("ecp5", "25k", "ECP5-25F (CABGA381)"),
-           ("ecp5", "85k", "ECP5-85F (CABGA381)")]
+XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, seeds=1, seed=0, sample_order="random")
+DEVICES = [
+    ("ice40", "up5k", "iCE40 UP5K (SG48)"),
+    ("ecp5", "25k", "ECP5-25F (CABGA381)"),
+    ("ecp5", "85k", "ECP5-85F (CABGA381)"),
+]
 PNR_DEVICES = [("ice40", "up5k"), ("ecp5", "85k")]
 SIZES = [(2, 2, 1), (4, 4, 1), (8, 8, 1), (16, 8, 4), (49, 4, 4)]
 SWEEP_FORMATS = {"compact": SIZES, "default": SIZES[:2]}
@@ -55,6 +58,8 @@ def sweep_jobs():
                     if family == "ice40" and target == "trainer" and MLP(layers).n_params > ICE40_TRAINER_MAX_PARAMS:
                         continue
                     yield fmt_name, layers, target, family
+
+
 SAMPLES = 16
 #: what is known of the slow test's run time (written by hand)
 SLOW_TEST = "not timed as a test: it repeats the XOR runs above, about 2 minutes of tool time"
@@ -79,9 +84,10 @@ def cached(path: Path, run, force=False):
 def capacities(cache: Path) -> dict:
     out = {}
     for family, device, _ in DEVICES:
-        r = cached(cache / f"capacity_{family}_{device}.json",
-                   lambda f=family, d=device: synth.place_and_route(IOWrapper(ThetaRegister()), f, device=d,
-                                                                   name="theta"))
+        r = cached(
+            cache / f"capacity_{family}_{device}.json",
+            lambda f=family, d=device: synth.place_and_route(IOWrapper(ThetaRegister()), f, device=d, name="theta"),
+        )
         out[(family, device)] = r
     return out
 
@@ -89,20 +95,23 @@ def capacities(cache: Path) -> dict:
 def xor_runs(cache: Path) -> dict:
     out = {}
     for family, device in PNR_DEVICES:
-        out[(family, device)] = cached(cache / f"xor_{family}_{device}.json",
-                                       lambda f=family, d=device: synth.synth_designs(XOR, FORMAT_SETS["compact"],
-                                                                                      f, d))
+        out[(family, device)] = cached(
+            cache / f"xor_{family}_{device}.json",
+            lambda f=family, d=device: synth.synth_designs(XOR, FORMAT_SETS["compact"], f, d),
+        )
     return out
 
 
 def xor_nodsp(cache: Path) -> dict:
     """The XOR trainer on the UP5K without DSP mapping: every path timed by nextpnr (if it fits)."""
+
     def run():
         try:
             r = synth.synth_designs(XOR, FORMAT_SETS["compact"], "ice40", "up5k", targets=("trainer",), dsp=False)
             return {"finished": True, **r["targets"]["trainer"]}
         except synth.SynthesisError as exc:
             return {"finished": False, "error": str(exc)[-3000:]}
+
     return cached(cache / "xor_ice40_up5k_nodsp.json", run)
 
 
@@ -114,31 +123,41 @@ def nodsp_text(r: dict | None) -> str:
         errors = [x.strip() for x in r["error"].splitlines() if x.startswith("ERROR")]
         if m:
             used, avail = int(m[1]), int(m[2])
-            return (f"the trainer then needs {used:,} of the UP5K's {avail:,} logic cells ({100 * used / avail:.0f} %) "
-                    f"and placement fails (`{errors[0] if errors else 'error'}`), so there is no fully timed UP5K "
-                    "number")
+            return (
+                f"the trainer then needs {used:,} of the UP5K's {avail:,} logic cells ({100 * used / avail:.0f} %) "
+                f"and placement fails (`{errors[0] if errors else 'error'}`), so there is no fully timed UP5K "
+                "number"
+            )
         return f"that run failed: `{(errors or r['error'].splitlines()[:1])[0].strip()}`"
     lc = r["utilisation"]["ICESTORM_LC"]
-    return (f"that trainer takes {lc[0]:,} of {lc[1]:,} logic cells, {r['lut']:,} LUT4, {r['carry']:,} carries, "
-            f"and reaches **{r['fmax_mhz']:.1f} MHz** post-route, every path timed")
+    return (
+        f"that trainer takes {lc[0]:,} of {lc[1]:,} logic cells, {r['lut']:,} LUT4, {r['carry']:,} carries, "
+        f"and reaches **{r['fmax_mhz']:.1f} MHz** post-route, every path timed"
+    )
 
 
 def sweep(cache: Path) -> list[dict]:
     rows = []
     for fmt_name, layers, target, family in sweep_jobs():
+
         def run(layers=layers, target=target, family=family, fmts=FORMAT_SETS[fmt_name]):
-            inner = (synth.synthetic_trainer(layers, fmts, samples=SAMPLES) if target == "trainer"
-                     else FeedforwardArray(MLP(layers), fmts))
+            inner = (
+                synth.synthetic_trainer(layers, fmts, samples=SAMPLES)
+                if target == "trainer"
+                else FeedforwardArray(MLP(layers), fmts)
+            )
             wrapped = IOWrapper(inner)
             r = synth.synthesize(wrapped, family, name=target)
             return {**r, "wrapper": wrapped.overhead, "ff_inner": r["ff"] - wrapped.overhead["ff"]}
+
         try:
             r = cached(cache / f"sweep_{fmt_name}_{shape(layers)}_{target}_{family}.json", run)
         except synth.SynthesisError as exc:
             print(f"  FAILED {fmt_name} {shape(layers)} {target} {family}: {str(exc).splitlines()[0]}")
             continue
-        rows.append({"formats": fmt_name, "layers": shape(layers), "n_params": MLP(layers).n_params,
-                     "target": target, **r})
+        rows.append(
+            {"formats": fmt_name, "layers": shape(layers), "n_params": MLP(layers).n_params, "target": target, **r}
+        )
     return rows
 
 
@@ -148,17 +167,23 @@ def big_run(cache: Path, timeout: float = BIG_TIMEOUT) -> dict:
         wrapped = IOWrapper(inner)
         t0 = time.perf_counter()
         try:
-            r = synth.place_and_route(wrapped, "ecp5", device="85k", name="trainer", dsp=False,
-                                      workdir=cache / "big", timeout=timeout)
-            return {"finished": True, **r, "wrapper": wrapped.overhead,
-                    "ff_inner": r["ff"] - wrapped.overhead["ff"]}
+            r = synth.place_and_route(
+                wrapped, "ecp5", device="85k", name="trainer", dsp=False, workdir=cache / "big", timeout=timeout
+            )
+            return {"finished": True, **r, "wrapper": wrapped.overhead, "ff_inner": r["ff"] - wrapped.overhead["ff"]}
         except synth.SynthesisError as exc:
-            return {"finished": False, "error": str(exc)[:3000], "seconds_total": time.perf_counter() - t0,
-                    "timeout_per_tool": timeout}
+            return {
+                "finished": False,
+                "error": str(exc)[:3000],
+                "seconds_total": time.perf_counter() - t0,
+                "timeout_per_tool": timeout,
+            }
+
     return cached(cache / "big_ecp5_85k.json", run)
 
 
 # ------------------------------------------------------------------ the document
+
 
 def fmt_util(r, bel):
     u = r["utilisation"].get(bel)
@@ -171,15 +196,22 @@ def capacity_table(caps: dict) -> tuple[str, dict]:
     for family, device, label in DEVICES:
         util = caps[(family, device)]["utilisation"]
         if family == "ice40":
-            lc, ff, dsp, ram, io = (util["ICESTORM_LC"][1],) * 2 + (util["ICESTORM_DSP"][1], util["ICESTORM_RAM"][1],
-                                                                     util["SB_IO"][1])
-            lines.append(f"| {label} | {lc:,} ICESTORM_LC (LUT4 + FF + carry) | (in the LCs) | {dsp} SB_MAC16 | "
-                         f"{ram} × 4 kbit | {io} |")
+            lc, ff, dsp, ram, io = (util["ICESTORM_LC"][1],) * 2 + (
+                util["ICESTORM_DSP"][1],
+                util["ICESTORM_RAM"][1],
+                util["SB_IO"][1],
+            )
+            lines.append(
+                f"| {label} | {lc:,} ICESTORM_LC (LUT4 + FF + carry) | (in the LCs) | {dsp} SB_MAC16 | "
+                f"{ram} × 4 kbit | {io} |"
+            )
         else:
             lc, ff = util["TRELLIS_COMB"][1], util["TRELLIS_FF"][1]
             dsp, ram, io = util["MULT18X18D"][1], util["DP16KD"][1], util["TRELLIS_IO"][1]
-            lines.append(f"| {label} | {lc:,} TRELLIS_COMB (LUT4) | {ff:,} TRELLIS_FF | {dsp} MULT18X18D | "
-                         f"{ram} × 18 kbit | {io} |")
+            lines.append(
+                f"| {label} | {lc:,} TRELLIS_COMB (LUT4) | {ff:,} TRELLIS_FF | {dsp} MULT18X18D | "
+                f"{ram} × 18 kbit | {io} |"
+            )
         limits[(family, device)] = {"lut": lc, "ff": ff, "dsp": dsp, "bram": ram}
     return "\n".join(lines), limits
 
@@ -192,9 +224,15 @@ def xor_table(runs: dict) -> str:
         lines.append("| | trainer | inference-only array | trainer ÷ array |")
         lines.append("|---|---:|---:|---:|")
         ov = res["overhead"]
-        rows = [("LUT4 (Yosys)", "lut"), ("carry cells", "carry"), ("flip-flops", "ff"),
-                ("flip-flops without the wrapper's", "ff_inner"), ("DSP", "dsp"), ("block RAM", "bram"),
-                ("logic cells placed (nextpnr)", "logic_cells")]
+        rows = [
+            ("LUT4 (Yosys)", "lut"),
+            ("carry cells", "carry"),
+            ("flip-flops", "ff"),
+            ("flip-flops without the wrapper's", "ff_inner"),
+            ("DSP", "dsp"),
+            ("block RAM", "bram"),
+            ("logic cells placed (nextpnr)", "logic_cells"),
+        ]
         for label, key in rows:
             ratio = ov.get(key)
             lines.append(f"| {label} | {t[key]:,} | {a[key]:,} | {f'{ratio:.2f}×' if ratio else '–'} |")
@@ -204,16 +242,22 @@ def xor_table(runs: dict) -> str:
         for label, bel in (("logic utilisation", lc), ("DSP utilisation", dsp), ("RAM utilisation", ram)):
             lines.append(f"| {label} | {fmt_util(t, bel)} | {fmt_util(a, bel)} | |")
         star = " (upper bound, see below)" if t.get("untimed_dsp_paths") else ""
-        lines.append(f"| **post-route Fmax**{star} | **{t['fmax_mhz']:.1f} MHz** | **{a['fmax_mhz']:.1f} MHz** | "
-                     f"{ov['fmax_mhz']:.2f}× |")
+        lines.append(
+            f"| **post-route Fmax**{star} | **{t['fmax_mhz']:.1f} MHz** | **{a['fmax_mhz']:.1f} MHz** | "
+            f"{ov['fmax_mhz']:.2f}× |"
+        )
         if t.get("untimed_dsp_paths"):
-            for label, src, dst in (("worst clock → DSP input segment", "clk", "GND"),
-                                    ("worst DSP → DSP segment", "GND", "GND"),
-                                    ("worst DSP → clock segment", "GND", "clk")):
+            for label, src, dst in (
+                ("worst clock → DSP input segment", "clk", "GND"),
+                ("worst DSP → DSP segment", "GND", "GND"),
+                ("worst DSP → clock segment", "GND", "clk"),
+            ):
                 lines.append(f"| {label} | {segment(t, src, dst)} | {segment(a, src, dst)} | |")
             lines.append(f"| all three in series (1 / sum) | {chained(t)} | {chained(a)} | |")
-        lines.append(f"| tool time (yosys + nextpnr) | {t['seconds']['yosys']:.0f} + {t['seconds']['nextpnr']:.0f} s "
-                     f"| {a['seconds']['yosys']:.0f} + {a['seconds']['nextpnr']:.0f} s | |")
+        lines.append(
+            f"| tool time (yosys + nextpnr) | {t['seconds']['yosys']:.0f} + {t['seconds']['nextpnr']:.0f} s "
+            f"| {a['seconds']['yosys']:.0f} + {a['seconds']['nextpnr']:.0f} s | |"
+        )
         lines.append("")
     return "\n".join(lines)
 
@@ -221,6 +265,7 @@ def xor_table(runs: dict) -> str:
 def _seg(r, src, dst):
     def kind(clock):
         return "GND" if "PACKER_GND" in clock else ("clk" if "clk" in clock else "other")
+
     return [p["delay_ns"] for p in r.get("paths", []) if (kind(p["from"]), kind(p["to"])) == (src, dst)]
 
 
@@ -247,11 +292,15 @@ def fits(r: dict, lim: dict, family: str) -> bool:
 
 def sweep_tables(rows: list[dict], limits: dict) -> str:
     out = []
-    for family, label, devs in (("ice40", "iCE40 (`synth_ice40 -dsp`)", [("ice40", "up5k", "UP5K")]),
-                                ("ecp5", "ECP5 (`synth_ecp5`)", [("ecp5", "25k", "25F"), ("ecp5", "85k", "85F")])):
+    for family, label, devs in (
+        ("ice40", "iCE40 (`synth_ice40 -dsp`)", [("ice40", "up5k", "UP5K")]),
+        ("ecp5", "ECP5 (`synth_ecp5`)", [("ecp5", "25k", "25F"), ("ecp5", "85k", "85F")]),
+    ):
         out.append(f"**{label}**\n")
-        head = ("| network | P | formats | design | LUT4 | carry | LUT sites | LUT sites ÷ P | FF (FF − wrapper) | DSP "
-                "| RAM | other |")
+        head = (
+            "| network | P | formats | design | LUT4 | carry | LUT sites | LUT sites ÷ P | FF (FF − wrapper) | DSP "
+            "| RAM | other |"
+        )
         head += "".join(f" fits {n}? |" for _, _, n in devs)
         out.append(head)
         out.append("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|" + "---|" * len(devs))
@@ -260,10 +309,12 @@ def sweep_tables(rows: list[dict], limits: dict) -> str:
                 continue
             other = ", ".join(f"{k} {v}" for k, v in r["other"].items() if k not in synth.BRAM_CELLS[family]) or "–"
             verdicts = "".join(f" {'yes' if fits(r, limits[(f, d)], f) else '**no**'} |" for f, d, _ in devs)
-            out.append(f"| {r['layers']} | {r['n_params']} | {r['formats']} | {r['target']} | {r['lut']:,} | "
-                       f"{r['carry']:,} | {r['lut_sites']:,} | {r['lut_sites'] / r['n_params']:.0f} | "
-                       f"{r['ff']:,} ({r['ff_inner']:,}) | {r['dsp']} | "
-                       f"{r['bram']} | {other} |{verdicts}")
+            out.append(
+                f"| {r['layers']} | {r['n_params']} | {r['formats']} | {r['target']} | {r['lut']:,} | "
+                f"{r['carry']:,} | {r['lut_sites']:,} | {r['lut_sites'] / r['n_params']:.0f} | "
+                f"{r['ff']:,} ({r['ff_inner']:,}) | {r['dsp']} | "
+                f"{r['bram']} | {other} |{verdicts}"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -277,12 +328,29 @@ def plot(rows: list[dict], limits: dict, path: Path):
                 if not sel:
                     continue
                 p = [r["n_params"] for r in sel]
-                ax.plot(p, [r["lut_sites"] for r in sel], style, marker="o", color=color,
-                        label=f"{target}, {fmt_name}: LUT sites")
-                ax.plot(p, [r["dsp"] for r in sel], style, marker="s", color=color, alpha=0.45, markersize=4,
-                        label=f"{target}, {fmt_name}: DSP")
-        devs = [("ice40", "up5k", "UP5K")] if family == "ice40" else [("ecp5", "25k", "ECP5-25F"),
-                                                                      ("ecp5", "85k", "ECP5-85F")]
+                ax.plot(
+                    p,
+                    [r["lut_sites"] for r in sel],
+                    style,
+                    marker="o",
+                    color=color,
+                    label=f"{target}, {fmt_name}: LUT sites",
+                )
+                ax.plot(
+                    p,
+                    [r["dsp"] for r in sel],
+                    style,
+                    marker="s",
+                    color=color,
+                    alpha=0.45,
+                    markersize=4,
+                    label=f"{target}, {fmt_name}: DSP",
+                )
+        devs = (
+            [("ice40", "up5k", "UP5K")]
+            if family == "ice40"
+            else [("ecp5", "25k", "ECP5-25F"), ("ecp5", "85k", "ECP5-85F")]
+        )
         for f, d, name in devs:
             lim = limits[(f, d)]
             ax.axhline(lim["lut"], color="k", lw=0.8, ls="--")
@@ -324,16 +392,20 @@ def big_section(big: dict | None, cache: Path) -> str:
         nextpnr_ran = (cache / "big" / "nextpnr.log").exists()
         where = f" Yosys was in {stage} when it was stopped." if stage and not nextpnr_ran else ""
         first = big["error"].splitlines()[0].split(";")[0]
-        return (f"Did **not** finish: {first} ({big['seconds_total'] / 60:.0f} min in "
-                f"all, limit {big.get('timeout_per_tool', BIG_TIMEOUT) / 60:.0f} min per tool; the 2-core machine "
-                f"ran nothing else heavy of ours meanwhile).{where} "
-                f"{'nextpnr never ran, so there is no Fmax or utilisation.' if not nextpnr_ran else ''}")
+        return (
+            f"Did **not** finish: {first} ({big['seconds_total'] / 60:.0f} min in "
+            f"all, limit {big.get('timeout_per_tool', BIG_TIMEOUT) / 60:.0f} min per tool; the 2-core machine "
+            f"ran nothing else heavy of ours meanwhile).{where} "
+            f"{'nextpnr never ran, so there is no Fmax or utilisation.' if not nextpnr_ran else ''}"
+        )
     r = big
     util = ", ".join(f"{bel} {u:,} / {a:,}" for bel, (u, a) in r["utilisation"].items() if u)
-    return (f"Finished: **{r['fmax_mhz']:.1f} MHz** post-route (target {r['freq_mhz']:g} MHz, seed {r['seed']}); "
-            f"Yosys: {r['lut']:,} LUT4, {r['carry']:,} CCU2C, {r['ff']:,} FF ({r['ff_inner']:,} without the "
-            f"wrapper's), {r['dsp']} DSP, {r['bram']} DP16KD. nextpnr utilisation: {util}. Tool time: yosys "
-            f"{r['seconds']['yosys'] / 60:.1f} min, nextpnr {r['seconds']['nextpnr'] / 60:.1f} min.")
+    return (
+        f"Finished: **{r['fmax_mhz']:.1f} MHz** post-route (target {r['freq_mhz']:g} MHz, seed {r['seed']}); "
+        f"Yosys: {r['lut']:,} LUT4, {r['carry']:,} CCU2C, {r['ff']:,} FF ({r['ff_inner']:,} without the "
+        f"wrapper's), {r['dsp']} DSP, {r['bram']} DP16KD. nextpnr utilisation: {util}. Tool time: yosys "
+        f"{r['seconds']['yosys'] / 60:.1f} min, nextpnr {r['seconds']['nextpnr'] / 60:.1f} min."
+    )
 
 
 def _tool_seconds(r) -> float:
@@ -348,14 +420,26 @@ def _tool_seconds(r) -> float:
 def write_doc(caps, runs, rows, big, limits_table, limits, nodsp, cache: Path):
     first = next(iter(runs.values()))["targets"]["trainer"]
     total = sum(_tool_seconds(r) for r in [*caps.values(), *runs.values(), nodsp, *rows])
-    big_sweep = sum(r["yosys_s"] for r in rows if r["family"] == "ecp5" and r["target"] == "trainer"
-                    and r["layers"] in ("16-8-4", "49-4-4"))
-    text = TEMPLATE.format(yosys=first["yosys"], nextpnr=first["nextpnr"], capacity=limits_table,
-                           nodsp=nodsp_text(nodsp), tool_minutes=total / 60, slow_test=SLOW_TEST,
-                           big_sweep_minutes=big_sweep / 60,
-                           xor=xor_table(runs), sweep=sweep_tables(rows, limits), big=big_section(big, cache),
-                           samples=SAMPLES, sizes=", ".join(shape(s) for s in SIZES),
-                           default_sizes=", ".join(shape(s) for s in SWEEP_FORMATS["default"]))
+    big_sweep = sum(
+        r["yosys_s"]
+        for r in rows
+        if r["family"] == "ecp5" and r["target"] == "trainer" and r["layers"] in ("16-8-4", "49-4-4")
+    )
+    text = TEMPLATE.format(
+        yosys=first["yosys"],
+        nextpnr=first["nextpnr"],
+        capacity=limits_table,
+        nodsp=nodsp_text(nodsp),
+        tool_minutes=total / 60,
+        slow_test=SLOW_TEST,
+        big_sweep_minutes=big_sweep / 60,
+        xor=xor_table(runs),
+        sweep=sweep_tables(rows, limits),
+        big=big_section(big, cache),
+        samples=SAMPLES,
+        sizes=", ".join(shape(s) for s in SIZES),
+        default_sizes=", ".join(shape(s) for s in SWEEP_FORMATS["default"]),
+    )
     (DOCS / "fpga-synth.md").write_text(text)
     print(f"wrote {DOCS / 'fpga-synth.md'}")
 
@@ -529,22 +613,32 @@ def main(argv=None):
     parser.add_argument("--cache", type=Path, default=Path("out/synth"), help="JSON results (default out/synth)")
     parser.add_argument("--doc-only", action="store_true", help="no tool runs: only what is cached")
     parser.add_argument("--big", action="store_true", help="also place and route the 49-4-4 trainer on ECP5-85F")
-    parser.add_argument("--big-timeout", type=float, default=BIG_TIMEOUT,
-                        help=f"seconds per tool for --big (default {BIG_TIMEOUT})")
+    parser.add_argument(
+        "--big-timeout", type=float, default=BIG_TIMEOUT, help=f"seconds per tool for --big (default {BIG_TIMEOUT})"
+    )
     args = parser.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     if args.doc_only:
+
         def load(name):
             path = args.cache / name
             return json.loads(path.read_text()) if path.exists() else None
+
         caps = {(f, d): load(f"capacity_{f}_{d}.json") for f, d, _ in DEVICES}
         runs = {(f, d): load(f"xor_{f}_{d}.json") for f, d in PNR_DEVICES}
         rows = []
         for fmt_name, layers, target, family in sweep_jobs():
             r = load(f"sweep_{fmt_name}_{shape(layers)}_{target}_{family}.json")
             if r is not None:
-                rows.append({"formats": fmt_name, "layers": shape(layers), "n_params": MLP(layers).n_params,
-                             "target": target, **r})
+                rows.append(
+                    {
+                        "formats": fmt_name,
+                        "layers": shape(layers),
+                        "n_params": MLP(layers).n_params,
+                        "target": target,
+                        **r,
+                    }
+                )
         big = load("big_ecp5_85k.json")
         nodsp = load("xor_ice40_up5k_nodsp.json")
     else:

@@ -29,7 +29,7 @@ __all__ = ["DiscreteMGD", "AnalogMGD", "normalisation"]
 
 def normalisation(config, source) -> float:
     """The divisor of e = C̃·θ̃ / norm for this config and source."""
-    norm = config.dtheta ** 2 * source.power
+    norm = config.dtheta**2 * source.power
     if config.normalization == "authors":
         norm *= source.k
     return norm

@@ -76,7 +76,7 @@ class CodeSpec:
     def power(self) -> float:
         if self.kind == "lfsr_multilevel":
             m = self.levels_bits
-            return (4 ** m - 1) / (3 * 4 ** m)
+            return (4**m - 1) / (3 * 4**m)
         return 1.0
 
     @property
@@ -135,7 +135,7 @@ class CodeSpec:
 
     def unit_pattern(self, steps: int) -> np.ndarray:
         """The codes as real values (T, N): the float model's unit pattern (θ̃ = Δθ·pattern) for an ArraySource."""
-        return self.codes(steps).astype(np.float64) * 2.0 ** -self.frac
+        return self.codes(steps).astype(np.float64) * 2.0**-self.frac
 
     # --------------------------------------------------------------- internals
 

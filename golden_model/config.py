@@ -25,8 +25,17 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["ConfigError", "MGDConfig", "CHOICES", "check_field", "STEP_COUNTER_BITS", "MAX_STEPS", "MAX_SEEDS",
-           "MAX_SEED", "MAX_ARRAY_VALUES"]
+__all__ = [
+    "ConfigError",
+    "MGDConfig",
+    "CHOICES",
+    "check_field",
+    "STEP_COUNTER_BITS",
+    "MAX_STEPS",
+    "MAX_SEEDS",
+    "MAX_SEED",
+    "MAX_ARRAY_VALUES",
+]
 
 
 class ConfigError(ValueError):
@@ -59,10 +68,13 @@ def _is_real(value) -> bool:
 def _int_check(low: int, high: int):
     def check(name, value):
         if not _is_int(value):
-            raise ConfigError(f"{name} must be an integer in [{low}, {high}], got {value!r}"
-                              + (" (write integers without a decimal point)" if _is_real(value) else ""))
+            raise ConfigError(
+                f"{name} must be an integer in [{low}, {high}], got {value!r}"
+                + (" (write integers without a decimal point)" if _is_real(value) else "")
+            )
         if not low <= value <= high:
             raise ConfigError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+
     return check
 
 
@@ -82,6 +94,7 @@ def _real_check(low=None, high=None, *, low_open=False, high_open=False):
         ok = ok and (high is None or (value < high if high_open else value <= high))
         if not ok:
             raise ConfigError(f"{name} must be {bounds}, got {value!r}")
+
     return check
 
 
@@ -89,6 +102,7 @@ def _optional(check):
     def optional(name, value):
         if value is not None:
             check(name, value)
+
     return optional
 
 
@@ -113,8 +127,9 @@ def _layers_check(name, value):
     if value is None:
         return
     if not isinstance(value, tuple | list) or len(value) < 2 or not all(_is_int(v) and v >= 1 for v in value):
-        raise ConfigError(f"{name} must be a list of at least two positive integers (input size first, e.g. "
-                          f"[2, 2, 1]), got {value!r}")
+        raise ConfigError(
+            f"{name} must be a list of at least two positive integers (input size first, e.g. [2, 2, 1]), got {value!r}"
+        )
 
 
 #: the range of every field that has one (choices: :data:`CHOICES`); the CLI's option types use the same checks
@@ -267,15 +282,17 @@ class MGDConfig:
         (``layers`` must be a list, ``tau_theta`` a number or ``"inf"``) and bad values raise :class:`ConfigError`
         naming the field."""
         if not isinstance(d, Mapping):
-            raise ConfigError(f"a configuration must be an object (a dict / JSON object) of MGDConfig fields, got "
-                              f"{type(d).__name__}: {_short(d)}")
+            raise ConfigError(
+                f"a configuration must be an object (a dict / JSON object) of MGDConfig fields, got "
+                f"{type(d).__name__}: {_short(d)}"
+            )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(map(str, set(d) - known))
         if unknown:
             raise ConfigError(f"unknown configuration field(s): {', '.join(unknown)}")
         d = dict(d)
         if d.get("layers") is not None:
-            _layers_check("layers", d["layers"])    # a string "2-2-1" would otherwise become a tuple of characters
+            _layers_check("layers", d["layers"])  # a string "2-2-1" would otherwise become a tuple of characters
             d["layers"] = tuple(d["layers"])
         if d.get("tau_theta") == "inf":
             d["tau_theta"] = math.inf
@@ -299,28 +316,35 @@ class MGDConfig:
         if self.algorithm == "discrete" and not math.isinf(tt) and tt != int(tt):
             raise ConfigError(f"tau_theta must be an integer number of steps for the discrete algorithm, got {tt!r}")
         if self.theta_max is not None and self.init_scale > self.theta_max:
-            raise ConfigError(f"init_scale={self.init_scale!r} draws θ₀ outside the parameter range "
-                              f"theta_max={self.theta_max!r}; use init_scale <= theta_max")
+            raise ConfigError(
+                f"init_scale={self.init_scale!r} draws θ₀ outside the parameter range "
+                f"theta_max={self.theta_max!r}; use init_scale <= theta_max"
+            )
         evaluations = -(-self.steps // self.eval_every) + 1
         if evaluations * self.seeds > MAX_ARRAY_VALUES:
-            raise ConfigError(f"steps/eval_every × seeds = {evaluations:,} evaluations × {self.seeds:,} seeds "
-                              f"exceeds {MAX_ARRAY_VALUES:,} learning-curve values; raise eval_every or use fewer "
-                              "seeds")
+            raise ConfigError(
+                f"steps/eval_every × seeds = {evaluations:,} evaluations × {self.seeds:,} seeds "
+                f"exceeds {MAX_ARRAY_VALUES:,} learning-curve values; raise eval_every or use fewer "
+                "seeds"
+            )
         if self.layers is not None:
             n_params = sum((a + 1) * b for a, b in zip(self.layers, self.layers[1:], strict=False))
             if n_params * self.seeds > MAX_ARRAY_VALUES:
-                raise ConfigError(f"layers {'-'.join(map(str, self.layers))} × seeds = {n_params:,} parameters × "
-                                  f"{self.seeds:,} seeds exceeds {MAX_ARRAY_VALUES:,} values per array")
+                raise ConfigError(
+                    f"layers {'-'.join(map(str, self.layers))} × seeds = {n_params:,} parameters × "
+                    f"{self.seeds:,} seeds exceeds {MAX_ARRAY_VALUES:,} values per array"
+                )
         if self.algorithm == "analog" and self.perturbation == "sequential":
             raise ConfigError("perturbation='sequential' is a discrete-time scheme; use algorithm='discrete'")
         if self.estimator == "backprop" and self.algorithm != "discrete":
             raise ConfigError("estimator='backprop' runs on the discrete schedule; use algorithm='discrete'")
         if self.estimator == "backprop" and self.perturb_target == "node":
-            raise ConfigError("estimator='backprop' computes the exact weight gradient; "
-                              "perturb_target must be 'weight'")
+            raise ConfigError(
+                "estimator='backprop' computes the exact weight gradient; perturb_target must be 'weight'"
+            )
         return self
 
 
 def _short(value, limit: int = 60) -> str:
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -140,9 +140,7 @@ class Dataset:
         if targets.ndim != 2 or targets.shape[1] != self.n_out:
             raise ValueError(f"targets must have shape (n, {self.n_out}), got {targets.shape}")
         if outputs.ndim < 2 or outputs.shape[-2:] != targets.shape:
-            raise ValueError(
-                f"outputs must have shape (..., {targets.shape[0]}, {self.n_out}), got {outputs.shape}"
-            )
+            raise ValueError(f"outputs must have shape (..., {targets.shape[0]}, {self.n_out}), got {outputs.shape}")
         if targets.shape[0] == 0:
             raise ValueError("accuracy of an empty set of samples is undefined")
         if self.task == "parity":
@@ -280,6 +278,4 @@ def load(name: str) -> Dataset:
     match = _PARITY_NAME.fullmatch(key) if isinstance(key, str) else None
     if match is not None:
         return parity(int(match.group(1)))
-    raise ValueError(
-        f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)} (or parityN for any N >= 1)"
-    )
+    raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)} (or parityN for any N >= 1)")

@@ -66,8 +66,9 @@ _KIND_OF_FLOAT = {v: k for k, v in FLOAT_KIND.items()}
 def code_kind(config: MGDConfig) -> str:
     """The hardware code standing for the config's perturbation kind (code→lfsr, uniform→lfsr_multilevel, …)."""
     if config.perturbation not in _KIND_OF_FLOAT:
-        raise ConfigError(f"perturbation={config.perturbation!r} has no hardware code; use one of "
-                          f"{', '.join(_KIND_OF_FLOAT)}")
+        raise ConfigError(
+            f"perturbation={config.perturbation!r} has no hardware code; use one of {', '.join(_KIND_OF_FLOAT)}"
+        )
     return _KIND_OF_FLOAT[config.perturbation]
 
 
@@ -75,20 +76,23 @@ def dtheta_shift(config: MGDConfig, fmts: FixedFormats) -> int:
     """k with Δθ = 2^−k; the hardware needs Δθ to be a power of two representable in θ's format."""
     k = -math.log2(config.dtheta)
     if k != int(k) or not 0 <= k <= fmts.theta.frac:
-        raise ConfigError(f"dtheta must be 2^-k with 0 <= k <= {fmts.theta.frac} for the fixed-point hardware, "
-                          f"got {config.dtheta!r}")
+        raise ConfigError(
+            f"dtheta must be 2^-k with 0 <= k <= {fmts.theta.frac} for the fixed-point hardware, got {config.dtheta!r}"
+        )
     return int(k)
 
 
 def _check(config: MGDConfig):
     config.validate()
-    problems = [(config.algorithm != "discrete", "algorithm must be 'discrete'"),
-                (config.perturb_target != "weight", "perturb_target must be 'weight'"),
-                (config.estimator != "mgd", "estimator must be 'mgd'"),
-                (config.optimizer != "sgd", "optimizer must be 'sgd'"),
-                (config.normalization != "unbiased", "normalization must be 'unbiased'"),
-                (not config.tau_theta_is_finite, "tau_theta must be finite"),
-                (bool(config.sigma_cost or config.sigma_theta or config.sigma_act), "noise models are float-only")]
+    problems = [
+        (config.algorithm != "discrete", "algorithm must be 'discrete'"),
+        (config.perturb_target != "weight", "perturb_target must be 'weight'"),
+        (config.estimator != "mgd", "estimator must be 'mgd'"),
+        (config.optimizer != "sgd", "optimizer must be 'sgd'"),
+        (config.normalization != "unbiased", "normalization must be 'unbiased'"),
+        (not config.tau_theta_is_finite, "tau_theta must be finite"),
+        (bool(config.sigma_cost or config.sigma_theta or config.sigma_act), "noise models are float-only"),
+    ]
     for bad, msg in problems:
         if bad:
             raise ConfigError(f"the fixed-point hardware model supports SGD on Algorithm 1 only: {msg}")
@@ -104,21 +108,35 @@ class FixedMGD:
     (S,) and ``seen`` count, since step 0, the fresh samples (n mod τx = 0) and how many of them the unperturbed
     network classified correctly when C₀ was measured (:mod:`.fixed_accuracy`): the hardware's accuracy counters."""
 
-    def __init__(self, config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-                 lfsr=DEFAULT_LFSR, levels_bits: int = 3, theta0=None, order=None, hw_seed=None):
+    def __init__(
+        self,
+        config: MGDConfig,
+        fmts: FixedFormats = DEFAULT_FORMATS,
+        *,
+        mode: str = "prescaled",
+        lfsr=DEFAULT_LFSR,
+        levels_bits: int = 3,
+        theta0=None,
+        order=None,
+        hw_seed=None,
+    ):
         _check(config)
         if mode not in BROADCAST_MODES:
             raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
         bound = -fmts.theta.real(fmts.theta.min)
         if config.theta_max is not None and config.theta_max != bound:
-            raise ConfigError(f"the hardware's θ register saturates at its format's range ±{bound:g} "
-                              f"({fmts.theta.describe()}); theta_max must be None or {bound:g}, got "
-                              f"{config.theta_max!r}")
+            raise ConfigError(
+                f"the hardware's θ register saturates at its format's range ±{bound:g} "
+                f"({fmts.theta.describe()}); theta_max must be None or {bound:g}, got "
+                f"{config.theta_max!r}"
+            )
         self.config, self.fmts, self.mode = config, fmts, mode
         self.dataset = datasets.load(config.dataset)
         if order is None and config.sample_order not in HARDWARE_ORDERS:
-            raise ConfigError(f"sample_order={config.sample_order!r} has no hardware version; use one of "
-                              f"{', '.join(HARDWARE_ORDERS)} (or pass a recorded order)")
+            raise ConfigError(
+                f"sample_order={config.sample_order!r} has no hardware version; use one of "
+                f"{', '.join(HARDWARE_ORDERS)} (or pass a recorded order)"
+            )
         self.layers = resolve_layers(config, self.dataset)
         self.mlp = MLP.from_config(config, self.layers)
         self.net = FixedMLP(self.mlp, fmts)
@@ -129,15 +147,18 @@ class FixedMGD:
         self.eta = self._eta_register(config, fmts, self.codes.power)
         if theta0 is None:
             if config.init_scale > bound:
-                raise ConfigError(f"init_scale={config.init_scale!r} draws θ₀ outside the θ format's range "
-                                  f"±{bound:g} ({fmts.theta.describe()}); use init_scale <= {bound:g}")
+                raise ConfigError(
+                    f"init_scale={config.init_scale!r} draws θ₀ outside the θ format's range "
+                    f"±{bound:g} ({fmts.theta.describe()}); use init_scale <= {bound:g}"
+                )
             theta0 = self.mlp.init_theta(config.seeds, config.seed, config.init_scale)
         theta0 = np.asarray(theta0, dtype=np.float64)
         if theta0.shape != (config.seeds, P):
             raise ConfigError(f"theta0 must have shape ({config.seeds}, {P}), got {theta0.shape}")
         if not np.all(np.isfinite(theta0)) or np.abs(theta0).max(initial=0) > bound:
-            raise ConfigError(f"theta0 must be finite and within the θ format's range ±{bound:g} "
-                              f"({fmts.theta.describe()})")
+            raise ConfigError(
+                f"theta0 must be finite and within the θ format's range ±{bound:g} ({fmts.theta.describe()})"
+            )
         self.theta = fmts.theta.quantize(theta0)
         self.hw_seeds = self._hw_seeds(config, hw_seed)
         self.theta0 = self.theta.copy()
@@ -150,8 +171,8 @@ class FixedMGD:
         self.code = np.zeros((S, P), dtype=np.int64)
         self.cost = self.c0 = self.c_tilde = self.bcast = np.zeros(S, dtype=np.int64)
         self.n = self.samples_drawn = 0
-        self.correct = np.zeros(S, dtype=np.int64)   # fresh samples classified correctly at C₀ (per seed)
-        self.seen = 0                                # fresh samples drawn
+        self.correct = np.zeros(S, dtype=np.int64)  # fresh samples classified correctly at C₀ (per seed)
+        self.seen = 0  # fresh samples drawn
         self.sample = np.zeros(S, dtype=np.int64)
         self._order_block = None
 
@@ -162,12 +183,16 @@ class FixedMGD:
         eta_fmt, scale = fmts.eta, config.dtheta * power
         wanted = math.floor(config.eta / scale * (1 << eta_fmt.frac) + 0.5)
         if wanted > eta_fmt.max:
-            raise ConfigError(f"eta={config.eta:g} does not fit the hardware's η register ({eta_fmt.describe()} "
-                              f"holds η/(Δθ·power) = η/{scale:g}): eta must be <= "
-                              f"{eta_fmt.real(eta_fmt.max) * scale:g}")
+            raise ConfigError(
+                f"eta={config.eta:g} does not fit the hardware's η register ({eta_fmt.describe()} "
+                f"holds η/(Δθ·power) = η/{scale:g}): eta must be <= "
+                f"{eta_fmt.real(eta_fmt.max) * scale:g}"
+            )
         if config.eta > 0 and wanted == 0:
-            raise ConfigError(f"eta={config.eta:g} rounds to 0 in the hardware's η register ({eta_fmt.describe()}, "
-                              f"η/{scale:g}): eta must be 0 or >= {eta_fmt.real(1) * scale / 2:g}")
+            raise ConfigError(
+                f"eta={config.eta:g} rounds to 0 in the hardware's η register ({eta_fmt.describe()}, "
+                f"η/{scale:g}): eta must be 0 or >= {eta_fmt.real(1) * scale / 2:g}"
+            )
         return wanted
 
     @staticmethod
@@ -177,8 +202,9 @@ class FixedMGD:
             return hardware_seeds(config)
         seeds = np.asarray(hw_seed)
         if seeds.dtype.kind not in "iu" or seeds.ndim > 1 or (seeds.ndim == 1 and len(seeds) != config.seeds):
-            raise ConfigError(f"hw_seed must be an integer or {config.seeds} integers (one per initialisation), "
-                              f"got {hw_seed!r}")
+            raise ConfigError(
+                f"hw_seed must be an integer or {config.seeds} integers (one per initialisation), got {hw_seed!r}"
+            )
         if seeds.min(initial=low) < low or seeds.max(initial=high) > high:
             raise ConfigError(f"hw_seed (the seed register) must be in [{low}, {high}], got {hw_seed!r}")
         return np.broadcast_to(seeds.astype(np.int64), (config.seeds,)).copy()
@@ -191,8 +217,10 @@ class FixedMGD:
             return np.full(self.config.seeds, self.order[k % len(self.order)], dtype=np.int64)
         block = max(1, min(4096, (1 << 20) // self.config.seeds))
         if self._order_block is None or not self._order_block[0] <= k < self._order_block[0] + block:
-            self._order_block = (k, sample_indices(self.config.sample_order, len(self.x), block, start=k,
-                                                   seed=self.hw_seeds))
+            self._order_block = (
+                k,
+                sample_indices(self.config.sample_order, len(self.x), block, start=k, seed=self.hw_seeds),
+            )
         return self._order_block[1][:, k - self._order_block[0]]
 
     def sample_address(self, k: int, hw_seed: int) -> int:
@@ -203,7 +231,7 @@ class FixedMGD:
 
     def _cost(self, w, count: bool = False):
         y = self.net.forward(w, self.x[self.sample][:, None, :])[:, 0, :]
-        if count:   # the accuracy counter of the hardware: C₀ of a fresh sample
+        if count:  # the accuracy counter of the hardware: C₀ of a fresh sample
             self.correct += classified_correctly(y, self.y[self.sample], self.dataset.task, self.fmts.act)
             self.seen += 1
         return cost(y, self.y[self.sample], self.fmts)
@@ -243,8 +271,9 @@ class FixedMGD:
         return self.fmts.theta.real(self.theta)
 
 
-def train_fixed(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode="prescaled", progress=False,
-                **kwargs) -> TrainResult:
+def train_fixed(
+    config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode="prescaled", progress=False, **kwargs
+) -> TrainResult:
     """Run the fixed-point model for ``config.steps`` steps, evaluating every ``eval_every`` steps."""
     model = FixedMGD(config, fmts, mode=mode, **kwargs)
     threshold = _threshold(config, model.dataset)
@@ -253,6 +282,7 @@ def train_fixed(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=config.steps, desc=f"fixed {config.dataset}", unit="step", leave=False, mininterval=0.5)
     t0 = time.perf_counter()
     for target in eval_steps:
@@ -269,9 +299,20 @@ def train_fixed(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode
     wall = time.perf_counter() - t0
     if bar is not None:
         bar.close()
-    return TrainResult(config, model.layers, model.mlp.n_params, threshold, np.array(eval_steps), np.array(accs),
-                       np.array(costs), reached, wall, model.theta_real, fmts.theta.real(model.theta0),
-                       hardware_seeds=model.hw_seeds.tolist())
+    return TrainResult(
+        config,
+        model.layers,
+        model.mlp.n_params,
+        threshold,
+        np.array(eval_steps),
+        np.array(accs),
+        np.array(costs),
+        reached,
+        wall,
+        model.theta_real,
+        fmts.theta.real(model.theta0),
+        hardware_seeds=model.hw_seeds.tolist(),
+    )
 
 
 def float_twin(model: FixedMGD):
@@ -283,7 +324,7 @@ def float_twin(model: FixedMGD):
     cfg = cfg.replace(eta=float(eta))
     n_codes = -(-cfg.steps // cfg.tau_p) + 1
     t = np.arange(n_codes)[:, None] + model.hw_seeds[None, :]
-    pattern = model.codes.codes_at(t.ravel()).reshape(n_codes, cfg.seeds, -1) * 2.0 ** -model.codes.frac
+    pattern = model.codes.codes_at(t.ravel()).reshape(n_codes, cfg.seeds, -1) * 2.0**-model.codes.frac
     source = ArraySource(cfg.seeds, model.mlp.n_params, pattern, power=model.codes.power)
     n_samples = -(-cfg.steps // cfg.tau_x) + 1
     order = ArrayOrder(np.stack([model.sample_index(k) for k in range(n_samples)]), cfg.seeds)

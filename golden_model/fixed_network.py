@@ -27,7 +27,7 @@ def sigmoid_table(fmts: FixedFormats) -> np.ndarray:
     f, r = fmts.lut_frac, fmts.lut_range
     lo = -(1 << (r + f))
     addr = np.arange(lo, -lo)
-    z_mid = (addr + 0.5) * 2.0 ** -f
+    z_mid = (addr + 0.5) * 2.0**-f
     return fmts.act.quantize(sigmoid(z_mid))
 
 
@@ -78,8 +78,8 @@ class FixedMLP:
         f = self.fmts
         if self.mlp.activation != "sigmoid" or self.mlp.output_activation != "sigmoid":
             raise ValueError("error_bound is derived for sigmoid networks only")
-        h = 2.0 ** -f.lut_frac
-        tail = float(sigmoid(-(2.0 ** f.lut_range) + h / 2))
+        h = 2.0**-f.lut_frac
+        tail = float(sigmoid(-(2.0**f.lut_range) + h / 2))
         eps_sigma = max(h / 8, tail) + f.act.lsb / 2
         theta_real = np.atleast_2d(theta_real)
         delta = np.zeros((theta_real.shape[0], self.mlp.layers[0]))

@@ -17,8 +17,22 @@ import numpy as np
 
 from .formats import FixedFormats, floor_shift
 
-__all__ = ["BROADCAST_MODES", "perturbation", "weight", "correlate", "accumulate", "update_step", "apply_update",
-           "g_format", "cost", "recip", "prescale", "broadcast", "SynapseModel", "CostUnitModel"]
+__all__ = [
+    "BROADCAST_MODES",
+    "perturbation",
+    "weight",
+    "correlate",
+    "accumulate",
+    "update_step",
+    "apply_update",
+    "g_format",
+    "cost",
+    "recip",
+    "prescale",
+    "broadcast",
+    "SynapseModel",
+    "CostUnitModel",
+]
 
 BROADCAST_MODES = ("prescaled", "raw")
 
@@ -29,6 +43,7 @@ def _check_mode(mode):
 
 
 # ------------------------------------------------------------------ synapse
+
 
 def perturbation(code, dtheta, code_frac: int):
     """θ̃ = ⌊c·Δθ⌋ in θ's LSB (exact for binary codes and for ``code_frac`` ≤ log₂ Δθ)."""
@@ -70,6 +85,7 @@ def g_format(mode: str, fmts: FixedFormats):
 
 # ---------------------------------------------------------------- cost unit
 
+
 def recip(n_out: int, fmts: FixedFormats) -> int:
     """The constant 1/n_out with ``recip_frac`` fraction bits, rounded to nearest (exact for powers of two)."""
     return (2 * (1 << fmts.recip_frac) + n_out) // (2 * n_out)
@@ -97,6 +113,7 @@ def broadcast(c_tilde, eta, mode: str, fmts: FixedFormats):
 
 # ---------------------------------------------------------- per-cycle models
 
+
 class SynapseModel:
     """One synapse, cycle by cycle, as the RTL ``Synapse``: registers θ, G and the perturbator's state.
 
@@ -121,11 +138,14 @@ class SynapseModel:
 
     def outputs(self, *, index=0, perturb=0, dtheta=0) -> dict:
         c = self.code(index)
-        return {"code": c, "theta": self.theta, "g": self.g,
-                "weight": weight(self.theta, c, dtheta, perturb, self.codes.frac, self.fmts)}
+        return {
+            "code": c,
+            "theta": self.theta,
+            "g": self.g,
+            "weight": weight(self.theta, c, dtheta, perturb, self.codes.frac, self.fmts),
+        }
 
-    def clock(self, *, advance=0, restart=0, index=0, correlate_en=0, value=0, update=0, eta=0, load=0,
-              load_value=0):
+    def clock(self, *, advance=0, restart=0, index=0, correlate_en=0, value=0, update=0, eta=0, load=0, load_value=0):
         c = self.code(index)
         e = correlate(c, value, self.codes.frac) if correlate_en else 0
         g_acc = accumulate(self.g, e, self.gfmt)

@@ -59,7 +59,7 @@ class Fmt:
 
     @property
     def lsb(self) -> float:
-        return 2.0 ** -self.frac
+        return 2.0**-self.frac
 
     def saturate(self, q):
         """Clamp integer(s) ``q`` to the format's range."""
@@ -116,15 +116,18 @@ class FixedFormats:
             if getattr(self, name).signed:
                 raise ValueError(f"format {name} must be unsigned")
         if self.cost.frac < 2 * self.act.frac:
-            raise ValueError(f"cost.frac ({self.cost.frac}) must be >= 2·act.frac ({2 * self.act.frac}) so that the "
-                             "squared error is exact")
+            raise ValueError(
+                f"cost.frac ({self.cost.frac}) must be >= 2·act.frac ({2 * self.act.frac}) so that the "
+                "squared error is exact"
+            )
         if self.g.frac != self.theta.frac:
             raise ValueError(f"g.frac ({self.g.frac}) must equal theta.frac ({self.theta.frac}): G sums updates of θ")
         if self.g_raw.frac != self.cost.frac:
             raise ValueError(f"g_raw.frac ({self.g_raw.frac}) must equal cost.frac ({self.cost.frac}): G sums C̃")
         if not 0 <= self.lut_range <= 8 or not 0 <= self.lut_frac <= 10:
-            raise ValueError(f"lut_range must be in [0, 8] and lut_frac in [0, 10], got {self.lut_range}, "
-                             f"{self.lut_frac}")
+            raise ValueError(
+                f"lut_range must be in [0, 8] and lut_frac in [0, 10], got {self.lut_range}, {self.lut_frac}"
+            )
         if self.lut_frac > self.act.frac + self.theta.frac:
             raise ValueError("lut_frac cannot exceed the fraction bits of a product x·θ")
 
@@ -177,8 +180,9 @@ DEFAULT_FORMATS = FixedFormats()
 #: C (so C̃ is 16 b) every multiplier is at most 16 × 16, and the 2-2-1 trainer needs exactly the UP5K's 8 SB_MAC16
 #: (6 weights, the squared error, the pre-scale C̃·η). θ s3.12 saturates at ±8; C u1.14 holds an MSE of outputs and
 #: targets in [0, 1] exactly. Both board tops use these formats (docs/fpga.md).
-COMPACT_FORMATS = FixedFormats(theta=Fmt(16, 12), g=Fmt(18, 12), act=Fmt(10, 7), cost=Fmt(15, 14, signed=False),
-                               g_raw=Fmt(24, 14))
+COMPACT_FORMATS = FixedFormats(
+    theta=Fmt(16, 12), g=Fmt(18, 12), act=Fmt(10, 7), cost=Fmt(15, 14, signed=False), g_raw=Fmt(24, 14)
+)
 
 #: named format sets (the CLI's ``--formats``)
 FORMAT_SETS = {"default": DEFAULT_FORMATS, "compact": COMPACT_FORMATS}

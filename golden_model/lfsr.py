@@ -21,10 +21,10 @@ __all__ = ["LFSRSpec", "DEFAULT_LFSR"]
 
 #: primitive polynomials as Galois feedback masks (x^w + … + 1 without the x^w term, reflected)
 PRIMITIVE_TAPS = {
-    8: 0xB8,       # x^8 + x^6 + x^5 + x^4 + 1
-    12: 0xE08,     # x^12 + x^11 + x^10 + x^4 + 1
-    16: 0xB400,    # x^16 + x^14 + x^13 + x^11 + 1
-    20: 0x90000,   # x^20 + x^17 + 1
+    8: 0xB8,  # x^8 + x^6 + x^5 + x^4 + 1
+    12: 0xE08,  # x^12 + x^11 + x^10 + x^4 + 1
+    16: 0xB400,  # x^16 + x^14 + x^13 + x^11 + 1
+    20: 0x90000,  # x^20 + x^17 + 1
 }
 BASE_SEED = 1
 

@@ -43,8 +43,9 @@ class Defects:
 class MLP:
     """A fully connected network of the given ``layers`` sizes (inputs first)."""
 
-    def __init__(self, layers, *, activation="sigmoid", output_activation="sigmoid", bias_sign=-1,
-                 param_order="authors"):
+    def __init__(
+        self, layers, *, activation="sigmoid", output_activation="sigmoid", bias_sign=-1, param_order="authors"
+    ):
         self.layers = tuple(int(n) for n in layers)
         self.activation = activation
         self.output_activation = output_activation
@@ -56,8 +57,13 @@ class MLP:
 
     @classmethod
     def from_config(cls, config, layers) -> MLP:
-        return cls(layers, activation=config.activation, output_activation=config.output_activation,
-                   bias_sign=config.bias_sign, param_order=config.param_order)
+        return cls(
+            layers,
+            activation=config.activation,
+            output_activation=config.output_activation,
+            bias_sign=config.bias_sign,
+            param_order=config.param_order,
+        )
 
     # ------------------------------------------------------------------ layout
 
@@ -86,10 +92,11 @@ class MLP:
         """Views ``[(W, b), ...]`` into ``theta`` (S, P): ``W`` is (S, out, in), ``b`` is (S, out)."""
         S = theta.shape[0]
         out = []
-        for (n_out, n_in), ws, bs in zip(zip(self.layers[1:], self.layers, strict=False), self._w_slices,
-                                          self._b_slices, strict=True):
+        for (n_out, n_in), ws, bs in zip(
+            zip(self.layers[1:], self.layers, strict=False), self._w_slices, self._b_slices, strict=True
+        ):
             flat = theta[:, ws]
-            if self.param_order == "authors":   # column-major: element (o, i) at i*out + o
+            if self.param_order == "authors":  # column-major: element (o, i) at i*out + o
                 W = flat.reshape(S, n_in, n_out).transpose(0, 2, 1)
             else:
                 W = flat.reshape(S, n_out, n_in)
@@ -108,8 +115,9 @@ class MLP:
     def init_theta(self, seeds: int, base_seed: int, scale: float) -> np.ndarray:
         """θ₀ ~ U[−scale, scale), one independent generator per seed (seed ``base_seed + k``), so the same seed gives
         the same initialisation whatever the batch it runs in and whichever estimator (MGD or backprop) uses it."""
-        return np.stack([np.random.default_rng([base_seed + k, 0x1D]).uniform(-scale, scale, self.n_params)
-                         for k in range(seeds)])
+        return np.stack(
+            [np.random.default_rng([base_seed + k, 0x1D]).uniform(-scale, scale, self.n_params) for k in range(seeds)]
+        )
 
     # ----------------------------------------------------------------- forward
 
@@ -143,7 +151,7 @@ class MLP:
             z = a @ W.transpose(0, 2, 1) + (self.bias_sign * b)[:, None, :]
             n_out = b.shape[1]
             if node_ptb is not None:
-                z = z + node_ptb[:, None, start:start + n_out]
+                z = z + node_ptb[:, None, start : start + n_out]
             start += n_out
             u = z if defects is None else defects.gain[layer][:, None, :] * (z - defects.offset[layer][:, None, :])
             a_next = self._act(layer, u)
@@ -172,11 +180,11 @@ class MLP:
             a_in, u, a_out = trace[layer]
             du = delta_a * self._act_grad(layer, u, a_out)
             dz = du if defects is None else du * defects.gain[layer][:, None, :]
-            gW = dz.transpose(0, 2, 1) @ a_in            # (S, out, in)
-            gb = self.bias_sign * dz.sum(axis=1)         # (S, out)
+            gW = dz.transpose(0, 2, 1) @ a_in  # (S, out, in)
+            gb = self.bias_sign * dz.sum(axis=1)  # (S, out)
             grads[layer] = (gW, gb)
             if layer:
-                delta_a = dz @ params[layer][0]           # (S, B, in)
+                delta_a = dz @ params[layer][0]  # (S, B, in)
         return self.pack(grads), self.cost(y, target)
 
     def node_to_param(self, e_node, inputs) -> np.ndarray:
@@ -185,7 +193,7 @@ class MLP:
         ``e_node`` (S, n_neurons); ``inputs`` = per-layer inputs (S, 1, n_in_ℓ) of the unperturbed forward pass."""
         grads, start = [], 0
         for a_in, n_out in zip(inputs, self.layers[1:], strict=True):
-            e = e_node[:, start:start + n_out]
+            e = e_node[:, start : start + n_out]
             start += n_out
             grads.append((e[:, :, None] * a_in[:, 0, None, :], self.bias_sign * e))
         return self.pack(grads)

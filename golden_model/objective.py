@@ -19,8 +19,17 @@ __all__ = ["NetworkObjective", "LinearObjective"]
 class NetworkObjective:
     """MSE cost of an :class:`MLP` on one training sample per seed, with optional cost noise and defects."""
 
-    def __init__(self, mlp: MLP, x: np.ndarray, y: np.ndarray, *, target="weight", defects: Defects | None = None,
-                 sigma_cost=0.0, rng: np.random.Generator | None = None):
+    def __init__(
+        self,
+        mlp: MLP,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        target="weight",
+        defects: Defects | None = None,
+        sigma_cost=0.0,
+        rng: np.random.Generator | None = None,
+    ):
         self.mlp, self.x, self.y = mlp, x, y
         self.target, self.defects = target, defects
         self.sigma_cost, self.rng = sigma_cost, rng

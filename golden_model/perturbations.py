@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PerturbationSource", "RandomCode", "WalshCode", "Sequential", "Sinusoid", "ArraySource",
-           "make_source"]
+__all__ = ["PerturbationSource", "RandomCode", "WalshCode", "Sequential", "Sinusoid", "ArraySource", "make_source"]
 
 
 class PerturbationSource:
@@ -98,7 +97,7 @@ class Sinusoid(PerturbationSource):
         super().__init__(seeds, k)
         self.period = 2 * (k + 1)
         harmonics = np.stack([rng.permutation(np.arange(1, k + 1)) for _ in range(seeds)])
-        self.freq = harmonics / self.period            # cycles per perturbation period, in (0, 1/2)
+        self.freq = harmonics / self.period  # cycles per perturbation period, in (0, 1/2)
         self.phase = rng.uniform(0.0, 2.0 * np.pi, (seeds, k))
 
     def values(self, t):

@@ -14,14 +14,25 @@ import math
 __all__ = ["PRESETS", "preset", "hardware_preset"]
 
 PRESETS: dict[str, dict] = {
-    "xor": dict(eta=5 / 9, dtheta=0.05, init_scale=2.0, theta_max=8.0, steps=10_000, seeds=20, eval_every=100,
-                sample_order="random"),
-    "parity3": dict(eta=0.5, dtheta=0.05, init_scale=1.0, steps=50_000, seeds=10, eval_every=500,
-                    sample_order="random"),
-    "nist7x7": dict(eta=3 / 220, dtheta=0.05, init_scale=0.5, steps=100_000, seeds=5, eval_every=5_000,
-                    sample_order="random"),
-    "digits": dict(eta=0.05, dtheta=0.05, init_scale=0.5, steps=200_000, seeds=5, eval_every=10_000,
-                   sample_order="random"),
+    "xor": dict(
+        eta=5 / 9,
+        dtheta=0.05,
+        init_scale=2.0,
+        theta_max=8.0,
+        steps=10_000,
+        seeds=20,
+        eval_every=100,
+        sample_order="random",
+    ),
+    "parity3": dict(
+        eta=0.5, dtheta=0.05, init_scale=1.0, steps=50_000, seeds=10, eval_every=500, sample_order="random"
+    ),
+    "nist7x7": dict(
+        eta=3 / 220, dtheta=0.05, init_scale=0.5, steps=100_000, seeds=5, eval_every=5_000, sample_order="random"
+    ),
+    "digits": dict(
+        eta=0.05, dtheta=0.05, init_scale=0.5, steps=200_000, seeds=5, eval_every=10_000, sample_order="random"
+    ),
 }
 
 

@@ -28,8 +28,16 @@ import numpy as np
 
 from .lfsr import LFSRSpec
 
-__all__ = ["HARDWARE_ORDERS", "SAMPLE_LFSR", "SAMPLE_JUMP", "SAMPLE_START", "SEED_JUMP", "sample_seed",
-           "sample_indices", "jump_masks"]
+__all__ = [
+    "HARDWARE_ORDERS",
+    "SAMPLE_LFSR",
+    "SAMPLE_JUMP",
+    "SAMPLE_START",
+    "SEED_JUMP",
+    "sample_seed",
+    "sample_indices",
+    "jump_masks",
+]
 
 HARDWARE_ORDERS = ("cyclic", "random")
 SAMPLE_LFSR = LFSRSpec(20, stride=1)
@@ -48,6 +56,7 @@ def jump_masks(spec: LFSRSpec = SAMPLE_LFSR, jump: int = SAMPLE_JUMP) -> list[in
     """``masks[j]``: bit j of the state ``jump`` steps later is the parity of ``state & masks[j]`` (the LFSR is
     linear over GF(2): the one-step map, given by the images of the basis states, is raised to the power ``jump``
     by repeated squaring)."""
+
     def apply(images, state):
         out = 0
         for i, image in enumerate(images):
@@ -56,7 +65,7 @@ def jump_masks(spec: LFSRSpec = SAMPLE_LFSR, jump: int = SAMPLE_JUMP) -> list[in
         return out
 
     step = [spec.step(1 << i) for i in range(spec.width)]
-    images = [1 << i for i in range(spec.width)]            # the identity
+    images = [1 << i for i in range(spec.width)]  # the identity
     while jump:
         if jump & 1:
             images = [apply(step, image) for image in images]
@@ -73,7 +82,7 @@ def sample_indices(kind: str, n_samples: int, count: int, start: int = 0, seed=0
     if kind == "cyclic":
         return np.broadcast_to(k % n_samples, seed.shape + k.shape).copy()
     if kind == "random":
-        phase = (SAMPLE_START + SEED_JUMP * (seed[..., None] % SAMPLE_LFSR.period) + SAMPLE_JUMP * k)
+        phase = SAMPLE_START + SEED_JUMP * (seed[..., None] % SAMPLE_LFSR.period) + SAMPLE_JUMP * k
         states = SAMPLE_LFSR.states[phase % SAMPLE_LFSR.period]
         return (states * n_samples) >> SAMPLE_LFSR.width
     raise ValueError(f"hardware sample order must be one of {', '.join(HARDWARE_ORDERS)}, got {kind!r}")

@@ -61,11 +61,11 @@ class Registers:
     tau_x: int = 1
     tau_p: int = 1
     tau_theta: int = 1
-    eta: int = 0            # the η register, fmts.eta (η/(Δθ·power))
-    dtheta_shift: int = 4   # Δθ = 2^−k
-    seed: int = 0           # perturbation steps taken before step 0
-    steps: int = 1          # run length
-    eta_width: int = DEFAULT_FORMATS.eta.width   # bits of the η port: the design's fmts.eta.width
+    eta: int = 0  # the η register, fmts.eta (η/(Δθ·power))
+    dtheta_shift: int = 4  # Δθ = 2^−k
+    seed: int = 0  # perturbation steps taken before step 0
+    steps: int = 1  # run length
+    eta_width: int = DEFAULT_FORMATS.eta.width  # bits of the η port: the design's fmts.eta.width
 
     #: port widths of the registers (η's is ``eta_width``)
     WIDTHS = {"tau_x": 16, "tau_p": 16, "tau_theta": 16, "dtheta_shift": 5, "seed": 16, "steps": STEP_COUNTER_BITS}
@@ -103,8 +103,7 @@ class Registers:
 
     def __post_init__(self):
         if isinstance(self.eta_width, bool) or not isinstance(self.eta_width, int) or not 1 <= self.eta_width <= 32:
-            raise ConfigError(f"eta_width must be an integer in [1, 32] (the η format's width), got "
-                              f"{self.eta_width!r}")
+            raise ConfigError(f"eta_width must be an integer in [1, 32] (the η format's width), got {self.eta_width!r}")
         for name in self.NAMES:
             object.__setattr__(self, name, self.check(name, getattr(self, name), self.eta_width))
 
@@ -142,13 +141,23 @@ class ScheduleModel:
         codes = self.m.codes
         if codes.kind in ("lfsr", "lfsr_multilevel"):
             return codes.codes(1, start=self.advances)[0]
-        return codes.codes(1, start=self.index)[0]   # counter kinds read index (already < period)
+        return codes.codes(1, start=self.index)[0]  # counter kinds read index (already < period)
 
     def outputs(self) -> dict:
-        return {"phase": self.phase, "step": self.step, "sample": self.sample, "index": self.index,
-                "cost": self.cost, "c0": self.c0, "c_tilde": self.c_tilde, "broadcast": self.bcast,
-                "done": int(self.phase == PHASES["done"]), "code": self.code(), "g": self.g.copy(),
-                "theta": self.theta.copy()}
+        return {
+            "phase": self.phase,
+            "step": self.step,
+            "sample": self.sample,
+            "index": self.index,
+            "cost": self.cost,
+            "c0": self.c0,
+            "c_tilde": self.c_tilde,
+            "broadcast": self.bcast,
+            "done": int(self.phase == PHASES["done"]),
+            "code": self.code(),
+            "g": self.g.copy(),
+            "theta": self.theta.copy(),
+        }
 
     def _cost_now(self, perturb: bool) -> int:
         m = self.m

@@ -41,8 +41,10 @@ def resolve_layers(config: MGDConfig, dataset: datasets.Dataset) -> tuple[int, .
         return (dataset.n_in, *dataset.default_hidden, dataset.n_out)
     layers = tuple(config.layers)
     if layers[0] != dataset.n_in or layers[-1] != dataset.n_out:
-        raise ConfigError(f"layers {'-'.join(map(str, layers))} do not match dataset {dataset.name!r}, which has "
-                          f"{dataset.n_in} inputs and {dataset.n_out} outputs")
+        raise ConfigError(
+            f"layers {'-'.join(map(str, layers))} do not match dataset {dataset.name!r}, which has "
+            f"{dataset.n_in} inputs and {dataset.n_out} outputs"
+        )
     return layers
 
 
@@ -76,8 +78,15 @@ def build(config: MGDConfig, theta0: np.ndarray | None = None, source=None, orde
     mlp = MLP.from_config(config, layers)
     S = config.seeds
     defects = Defects.draw(_rng(config, "defects"), S, layers, config.sigma_act) if config.sigma_act else None
-    objective = NetworkObjective(mlp, dataset.x_train, dataset.y_train, target=config.perturb_target,
-                                 defects=defects, sigma_cost=config.sigma_cost, rng=_rng(config, "noise"))
+    objective = NetworkObjective(
+        mlp,
+        dataset.x_train,
+        dataset.y_train,
+        target=config.perturb_target,
+        defects=defects,
+        sigma_cost=config.sigma_cost,
+        rng=_rng(config, "noise"),
+    )
     if theta0 is None:
         theta0 = mlp.init_theta(S, config.seed, config.init_scale)
     theta0 = np.asarray(theta0, dtype=np.float64)
@@ -106,10 +115,10 @@ class TrainResult:
     layers: tuple[int, ...]
     n_params: int
     threshold: float
-    eval_steps: np.ndarray              # (E,)
-    accuracy: np.ndarray                # (E, S)
-    cost: np.ndarray                    # (E, S)
-    steps_to_threshold: list            # per seed: first evaluated step with accuracy >= threshold, or None
+    eval_steps: np.ndarray  # (E,)
+    accuracy: np.ndarray  # (E, S)
+    cost: np.ndarray  # (E, S)
+    steps_to_threshold: list  # per seed: first evaluated step with accuracy >= threshold, or None
     wall_time: float
     theta: np.ndarray = field(repr=False)
     theta0: np.ndarray = field(repr=False)
@@ -154,13 +163,17 @@ class TrainResult:
             "wall_time_s": self.wall_time,
             "steps_per_second": self.steps_per_second,
             **({"hardware_seeds": list(self.hardware_seeds)} if self.hardware_seeds is not None else {}),
-            "curve": {"step": self.eval_steps.tolist(), "median_accuracy": np.median(self.accuracy, 1).tolist(),
-                      "median_cost": np.median(self.cost, 1).tolist()},
+            "curve": {
+                "step": self.eval_steps.tolist(),
+                "median_accuracy": np.median(self.accuracy, 1).tolist(),
+                "median_cost": np.median(self.cost, 1).tolist(),
+            },
         }
 
 
-def train(config: MGDConfig, *, theta0=None, source=None, order=None, progress: bool = False,
-          desc: str | None = None) -> TrainResult:
+def train(
+    config: MGDConfig, *, theta0=None, source=None, order=None, progress: bool = False, desc: str | None = None
+) -> TrainResult:
     """Run ``config`` and evaluate it every ``eval_every`` steps (and at steps 0 and ``steps``)."""
     run = build(config, theta0=theta0, source=source, order=order)
     threshold = _threshold(config, run.dataset)
@@ -171,8 +184,10 @@ def train(config: MGDConfig, *, theta0=None, source=None, order=None, progress: 
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=steps, desc=desc or f"{config.estimator} {config.dataset}", unit="step", leave=False,
-                   mininterval=0.5)
+
+        bar = tqdm(
+            total=steps, desc=desc or f"{config.estimator} {config.dataset}", unit="step", leave=False, mininterval=0.5
+        )
     algo = run.algo
     t0 = time.perf_counter()
     for target in eval_steps:
@@ -191,8 +206,19 @@ def train(config: MGDConfig, *, theta0=None, source=None, order=None, progress: 
     wall = time.perf_counter() - t0
     if bar is not None:
         bar.close()
-    return TrainResult(config, run.mlp.layers, run.mlp.n_params, threshold, np.array(eval_steps), np.array(accs),
-                       np.array(costs), reached, wall, algo.theta.copy(), run.theta0)
+    return TrainResult(
+        config,
+        run.mlp.layers,
+        run.mlp.n_params,
+        threshold,
+        np.array(eval_steps),
+        np.array(accs),
+        np.array(costs),
+        reached,
+        wall,
+        algo.theta.copy(),
+        run.theta0,
+    )
 
 
 def _angle_deg(a, b):

@@ -38,9 +38,17 @@ def bench_golden(dataset: str, seeds: int, min_time: float = 1.0) -> dict:
             run.algo.step()
         steps += 100
     cpu = time.process_time() - c0
-    return {"backend": "golden", "dataset": dataset, "layers": list(run.mlp.layers), "seeds": seeds,
-            "steps": steps, "seconds": elapsed, "cpu_seconds": cpu, "steps_per_s": steps / elapsed,
-            "seed_steps_per_s": steps * seeds / elapsed}
+    return {
+        "backend": "golden",
+        "dataset": dataset,
+        "layers": list(run.mlp.layers),
+        "seeds": seeds,
+        "steps": steps,
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "steps_per_s": steps / elapsed,
+        "seed_steps_per_s": steps * seeds / elapsed,
+    }
 
 
 def hardware_config(dataset: str, steps: int = 1) -> MGDConfig:
@@ -56,10 +64,22 @@ def hardware_config(dataset: str, steps: int = 1) -> MGDConfig:
 def _rtl_row(backend, config, layers, latency, steps, cycles, seconds, cpu_seconds, **extra) -> dict:
     from mgd.sim.trainer_sim import cycles_per_step
 
-    return {"backend": backend, "dataset": config.dataset, "layers": list(layers), "seeds": 1, "steps": steps,
-            "cycles": cycles, "seconds": seconds, "cpu_seconds": cpu_seconds, "cycles_per_s": cycles / seconds,
-            "cycles_per_cpu_s": cycles / cpu_seconds if cpu_seconds > 0 else None, "steps_per_s": steps / seconds,
-            "seed_steps_per_s": steps / seconds, "cycles_per_step": cycles_per_step(latency, config), **extra}
+    return {
+        "backend": backend,
+        "dataset": config.dataset,
+        "layers": list(layers),
+        "seeds": 1,
+        "steps": steps,
+        "cycles": cycles,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "cycles_per_s": cycles / seconds,
+        "cycles_per_cpu_s": cycles / cpu_seconds if cpu_seconds > 0 else None,
+        "steps_per_s": steps / seconds,
+        "seed_steps_per_s": steps / seconds,
+        "cycles_per_step": cycles_per_step(latency, config),
+        **extra,
+    }
 
 
 def _sized(rate_steps_per_s: float, min_time: float, at_least: int) -> int:
@@ -77,18 +97,19 @@ def bench_amaranth(dataset: str, min_time: float = 1.0) -> dict:
         t1, c1 = time.perf_counter(), time.process_time()
         r = simulate(b.trainer, b.regs, record=False)
         t2, c2 = time.perf_counter(), time.process_time()
-        setup = (t2 - t1 - r["wall_time"]) + (t1 - t0)   # build + simulator construction
+        setup = (t2 - t1 - r["wall_time"]) + (t1 - t0)  # build + simulator construction
         # CPU share of the simulate() call applied to its run (simulate times the run by the wall clock only)
         cpu = r["wall_time"] * min(1.0, (c2 - c1) / (t2 - t1))
         return b, r, setup, cpu
 
     steps = 4
-    b, r, setup, cpu = once(steps)   # calibration; long enough by itself on large networks (elaboration is slow)
+    b, r, setup, cpu = once(steps)  # calibration; long enough by itself on large networks (elaboration is slow)
     if r["wall_time"] < min_time / 2:
         steps = _sized(steps / r["wall_time"], min_time, steps)
         b, r, setup, cpu = once(steps)
-    return _rtl_row("amaranth", b.config, b.model.layers, b.trainer.latency, steps, r["cycles"], r["wall_time"], cpu,
-                    setup_s=setup)
+    return _rtl_row(
+        "amaranth", b.config, b.model.layers, b.trainer.latency, steps, r["cycles"], r["wall_time"], cpu, setup_s=setup
+    )
 
 
 def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = False) -> dict:
@@ -110,9 +131,20 @@ def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = Fal
     r = once(calibration)
     steps = _sized(calibration / r["wall_time"], min_time, calibration)
     r = once(steps)
-    return _rtl_row("verilator", config, model.layers, vb.latency, steps, r["cycles"], r["wall_time"],
-                    r["cpu_time"], convert_s=vb.convert_seconds, build_s=vb.build_seconds, cached=vb.cached,
-                    verilog_mb=vb.verilog_bytes / 1e6)
+    return _rtl_row(
+        "verilator",
+        config,
+        model.layers,
+        vb.latency,
+        steps,
+        r["cycles"],
+        r["wall_time"],
+        r["cpu_time"],
+        convert_s=vb.convert_seconds,
+        build_s=vb.build_seconds,
+        cached=vb.cached,
+        verilog_mb=vb.verilog_bytes / 1e6,
+    )
 
 
 def run_bench(min_time: float = 1.0, backends=BACKENDS, datasets=RTL_DATASETS, *, progress: bool = False) -> dict:
@@ -132,10 +164,16 @@ def run_bench(min_time: float = 1.0, backends=BACKENDS, datasets=RTL_DATASETS, *
             rows.append(bench_amaranth(d, min_time))
         if "verilator" in backends:
             rows.append(bench_verilator(d, min_time, progress=progress))
-    return {"machine": {"python": platform.python_version(), "numpy": np.__version__,
-                        "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-                        "load_average": list(os.getloadavg())},
-            "results": rows}
+    return {
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average": list(os.getloadavg()),
+        },
+        "results": rows,
+    }
 
 
 def _fmt(value, spec=",.0f") -> str:
@@ -145,19 +183,24 @@ def _fmt(value, spec=",.0f") -> str:
 def format_bench(report: dict) -> str:
     """The table; cycles/s is by the wall clock, cycles/CPU-s by the process's CPU time (they differ on a busy
     machine: the load average is printed below)."""
-    lines = [f"{'backend':<9} {'network':<8} {'seeds':>5} {'steps/s':>10} {'seed-steps/s':>13} {'cycles/s':>11} "
-             f"{'cycles/CPU-s':>12}  {'setup/build'}"]
+    lines = [
+        f"{'backend':<9} {'network':<8} {'seeds':>5} {'steps/s':>10} {'seed-steps/s':>13} {'cycles/s':>11} "
+        f"{'cycles/CPU-s':>12}  {'setup/build'}"
+    ]
     for r in report["results"]:
         net = "-".join(map(str, r["layers"]))
         setup = ""
         if r["backend"] == "amaranth":
             setup = f"elaborate {r['setup_s']:.1f} s"
         elif r["backend"] == "verilator":
-            setup = (f"convert {_fmt(r['convert_s'], '.1f')} + build {_fmt(r['build_s'], '.1f')} s"
-                     + (" (cached)" if r["cached"] else ""))
-        lines.append(f"{r['backend']:<9} {net:<8} {r['seeds']:>5} {r['steps_per_s']:>10,.0f} "
-                     f"{r['seed_steps_per_s']:>13,.0f} {_fmt(r.get('cycles_per_s')):>11} "
-                     f"{_fmt(r.get('cycles_per_cpu_s')):>12}  {setup}".rstrip())
+            setup = f"convert {_fmt(r['convert_s'], '.1f')} + build {_fmt(r['build_s'], '.1f')} s" + (
+                " (cached)" if r["cached"] else ""
+            )
+        lines.append(
+            f"{r['backend']:<9} {net:<8} {r['seeds']:>5} {r['steps_per_s']:>10,.0f} "
+            f"{r['seed_steps_per_s']:>13,.0f} {_fmt(r.get('cycles_per_s')):>11} "
+            f"{_fmt(r.get('cycles_per_cpu_s')):>12}  {setup}".rstrip()
+        )
     machine = report.get("machine", {})
     if "load_average" in machine:
         lines.append(f"({machine['cpus']} CPUs, load average {machine['load_average'][0]:.1f} at the end)")

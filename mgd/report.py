@@ -52,9 +52,12 @@ def format_summary(results: dict) -> str:
     row("median final accuracy", lambda r: f"{100 * np.median(r.final_accuracy):.1f} %")
     row("min / max accuracy", lambda r: f"{100 * r.final_accuracy.min():.1f} / {100 * r.final_accuracy.max():.1f} %")
     row("median final cost", lambda r: f"{np.median(r.final_cost):.4g}")
-    row(f"seeds at ≥{100 * first.threshold:g} % (final)",
-        lambda r: f"{np.sum(r.final_accuracy >= r.threshold)}/{len(r.final_accuracy)} "
-                  f"({100 * r.solved_fraction:.0f} %)")
+    row(
+        f"seeds at ≥{100 * first.threshold:g} % (final)",
+        lambda r: (
+            f"{np.sum(r.final_accuracy >= r.threshold)}/{len(r.final_accuracy)} ({100 * r.solved_fraction:.0f} %)"
+        ),
+    )
     row("median steps to threshold", lambda r: _fmt_steps(r.median_steps_to_threshold()))
     row("wall time", lambda r: f"{r.wall_time:.2f} s")
     row("steps/s (all seeds)", lambda r: f"{r.steps_per_second:,.0f}")
@@ -77,7 +80,7 @@ def plot_curves(results: dict, path) -> None:
     for name, r in results.items():
         for ax, data in ((ax_c, r.cost), (ax_a, 100 * r.accuracy)):
             q1, med, q3 = np.percentile(data, [25, 50, 75], axis=1)
-            line, = ax.plot(r.eval_steps, med, label=f"{name} (median of {data.shape[1]})")
+            (line,) = ax.plot(r.eval_steps, med, label=f"{name} (median of {data.shape[1]})")
             ax.fill_between(r.eval_steps, q1, q3, color=line.get_color(), alpha=0.2, linewidth=0)
     cfg = next(iter(results.values())).config
     ax_c.set_yscale("log")
@@ -87,10 +90,12 @@ def plot_curves(results: dict, path) -> None:
         ax.set_xlabel("step")
         ax.grid(True, alpha=0.3)
         ax.legend()
-    fig.suptitle(f"{cfg.dataset}: MGD ({cfg.perturbation}, η={cfg.eta:g}, Δθ={cfg.dtheta:g}, "
-                 f"τx={cfg.tau_x} τp={cfg.tau_p} τθ={cfg.tau_theta:g}"
-                 + (f", |θ| ≤ {cfg.theta_max:g}" if cfg.theta_max is not None else "")
-                 + "); shaded: interquartile range")
+    fig.suptitle(
+        f"{cfg.dataset}: MGD ({cfg.perturbation}, η={cfg.eta:g}, Δθ={cfg.dtheta:g}, "
+        f"τx={cfg.tau_x} τp={cfg.tau_p} τθ={cfg.tau_theta:g}"
+        + (f", |θ| ≤ {cfg.theta_max:g}" if cfg.theta_max is not None else "")
+        + "); shaded: interquartile range"
+    )
     try:
         save_figure(fig, path, dpi=110)
     finally:

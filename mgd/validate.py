@@ -29,9 +29,27 @@ from mgd.golden_model.files import OutputPathError, check_output_dir, check_outp
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 
-__all__ = ["MAX_MIN_TIME", "MAX_TIMEOUT", "MAX_FREQ_MHZ", "BAUD_RANGE", "MAX_JOBS", "MAX_SAMPLES", "MAX_PNR_SEED",
-           "int_type", "real_type", "config_type", "register_type", "output_file", "plot_file", "trace_file",
-           "output_dir", "plot_formats", "check_dataset", "config_file_fields", "check_hardware"]
+__all__ = [
+    "MAX_MIN_TIME",
+    "MAX_TIMEOUT",
+    "MAX_FREQ_MHZ",
+    "BAUD_RANGE",
+    "MAX_JOBS",
+    "MAX_SAMPLES",
+    "MAX_PNR_SEED",
+    "int_type",
+    "real_type",
+    "config_type",
+    "register_type",
+    "output_file",
+    "plot_file",
+    "trace_file",
+    "output_dir",
+    "plot_formats",
+    "check_dataset",
+    "config_file_fields",
+    "check_hardware",
+]
 
 #: ``mgd bench --min-time``: seconds per case (one hour; a bench runs 4–8 cases)
 MAX_MIN_TIME = 3600.0
@@ -55,6 +73,7 @@ def _range_text(low, high, low_open=False, high_open=False) -> str:
 
 def int_type(low: int, high: int):
     """argparse type: an integer in [low, high]."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -63,22 +82,29 @@ def int_type(low: int, high: int):
         if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}")
         return value
+
     return parse
 
 
 def real_type(low: float, high: float, *, low_open: bool = False, high_open: bool = False):
     """argparse type: a finite number in the range (bounds included unless ``*_open``)."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        ok = math.isfinite(value) and (value > low if low_open else value >= low) and \
-            (value < high if high_open else value <= high)
+        ok = (
+            math.isfinite(value)
+            and (value > low if low_open else value >= low)
+            and (value < high if high_open else value <= high)
+        )
         if not ok:
-            raise argparse.ArgumentTypeError(f"must be a finite number in {_range_text(low, high, low_open, high_open)}"
-                                             f", got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"must be a finite number in {_range_text(low, high, low_open, high_open)}, got {text!r}"
+            )
         return value
+
     return parse
 
 
@@ -93,18 +119,20 @@ def _number(text: str):
 def config_type(field: str, parse=None):
     """argparse type for the MGDConfig field ``field``: ``parse`` turns the text into a value (default: an int for
     integer fields, else a number), then the config's own check applies (type and range)."""
+
     def convert(text: str):
         try:
             value = parse(text) if parse is not None else _number(text)
         except ValueError:
-            value = text                   # the check below says what is expected
+            value = text  # the check below says what is expected
         except argparse.ArgumentTypeError:
             raise
         try:
             check_field(field, value)
-        except ConfigError as exc:    # quote what was typed ('1e3'), not the number it parsed to (1000.0)
+        except ConfigError as exc:  # quote what was typed ('1e3'), not the number it parsed to (1000.0)
             raise argparse.ArgumentTypeError(str(exc).replace(f"got {value!r}", f"got {text!r}")) from None
         return value
+
     return convert
 
 
@@ -120,6 +148,7 @@ def _path_type(check, **kwargs):
             return check(text, **kwargs)
         except OutputPathError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+
     return convert
 
 
@@ -168,11 +197,10 @@ def config_file_fields(path) -> dict:
     where = f"--config {str(path)!r}"
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:      # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise ConfigError(f"cannot read {where}: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{where} must hold a JSON object of MGDConfig fields, got a JSON "
-                          f"{type(data).__name__}")
+        raise ConfigError(f"{where} must hold a JSON object of MGDConfig fields, got a JSON {type(data).__name__}")
     known = {f for f in MGDConfig.__dataclass_fields__}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -193,8 +221,14 @@ def config_file_fields(path) -> dict:
 
 
 #: the config field each runtime register comes from
-_REGISTER_FIELDS = {"tau_x": "tau_x", "tau_p": "tau_p", "tau_theta": "tau_theta", "eta": "eta",
-                    "dtheta_shift": "dtheta", "steps": "steps"}
+_REGISTER_FIELDS = {
+    "tau_x": "tau_x",
+    "tau_p": "tau_p",
+    "tau_theta": "tau_theta",
+    "eta": "eta",
+    "dtheta_shift": "dtheta",
+    "steps": "steps",
+}
 
 
 def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode: str = "prescaled"):
@@ -203,11 +237,13 @@ def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode
     [1, 2^32 − 1]), and an η the η register cannot hold (it would saturate, or round to 0: no learning)."""
     from mgd.golden_model.fixed_mgd import FixedMGD
 
-    model = FixedMGD(config, fmts, mode=mode)                 # refuses an η the η register cannot hold
+    model = FixedMGD(config, fmts, mode=mode)  # refuses an η the η register cannot hold
     values = {"tau_x": config.tau_x, "tau_p": config.tau_p, "tau_theta": config.tau_theta, "steps": config.steps}
     for name, value in values.items():
         low, high = Registers.range(name, fmts.eta.width)
         if not low <= value <= high:
-            raise ConfigError(f"{_REGISTER_FIELDS[name]}={value:g} does not fit the hardware's {name} register: "
-                              f"must be in [{low}, {high}]")
+            raise ConfigError(
+                f"{_REGISTER_FIELDS[name]}={value:g} does not fit the hardware's {name} register: "
+                f"must be in [{low}, {high}]"
+            )
     return model

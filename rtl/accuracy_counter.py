@@ -32,9 +32,17 @@ class AccuracyCounter(wiring.Component):
             raise ValueError(f"n_out must be a positive integer, got {n_out!r}")
         self.n_out, self.fmt, self.task = n_out, fmt, task
         act = shape_of(fmt)
-        super().__init__({"y": In(data.ArrayLayout(act, n_out)), "target": In(data.ArrayLayout(act, n_out)),
-                          "strobe": In(1), "clear": In(1), "is_correct": Out(1),
-                          "correct": Out(self.WIDTH), "seen": Out(self.WIDTH)})
+        super().__init__(
+            {
+                "y": In(data.ArrayLayout(act, n_out)),
+                "target": In(data.ArrayLayout(act, n_out)),
+                "strobe": In(1),
+                "clear": In(1),
+                "is_correct": Out(1),
+                "correct": Out(self.WIDTH),
+                "seen": Out(self.WIDTH),
+            }
+        )
 
     def _argmax(self, m, values, name):
         """Index of the first largest value: a chain that replaces the best only on a strictly larger value."""

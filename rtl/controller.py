@@ -39,15 +39,33 @@ class Controller(wiring.Component):
         self.order = order
         w = Registers.WIDTHS
         index_width = max(1, (index_period - 1).bit_length()) if index_period else 1
-        super().__init__({
-            "tau_x": In(w["tau_x"]), "tau_p": In(w["tau_p"]), "tau_theta": In(w["tau_theta"]),
-            "dtheta_shift": In(w["dtheta_shift"]), "seed": In(w["seed"]), "steps": In(w["steps"]),
-            "start": In(1), "stop": In(1),
-            "phase": Out(3), "step": Out(w["steps"]), "done": Out(1), "sample": Out(range(max(2, n_samples))),
-            "index": Out(index_width), "dtheta": Out(shape_of(fmts.theta)),
-            "load": Out(1), "restart": Out(1), "advance": Out(1), "perturb": Out(1), "capture": Out(1),
-            "measure": Out(1), "correlate": Out(1), "update": Out(1), "new_sample": Out(1),
-        })
+        super().__init__(
+            {
+                "tau_x": In(w["tau_x"]),
+                "tau_p": In(w["tau_p"]),
+                "tau_theta": In(w["tau_theta"]),
+                "dtheta_shift": In(w["dtheta_shift"]),
+                "seed": In(w["seed"]),
+                "steps": In(w["steps"]),
+                "start": In(1),
+                "stop": In(1),
+                "phase": Out(3),
+                "step": Out(w["steps"]),
+                "done": Out(1),
+                "sample": Out(range(max(2, n_samples))),
+                "index": Out(index_width),
+                "dtheta": Out(shape_of(fmts.theta)),
+                "load": Out(1),
+                "restart": Out(1),
+                "advance": Out(1),
+                "perturb": Out(1),
+                "capture": Out(1),
+                "measure": Out(1),
+                "correlate": Out(1),
+                "update": Out(1),
+                "new_sample": Out(1),
+            }
+        )
 
     def elaborate(self, platform):
         m = Module()
@@ -59,8 +77,14 @@ class Controller(wiring.Component):
         sample, next_sample = Signal.like(self.sample), Signal.like(self.sample)
         index = Signal.like(self.index)
         sample_state = Signal(SAMPLE_LFSR.width, init=sample_seed())
-        m.d.comb += [self.phase.eq(phase), self.step.eq(step), self.sample.eq(sample), self.index.eq(index),
-                     self.done.eq(phase == P["done"]), self.new_sample.eq(cx == 0)]
+        m.d.comb += [
+            self.phase.eq(phase),
+            self.step.eq(step),
+            self.sample.eq(sample),
+            self.index.eq(index),
+            self.done.eq(phase == P["done"]),
+            self.new_sample.eq(cx == 0),
+        ]
 
         theta_frac = self.fmts.theta.frac
         with m.If(self.dtheta_shift <= theta_frac):
@@ -79,8 +103,16 @@ class Controller(wiring.Component):
                     m.d.sync += phase.eq(P["load"])
             with m.Case(P["load"]):
                 m.d.comb += [self.load.eq(1), self.restart.eq(1)]
-                m.d.sync += [index.eq(0), step.eq(0), cx.eq(0), cp.eq(0), ct.eq(0), next_sample.eq(0), cnt.eq(0),
-                             sample_state.eq(sample_seed())]
+                m.d.sync += [
+                    index.eq(0),
+                    step.eq(0),
+                    cx.eq(0),
+                    cp.eq(0),
+                    ct.eq(0),
+                    next_sample.eq(0),
+                    cnt.eq(0),
+                    sample_state.eq(sample_seed()),
+                ]
                 with m.If(self.seed != 0):
                     m.d.sync += phase.eq(P["seed"])
                 with m.Else():
@@ -89,8 +121,9 @@ class Controller(wiring.Component):
                 m.d.comb += self.advance.eq(1)
                 advance_index()
                 if self.order == "random":
-                    m.d.sync += sample_state.eq(Cat(*[(sample_state & mask).xor()
-                                                      for mask in jump_masks(jump=SEED_JUMP)]))
+                    m.d.sync += sample_state.eq(
+                        Cat(*[(sample_state & mask).xor() for mask in jump_masks(jump=SEED_JUMP)])
+                    )
                 with m.If(cnt == self.seed - 1):
                     m.d.sync += [phase.eq(P["begin"]), cnt.eq(0)]
                 with m.Else():
@@ -98,12 +131,16 @@ class Controller(wiring.Component):
             with m.Case(P["begin"]):
                 with m.If(cx == 0):
                     if self.order == "cyclic":
-                        m.d.sync += [sample.eq(next_sample),
-                                     next_sample.eq(wrap_increment(next_sample, self.n_samples))]
+                        m.d.sync += [
+                            sample.eq(next_sample),
+                            next_sample.eq(wrap_increment(next_sample, self.n_samples)),
+                        ]
                     else:
                         jumped = Cat(*[(sample_state & mask).xor() for mask in jump_masks()])
-                        m.d.sync += [sample.eq((sample_state * self.n_samples) >> SAMPLE_LFSR.width),
-                                     sample_state.eq(jumped)]
+                        m.d.sync += [
+                            sample.eq((sample_state * self.n_samples) >> SAMPLE_LFSR.width),
+                            sample_state.eq(jumped),
+                        ]
                 with m.If((cx == 0) | (ct == 0)):
                     m.d.sync += phase.eq(P["c0"])
                 with m.Else():

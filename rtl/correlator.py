@@ -21,8 +21,7 @@ class SignCorrelator(wiring.Component):
 
     def __init__(self, value_width: int):
         self.value_width = value_width
-        super().__init__({"code": In(signed(2)), "value": In(signed(value_width)),
-                          "e": Out(signed(value_width + 1))})
+        super().__init__({"code": In(signed(2)), "value": In(signed(value_width)), "e": Out(signed(value_width + 1))})
 
     latency = 0
 
@@ -44,8 +43,13 @@ class MultiplierCorrelator(wiring.Component):
 
     def __init__(self, value_width: int, code_width: int, code_frac: int):
         self.value_width, self.code_width, self.code_frac = value_width, code_width, code_frac
-        super().__init__({"code": In(signed(code_width)), "value": In(signed(value_width)),
-                          "e": Out(signed(value_width + code_width - code_frac))})
+        super().__init__(
+            {
+                "code": In(signed(code_width)),
+                "value": In(signed(value_width)),
+                "e": Out(signed(value_width + code_width - code_frac)),
+            }
+        )
 
     latency = 0
 

@@ -40,12 +40,19 @@ class CostUnit(wiring.Component):
             raise ValueError(f"n_out must be a positive integer, got {n_out!r}")
         self.n_out, self.mode, self.fmts = n_out, mode, fmts
         act = shape_of(fmts.act)
-        super().__init__({
-            "y": In(data.ArrayLayout(act, n_out)), "target": In(data.ArrayLayout(act, n_out)),
-            "capture": In(1), "measure": In(1), "eta": In(shape_of(fmts.eta)),
-            "cost": Out(shape_of(fmts.cost)), "c0": Out(shape_of(fmts.cost)),
-            "c_tilde": Out(shape_of(fmts.c_tilde)), "broadcast": Out(signed(broadcast_width(mode, fmts))),
-        })
+        super().__init__(
+            {
+                "y": In(data.ArrayLayout(act, n_out)),
+                "target": In(data.ArrayLayout(act, n_out)),
+                "capture": In(1),
+                "measure": In(1),
+                "eta": In(shape_of(fmts.eta)),
+                "cost": Out(shape_of(fmts.cost)),
+                "c0": Out(shape_of(fmts.cost)),
+                "c_tilde": Out(shape_of(fmts.c_tilde)),
+                "broadcast": Out(signed(broadcast_width(mode, fmts))),
+            }
+        )
 
     latency = 1
 

@@ -31,8 +31,9 @@ class DatasetMemory(wiring.Component):
         """Validate the contents (called by the constructor); returns them as int64 arrays."""
         x, targets = np.asarray(x, dtype=np.int64), np.asarray(targets, dtype=np.int64)
         if x.ndim != 2 or targets.ndim != 2 or len(x) != len(targets) or len(x) == 0:
-            raise ValueError(f"x and targets must be (N, n) arrays with the same N >= 1, got {x.shape} and "
-                             f"{targets.shape}")
+            raise ValueError(
+                f"x and targets must be (N, n) arrays with the same N >= 1, got {x.shape} and {targets.shape}"
+            )
         for name, arr in (("x", x), ("targets", targets)):
             if arr.min() < fmt.min or arr.max() > fmt.max:
                 raise ValueError(f"{name} has values outside the act format [{fmt.min}, {fmt.max}]")
@@ -46,11 +47,13 @@ class DatasetMemory(wiring.Component):
         self.word = data.ArrayLayout(act, self.n_in + self.n_out)
         self.init = [[int(v) for v in xi] + [int(v) for v in ti] for xi, ti in zip(x, targets, strict=True)]
         self.writable = writable
-        ports = {"addr": In(range(max(2, self.n))), "x": Out(data.ArrayLayout(act, self.n_in)),
-                 "target": Out(data.ArrayLayout(act, self.n_out))}
+        ports = {
+            "addr": In(range(max(2, self.n))),
+            "x": Out(data.ArrayLayout(act, self.n_in)),
+            "target": Out(data.ArrayLayout(act, self.n_out)),
+        }
         if writable:
-            ports |= {"w_addr": In(range(max(2, self.n))), "w_data": In(self.word),
-                      "w_en": In(self.n_in + self.n_out)}
+            ports |= {"w_addr": In(range(max(2, self.n))), "w_data": In(self.word), "w_en": In(self.n_in + self.n_out)}
         super().__init__(ports)
 
     latency = 0

@@ -35,9 +35,13 @@ class FeedforwardArray(wiring.Component):
         act, theta = shape_of(fmts.act), shape_of(fmts.theta)
         # parameter index of every weight and bias, from the golden layout
         self.layout = mlp.unpack(np.arange(mlp.n_params)[None])
-        super().__init__({"x": In(data.ArrayLayout(act, mlp.layers[0])),
-                          "weights": In(data.ArrayLayout(theta, mlp.n_params)),
-                          "y": Out(data.ArrayLayout(act, mlp.layers[-1]))})
+        super().__init__(
+            {
+                "x": In(data.ArrayLayout(act, mlp.layers[0])),
+                "weights": In(data.ArrayLayout(theta, mlp.n_params)),
+                "y": Out(data.ArrayLayout(act, mlp.layers[-1])),
+            }
+        )
 
     @property
     def latency(self) -> int:
@@ -60,8 +64,9 @@ class FeedforwardArray(wiring.Component):
                 acc = one * self.weights[int(b[0, k])]
                 for j, a in enumerate(inputs):
                     acc = acc + a * self.weights[int(W[0, k, j])]
-                acc_sig = Signal(signed(f.act.width + f.theta.width + len(inputs).bit_length() + 2),
-                                 name=f"acc{layer}_{k}")
+                acc_sig = Signal(
+                    signed(f.act.width + f.theta.width + len(inputs).bit_length() + 2), name=f"acc{layer}_{k}"
+                )
                 m.d.comb += acc_sig.eq(acc)
                 out = Signal(act, name=f"a{layer + 1}_{k}")
                 if kind == "sigmoid":

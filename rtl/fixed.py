@@ -19,8 +19,11 @@ def shape_of(fmt: Fmt) -> Shape:
 def saturate(value, fmt: Fmt):
     """``value`` (any width) clamped to ``fmt``'s range, as an expression of ``fmt``'s shape (compare-and-select)."""
     lo, hi = Const(fmt.min, shape_of(fmt)), Const(fmt.max, shape_of(fmt))
-    return Mux(value > fmt.max, hi, Mux(value < fmt.min, lo, value[:fmt.width].as_signed() if fmt.signed
-                                         else value[:fmt.width]))
+    return Mux(
+        value > fmt.max,
+        hi,
+        Mux(value < fmt.min, lo, value[: fmt.width].as_signed() if fmt.signed else value[: fmt.width]),
+    )
 
 
 def floor_shift(value, s: int):

@@ -32,8 +32,9 @@ class GAccumulator(wiring.Component):
 
     def __init__(self, fmt: Fmt, e_width: int):
         self.fmt, self.e_width = fmt, e_width
-        super().__init__({"e": In(signed(e_width)), "add": In(1), "clear": In(1),
-                          "acc": Out(shape_of(fmt)), "g": Out(shape_of(fmt))})
+        super().__init__(
+            {"e": In(signed(e_width)), "add": In(1), "clear": In(1), "acc": Out(shape_of(fmt)), "g": Out(shape_of(fmt))}
+        )
 
     latency = 1
 

@@ -38,8 +38,9 @@ class Perturbator(wiring.Component):
         if not 0 <= synapse < codes.n_synapses:
             raise ValueError(f"synapse index {synapse} outside [0, {codes.n_synapses})")
         self.synapse, self.codes = synapse, codes
-        super().__init__({"advance": In(1), "restart": In(1), "index": In(codes.index_width),
-                          "code": Out(signed(codes.width))})
+        super().__init__(
+            {"advance": In(1), "restart": In(1), "index": In(codes.index_width), "code": Out(signed(codes.width))}
+        )
 
     @property
     def latency(self) -> int:

@@ -51,8 +51,14 @@ class Synapse(wiring.Component):
     ``load``. In an update cycle the G used includes that cycle's e, and G restarts from 0.
     """
 
-    def __init__(self, synapse: int, codes: CodeSpec, mode: str = "prescaled", fmts: FixedFormats = DEFAULT_FORMATS,
-                 correlator: str = "auto"):
+    def __init__(
+        self,
+        synapse: int,
+        codes: CodeSpec,
+        mode: str = "prescaled",
+        fmts: FixedFormats = DEFAULT_FORMATS,
+        correlator: str = "auto",
+    ):
         if mode not in BROADCAST_MODES:
             raise ValueError(f"mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
         if correlator not in CORRELATORS:
@@ -63,12 +69,25 @@ class Synapse(wiring.Component):
         self.correlator = ("sign" if codes.binary else "multiplier") if correlator == "auto" else correlator
         theta = shape_of(fmts.theta)
         gshape = shape_of(g_format(mode, fmts))
-        super().__init__({
-            "advance": In(1), "restart": In(1), "index": In(codes.index_width), "perturb": In(1), "dtheta": In(theta),
-            "value": In(signed(broadcast_width(mode, fmts))), "correlate": In(1), "update": In(1),
-            "eta": In(shape_of(fmts.eta)), "load": In(1), "load_value": In(theta),
-            "code": Out(signed(codes.width)), "weight": Out(theta), "theta": Out(theta), "g": Out(gshape),
-        })
+        super().__init__(
+            {
+                "advance": In(1),
+                "restart": In(1),
+                "index": In(codes.index_width),
+                "perturb": In(1),
+                "dtheta": In(theta),
+                "value": In(signed(broadcast_width(mode, fmts))),
+                "correlate": In(1),
+                "update": In(1),
+                "eta": In(shape_of(fmts.eta)),
+                "load": In(1),
+                "load_value": In(theta),
+                "code": Out(signed(codes.width)),
+                "weight": Out(theta),
+                "theta": Out(theta),
+                "g": Out(gshape),
+            }
+        )
 
     latency = 1
 
@@ -86,13 +105,22 @@ class Synapse(wiring.Component):
         m.submodules.updater = upd = Updater(self.mode, f)
 
         m.d.comb += [
-            ptb.advance.eq(self.advance), ptb.restart.eq(self.restart), ptb.index.eq(self.index),
+            ptb.advance.eq(self.advance),
+            ptb.restart.eq(self.restart),
+            ptb.index.eq(self.index),
             self.code.eq(ptb.code),
-            corr.code.eq(ptb.code), corr.value.eq(self.value),
-            acc.e.eq(corr.e), acc.add.eq(self.correlate), acc.clear.eq(self.update | self.load),
-            upd.g.eq(acc.acc), upd.update.eq(self.update), upd.eta.eq(self.eta),
-            upd.load.eq(self.load), upd.load_value.eq(self.load_value),
-            self.theta.eq(upd.theta), self.g.eq(acc.g),
+            corr.code.eq(ptb.code),
+            corr.value.eq(self.value),
+            acc.e.eq(corr.e),
+            acc.add.eq(self.correlate),
+            acc.clear.eq(self.update | self.load),
+            upd.g.eq(acc.acc),
+            upd.update.eq(self.update),
+            upd.eta.eq(self.eta),
+            upd.load.eq(self.load),
+            upd.load_value.eq(self.load_value),
+            self.theta.eq(upd.theta),
+            self.g.eq(acc.g),
         ]
         if codes.binary:
             delta = Mux(ptb.code == 0, 0, Mux(ptb.code[-1], -self.dtheta, self.dtheta))

@@ -51,8 +51,16 @@ class Trainer(wiring.Component):
     """
 
     @staticmethod
-    def check(mlp: MLP, codes: CodeSpec, fmts: FixedFormats, theta0, mode: str = "prescaled", x=None,
-              targets=None, order: str = "cyclic") -> np.ndarray:
+    def check(
+        mlp: MLP,
+        codes: CodeSpec,
+        fmts: FixedFormats,
+        theta0,
+        mode: str = "prescaled",
+        x=None,
+        targets=None,
+        order: str = "cyclic",
+    ) -> np.ndarray:
         """Validate the parameters (called by the constructor before it builds any part, so a refused trainer
         leaves no half-built components behind); returns θ₀ as an int64 array."""
         if mode not in BROADCAST_MODES:
@@ -63,17 +71,29 @@ class Trainer(wiring.Component):
             DatasetMemory.check(x, targets, fmts.act)
         theta0 = np.asarray(theta0, dtype=np.int64)
         if codes.n_synapses != mlp.n_params:
-            raise ValueError(f"the code family has {codes.n_synapses} synapses, the network {mlp.n_params} "
-                             "parameters")
+            raise ValueError(f"the code family has {codes.n_synapses} synapses, the network {mlp.n_params} parameters")
         if theta0.shape != (mlp.n_params,):
             raise ValueError(f"theta0 must have shape ({mlp.n_params},), got {theta0.shape}")
         if theta0.min() < fmts.theta.min or theta0.max() > fmts.theta.max:
-            raise ValueError(f"theta0 has values outside θ's format [{fmts.theta.min}, {fmts.theta.max}] "
-                             f"({fmts.theta.describe()})")
+            raise ValueError(
+                f"theta0 has values outside θ's format [{fmts.theta.min}, {fmts.theta.max}] ({fmts.theta.describe()})"
+            )
         return theta0
 
-    def __init__(self, mlp: MLP, codes: CodeSpec, mode: str, fmts: FixedFormats, x, targets, theta0,
-                 order: str = "cyclic", *, host_port: bool = False, task: str = "parity"):
+    def __init__(
+        self,
+        mlp: MLP,
+        codes: CodeSpec,
+        mode: str,
+        fmts: FixedFormats,
+        x,
+        targets,
+        theta0,
+        order: str = "cyclic",
+        *,
+        host_port: bool = False,
+        task: str = "parity",
+    ):
         theta0 = self.check(mlp, codes, fmts, theta0, mode, x, targets, order)
         self.mlp, self.codes, self.mode, self.fmts = mlp, codes, mode, fmts
         self.theta0 = theta0
@@ -88,19 +108,40 @@ class Trainer(wiring.Component):
         if host_port:
             self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task)
             theta, depth, word = shape_of(fmts.theta), max(2, self.dataset.n), self.dataset.word
-            ports = {"stop": In(1), "theta0_addr": In(range(max(2, mlp.n_params))), "theta0_data": In(theta),
-                     "theta0_en": In(1), "sample_addr": In(range(depth)),
-                     "sample_data": In(word), "sample_en": In(word.length), "clear_counters": In(1),
-                     "correct": Out(AccuracyCounter.WIDTH), "seen": Out(AccuracyCounter.WIDTH)}
-        super().__init__(ports | {
-            "tau_x": In(w["tau_x"]), "tau_p": In(w["tau_p"]), "tau_theta": In(w["tau_theta"]),
-            "eta": In(shape_of(fmts.eta)), "dtheta_shift": In(w["dtheta_shift"]), "seed": In(w["seed"]),
-            "steps": In(w["steps"]), "start": In(1),
-            "phase": Out(3), "step": Out(w["steps"]), "done": Out(1),
-            "cost": Out(shape_of(fmts.cost)), "c0": Out(shape_of(fmts.cost)),
-            "c_tilde": Out(shape_of(fmts.c_tilde)), "broadcast": Out(self.cost_unit.broadcast.shape()),
-            "read_addr": In(range(max(2, mlp.n_params))), "read_theta": Out(shape_of(fmts.theta)),
-        })
+            ports = {
+                "stop": In(1),
+                "theta0_addr": In(range(max(2, mlp.n_params))),
+                "theta0_data": In(theta),
+                "theta0_en": In(1),
+                "sample_addr": In(range(depth)),
+                "sample_data": In(word),
+                "sample_en": In(word.length),
+                "clear_counters": In(1),
+                "correct": Out(AccuracyCounter.WIDTH),
+                "seen": Out(AccuracyCounter.WIDTH),
+            }
+        super().__init__(
+            ports
+            | {
+                "tau_x": In(w["tau_x"]),
+                "tau_p": In(w["tau_p"]),
+                "tau_theta": In(w["tau_theta"]),
+                "eta": In(shape_of(fmts.eta)),
+                "dtheta_shift": In(w["dtheta_shift"]),
+                "seed": In(w["seed"]),
+                "steps": In(w["steps"]),
+                "start": In(1),
+                "phase": Out(3),
+                "step": Out(w["steps"]),
+                "done": Out(1),
+                "cost": Out(shape_of(fmts.cost)),
+                "c0": Out(shape_of(fmts.cost)),
+                "c_tilde": Out(shape_of(fmts.c_tilde)),
+                "broadcast": Out(self.cost_unit.broadcast.shape()),
+                "read_addr": In(range(max(2, mlp.n_params))),
+                "read_theta": Out(shape_of(fmts.theta)),
+            }
+        )
 
     @property
     def latency(self) -> int:
@@ -117,19 +158,35 @@ class Trainer(wiring.Component):
         for name in ("tau_x", "tau_p", "tau_theta", "dtheta_shift", "seed", "steps", "start"):
             m.d.comb += getattr(ctl, name).eq(getattr(self, name))
         m.d.comb += [
-            mem.addr.eq(ctl.sample), arr.x.eq(mem.x),
-            cu.y.eq(arr.y), cu.target.eq(mem.target), cu.capture.eq(ctl.capture), cu.measure.eq(ctl.measure),
+            mem.addr.eq(ctl.sample),
+            arr.x.eq(mem.x),
+            cu.y.eq(arr.y),
+            cu.target.eq(mem.target),
+            cu.capture.eq(ctl.capture),
+            cu.measure.eq(ctl.measure),
             cu.eta.eq(self.eta),
-            self.phase.eq(ctl.phase), self.step.eq(ctl.step), self.done.eq(ctl.done),
-            self.cost.eq(cu.cost), self.c0.eq(cu.c0), self.c_tilde.eq(cu.c_tilde), self.broadcast.eq(cu.broadcast),
+            self.phase.eq(ctl.phase),
+            self.step.eq(ctl.step),
+            self.done.eq(ctl.done),
+            self.cost.eq(cu.cost),
+            self.c0.eq(cu.c0),
+            self.c_tilde.eq(cu.c_tilde),
+            self.broadcast.eq(cu.broadcast),
         ]
         for i, syn in enumerate(self.synapses):
             m.submodules[f"synapse{i}"] = syn
             m.d.comb += [
-                syn.advance.eq(ctl.advance), syn.restart.eq(ctl.restart), syn.index.eq(ctl.index),
-                syn.perturb.eq(ctl.perturb), syn.dtheta.eq(ctl.dtheta), syn.value.eq(cu.broadcast),
-                syn.correlate.eq(ctl.correlate), syn.update.eq(ctl.update), syn.eta.eq(self.eta),
-                syn.load.eq(ctl.load), arr.weights[i].eq(syn.weight),
+                syn.advance.eq(ctl.advance),
+                syn.restart.eq(ctl.restart),
+                syn.index.eq(ctl.index),
+                syn.perturb.eq(ctl.perturb),
+                syn.dtheta.eq(ctl.dtheta),
+                syn.value.eq(cu.broadcast),
+                syn.correlate.eq(ctl.correlate),
+                syn.update.eq(ctl.update),
+                syn.eta.eq(self.eta),
+                syn.load.eq(ctl.load),
+                arr.weights[i].eq(syn.weight),
             ]
             if self.host_port:
                 theta0_reg = Signal(shape_of(self.fmts.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
@@ -142,10 +199,15 @@ class Trainer(wiring.Component):
             acc = m.submodules.accuracy = self.accuracy
             m.d.comb += [
                 ctl.stop.eq(self.stop),
-                mem.w_addr.eq(self.sample_addr), mem.w_data.eq(self.sample_data), mem.w_en.eq(self.sample_en),
-                acc.y.eq(arr.y), acc.target.eq(mem.target), acc.strobe.eq(ctl.capture & ctl.new_sample),
+                mem.w_addr.eq(self.sample_addr),
+                mem.w_data.eq(self.sample_data),
+                mem.w_en.eq(self.sample_en),
+                acc.y.eq(arr.y),
+                acc.target.eq(mem.target),
+                acc.strobe.eq(ctl.capture & ctl.new_sample),
                 acc.clear.eq(self.clear_counters | ctl.load),
-                self.correct.eq(acc.correct), self.seen.eq(acc.seen),
+                self.correct.eq(acc.correct),
+                self.seen.eq(acc.seen),
             ]
         with m.Switch(self.read_addr):
             for i, syn in enumerate(self.synapses):

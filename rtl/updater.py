@@ -31,9 +31,16 @@ class Updater(wiring.Component):
         if mode not in BROADCAST_MODES:
             raise ValueError(f"mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
         self.mode, self.fmts = mode, fmts
-        super().__init__({"g": In(shape_of(g_format(mode, fmts))), "update": In(1),
-                          "eta": In(shape_of(fmts.eta)), "load": In(1),
-                          "load_value": In(shape_of(fmts.theta)), "theta": Out(shape_of(fmts.theta))})
+        super().__init__(
+            {
+                "g": In(shape_of(g_format(mode, fmts))),
+                "update": In(1),
+                "eta": In(shape_of(fmts.eta)),
+                "load": In(1),
+                "load_value": In(shape_of(fmts.theta)),
+                "theta": Out(shape_of(fmts.theta)),
+            }
+        )
 
     latency = 1
 

@@ -26,23 +26,33 @@ def _one_seed(config: MGDConfig, k: int) -> MGDConfig:
     return config.replace(seeds=1, seed=config.seed + k)
 
 
-def train_amaranth(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled", trace_path=None, vcd=None,
-                   progress=False) -> tuple[TrainResult, dict]:
+def train_amaranth(
+    config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled", trace_path=None, vcd=None, progress=False
+) -> tuple[TrainResult, dict]:
     """Train ``config.seeds`` networks (seed, seed+1, …: the same θ₀ as the golden backends, the same seed register
     values as the fixed backend) in RTL simulation.
     Returns the result and ``{"cycles": [...], "sim_wall_time": [...], "cycles_per_second": …}``. With
     ``trace_path`` the first network's per-cycle trace is recorded and saved (.npz; memory grows with the run)."""
-    FixedMGD(_one_seed(config, 0), fmts, mode=mode)   # refuse what the hardware cannot run, before any work
+    FixedMGD(_one_seed(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     eval_steps = sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
     accs, costs, thetas, theta0s, reached, cycles, walls, hw_seeds = [], [], [], [], [], [], [], []
     for k in range(config.seeds):
         b = build(_one_seed(config, k), fmts, mode=mode)
         record = trace_path is not None and k == 0
-        r = simulate(b.trainer, b.regs, record=record, vcd=vcd if k == 0 else None, sample_every=config.eval_every,
-                     progress=progress)
+        r = simulate(
+            b.trainer,
+            b.regs,
+            record=record,
+            vcd=vcd if k == 0 else None,
+            sample_every=config.eval_every,
+            progress=progress,
+        )
         if record:
-            trace_io.save(trace_path, r["trace"], {"source": "amaranth", "config": b.config.to_dict(),
-                                                   "mode": mode, "cycles": r["cycles"]})
+            trace_io.save(
+                trace_path,
+                r["trace"],
+                {"source": "amaranth", "config": b.config.to_dict(), "mode": mode, "cycles": r["cycles"]},
+            )
         theta_at = r["theta_at"]
         acc, cost = zip(*[b.model.evaluate(theta_at[s][None]) for s in eval_steps], strict=True)
         accs.append([a[0] for a in acc])
@@ -54,9 +64,20 @@ def train_amaranth(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled",
         hw_seeds.append(b.regs.seed)
         cycles.append(r["cycles"])
         walls.append(r["wall_time"])
-    result = TrainResult(config, b.model.layers, b.model.mlp.n_params, thr, np.array(eval_steps),
-                         np.array(accs).T, np.array(costs).T, reached, float(sum(walls)), np.array(thetas),
-                         np.array(theta0s), hardware_seeds=hw_seeds)
+    result = TrainResult(
+        config,
+        b.model.layers,
+        b.model.mlp.n_params,
+        thr,
+        np.array(eval_steps),
+        np.array(accs).T,
+        np.array(costs).T,
+        reached,
+        float(sum(walls)),
+        np.array(thetas),
+        np.array(theta0s),
+        hardware_seeds=hw_seeds,
+    )
     extras = {"cycles": cycles, "sim_wall_time": walls, "cycles_per_second": sum(cycles) / sum(walls)}
     return result, extras
 
@@ -68,6 +89,7 @@ def schedule_trace(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled")
     from mgd.golden_model.schedule import ScheduleModel
 
     from .trainer_sim import registers_for
+
     regs = registers_for(cfg, model, fmts)
     latency = len(model.layers) - 1
     return ScheduleModel(model, regs, latency).run_until_done(max_cycles(regs, latency) + 2)

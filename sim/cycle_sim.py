@@ -52,7 +52,7 @@ def run_cycles(dut, inputs: list[dict], outputs: list[str], *, vcd: str | None =
     try:
         sim.add_clock(CLOCK_PERIOD)
         clocked = True
-    except NameError:   # a purely combinational component: no sync domain, one "cycle" per clock period
+    except NameError:  # a purely combinational component: no sync domain, one "cycle" per clock period
         clocked = False
     sim.add_testbench(bench)
     if vcd:

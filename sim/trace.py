@@ -28,7 +28,7 @@ class TraceError(ValueError):
 def save(path, trace: dict, meta: dict | None = None) -> None:
     """Write ``trace`` (and a JSON-able ``meta`` dict) to ``path`` (.npz, written atomically: a failure leaves no
     partial file)."""
-    meta_text = json.dumps(meta or {})     # before the file is opened: a meta that is not JSON-able writes nothing
+    meta_text = json.dumps(meta or {})  # before the file is opened: a meta that is not JSON-able writes nothing
     with atomic_write(path, "wb") as f:
         np.savez_compressed(f, **trace, __meta__=np.array(meta_text))
 
@@ -59,13 +59,17 @@ def load(path) -> tuple[dict, dict]:
         raise TraceError(f"the trace's metadata must be a JSON object, got {type(meta).__name__}")
     known = set(TRACE_SIGNALS) | set(SYNAPSE_SIGNALS)
     if not known & set(trace):
-        raise TraceError(f"not a trace written by mgd train --trace: it has {_names(trace)} and none of the trace "
-                         f"signals {', '.join(TRACE_SIGNALS + SYNAPSE_SIGNALS)}")
+        raise TraceError(
+            f"not a trace written by mgd train --trace: it has {_names(trace)} and none of the trace "
+            f"signals {', '.join(TRACE_SIGNALS + SYNAPSE_SIGNALS)}"
+        )
     lengths = set()
     for name, value in trace.items():
         if value.ndim == 0 or value.dtype.kind not in "biuf":
-            raise TraceError(f"signal {name!r} must be a numeric array with one row per cycle, got dtype "
-                             f"{value.dtype} and shape {value.shape}")
+            raise TraceError(
+                f"signal {name!r} must be a numeric array with one row per cycle, got dtype "
+                f"{value.dtype} and shape {value.shape}"
+            )
         lengths.add(len(value))
     if len(lengths) > 1:
         raise TraceError(f"the signals have different numbers of cycles: {sorted(lengths)}")
@@ -85,11 +89,11 @@ def _names(trace: dict) -> str:
 
 @dataclass
 class Comparison:
-    cycles: int                                   # cycles compared (the shorter trace)
+    cycles: int  # cycles compared (the shorter trace)
     signals: list[str]
     max_error: dict[str, float] = field(default_factory=dict)
-    mismatches: dict[str, int] = field(default_factory=dict)   # cycles with any difference, per signal
-    first: tuple[int, str] | None = None          # (cycle, signal) of the first divergence
+    mismatches: dict[str, int] = field(default_factory=dict)  # cycles with any difference, per signal
+    first: tuple[int, str] | None = None  # (cycle, signal) of the first divergence
     context: str = ""
     length_a: int = 0
     length_b: int = 0
@@ -99,11 +103,14 @@ class Comparison:
         return self.first is None and self.length_a == self.length_b
 
     def report(self) -> str:
-        lines = [f"compared {len(self.signals)} signals over {self.cycles} cycles "
-                 f"(lengths {self.length_a} and {self.length_b})"]
+        lines = [
+            f"compared {len(self.signals)} signals over {self.cycles} cycles "
+            f"(lengths {self.length_a} and {self.length_b})"
+        ]
         for name in self.signals:
-            lines.append(f"  {name:10s} max |a − b| = {self.max_error[name]:g}   cycles differing: "
-                         f"{self.mismatches[name]}")
+            lines.append(
+                f"  {name:10s} max |a − b| = {self.max_error[name]:g}   cycles differing: {self.mismatches[name]}"
+            )
         if self.first is None:
             lines.append("no divergence" + ("" if self.length_a == self.length_b else " in the common cycles"))
         else:
@@ -122,15 +129,16 @@ def compare(a: dict, b: dict, signals=None, context: int = 3) -> Comparison:
         raise TraceError("signal(s) not in the trace: " + ", ".join(f"{k} (trace {w})" for k, w in missing))
     n = min(len(a[k]) for k in names) if names else 0
     n = min([n] + [len(b[k]) for k in names])
-    out = Comparison(n, names, length_a=len(a[names[0]]) if names else 0,
-                     length_b=len(b[names[0]]) if names else 0)
+    out = Comparison(n, names, length_a=len(a[names[0]]) if names else 0, length_b=len(b[names[0]]) if names else 0)
     first = None
     for name in names:
         x = np.asarray(a[name][:n], dtype=np.float64).reshape(n, -1)
         y = np.asarray(b[name][:n], dtype=np.float64).reshape(n, -1)
         if x.shape != y.shape:
-            raise TraceError(f"signal {name}: shapes {a[name].shape} and {b[name].shape} differ (per-synapse "
-                             "signals of networks of different sizes?)")
+            raise TraceError(
+                f"signal {name}: shapes {a[name].shape} and {b[name].shape} differ (per-synapse "
+                "signals of networks of different sizes?)"
+            )
         diff = np.abs(x - y).max(axis=1) if n else np.zeros(0)
         out.max_error[name] = float(diff.max()) if n else 0.0
         bad = np.flatnonzero(diff)
@@ -140,10 +148,14 @@ def compare(a: dict, b: dict, signals=None, context: int = 3) -> Comparison:
     out.first = first
     if first is not None:
         c0, c1 = max(0, first[0] - context), min(n, first[0] + context + 1)
-        rows = [f"  cycle {c:>8d}: " + "  ".join(f"{k}={_fmt(a[k][c])}/{_fmt(b[k][c])}" for k in names
-                                                   if np.ndim(a[k][c]) == 0) for c in range(c0, c1)]
-        rows.append(f"  {first[1]} at cycle {first[0]}: a = {_fmt(a[first[1]][first[0]])}, "
-                    f"b = {_fmt(b[first[1]][first[0]])}")
+        rows = [
+            f"  cycle {c:>8d}: "
+            + "  ".join(f"{k}={_fmt(a[k][c])}/{_fmt(b[k][c])}" for k in names if np.ndim(a[k][c]) == 0)
+            for c in range(c0, c1)
+        ]
+        rows.append(
+            f"  {first[1]} at cycle {first[0]}: a = {_fmt(a[first[1]][first[0]])}, b = {_fmt(b[first[1]][first[0]])}"
+        )
         out.context = "\n".join(rows)
     return out
 

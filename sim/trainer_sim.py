@@ -28,13 +28,19 @@ __all__ = ["Build", "build", "simulate", "golden_trace", "max_cycles", "register
 @dataclass
 class Build:
     config: MGDConfig
-    model: FixedMGD          # the fixed-point model of this network (one seed)
+    model: FixedMGD  # the fixed-point model of this network (one seed)
     trainer: Trainer
     regs: Registers
 
 
-def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-          hw_seed: int | None = None, host_port: bool = False) -> Build:
+def build(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode: str = "prescaled",
+    hw_seed: int | None = None,
+    host_port: bool = False,
+) -> Build:
     """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
     runtime seed register (the run's draw of codes and sample order, :mod:`mgd.golden_model.hardware_seed`;
     ``None``: the config's, derived from ``config.seed``); ``host_port``: the trainer a board's host link drives
@@ -43,8 +49,18 @@ def build(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str 
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
     regs = registers_for(config, model, fmts)
-    trainer = Trainer(model.mlp, model.codes, mode, fmts, model.x, model.y, model.theta0[0], config.sample_order,
-                      host_port=host_port, task=model.dataset.task)
+    trainer = Trainer(
+        model.mlp,
+        model.codes,
+        mode,
+        fmts,
+        model.x,
+        model.y,
+        model.theta0[0],
+        config.sample_order,
+        host_port=host_port,
+        task=model.dataset.task,
+    )
     return Build(config, model, trainer, regs)
 
 
@@ -52,9 +68,16 @@ def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_see
     """The runtime registers that make the trainer run ``config`` (η register from the fixed model; seed register
     ``hw_seed``, by default the model's first initialisation's)."""
     hw_seed = int(model.hw_seeds[0]) if hw_seed is None else hw_seed
-    return Registers.for_formats(fmts, tau_x=config.tau_x, tau_p=config.tau_p, tau_theta=int(config.tau_theta),
-                                 eta=int(model.eta), dtheta_shift=dtheta_shift(config, fmts), seed=hw_seed,
-                                 steps=config.steps)
+    return Registers.for_formats(
+        fmts,
+        tau_x=config.tau_x,
+        tau_p=config.tau_p,
+        tau_theta=int(config.tau_theta),
+        eta=int(model.eta),
+        dtheta_shift=dtheta_shift(config, fmts),
+        seed=hw_seed,
+        steps=config.steps,
+    )
 
 
 def max_cycles(regs: Registers, latency: int) -> int:
@@ -62,8 +85,15 @@ def max_cycles(regs: Registers, latency: int) -> int:
     return 3 + regs.seed + regs.steps * step_cycles(latency, True)
 
 
-def simulate(trainer: Trainer, regs: Registers | list[Registers], *, record: bool = True, vcd: str | None = None,
-             sample_every: int | None = None, progress: bool = False) -> dict:
+def simulate(
+    trainer: Trainer,
+    regs: Registers | list[Registers],
+    *,
+    record: bool = True,
+    vcd: str | None = None,
+    sample_every: int | None = None,
+    progress: bool = False,
+) -> dict:
     """Run until ``done``; return ``{"trace": {...} or None, "cycles": n, "wall_time": s, "theta_at": {...},
     "starts": {cycle: Registers}}``.
 
@@ -78,12 +108,21 @@ def simulate(trainer: Trainer, regs: Registers | list[Registers], *, record: boo
     theta_at: dict[int, np.ndarray] = {}
     count = [0]
     syn = trainer.synapses
-    scalar_ports = {"phase": trainer.phase, "step": trainer.step, "cost": trainer.cost, "c0": trainer.c0,
-                    "c_tilde": trainer.c_tilde, "broadcast": trainer.broadcast, "done": trainer.done,
-                    "sample": trainer.controller.sample, "index": trainer.controller.index}
+    scalar_ports = {
+        "phase": trainer.phase,
+        "step": trainer.step,
+        "cost": trainer.cost,
+        "c0": trainer.c0,
+        "c_tilde": trainer.c_tilde,
+        "broadcast": trainer.broadcast,
+        "done": trainer.done,
+        "sample": trainer.controller.sample,
+        "index": trainer.controller.index,
+    }
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=regs.steps, desc="amaranth sim", unit="step", leave=False, mininterval=0.5)
 
     def thetas(ctx):
@@ -111,8 +150,12 @@ def simulate(trainer: Trainer, regs: Registers | list[Registers], *, record: boo
                 rows["theta"].append([ctx.get(s.theta) for s in syn])
             step = ctx.get(trainer.step)
             phase = ctx.get(trainer.phase)
-            if sample_every and phase in (PHASES["begin"], PHASES["done"]) and step % sample_every == 0 and \
-                    step not in theta_at:
+            if (
+                sample_every
+                and phase in (PHASES["begin"], PHASES["done"])
+                and step % sample_every == 0
+                and step not in theta_at
+            ):
                 theta_at[step] = thetas(ctx)
             if bar is not None and step != last_step:
                 bar.update(step - bar.n)

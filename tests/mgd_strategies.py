@@ -7,10 +7,28 @@ from mgd.golden_model.formats import FixedFormats, Fmt
 from mgd.golden_model.lfsr import LFSRSpec
 
 #: the narrowest and widest formats the tests exercise (the widest keeps every golden product below 2^62)
-NARROWEST = FixedFormats(theta=Fmt(6, 3), act=Fmt(4, 2), cost=Fmt(6, 4, signed=False), g=Fmt(6, 3),
-                         g_raw=Fmt(8, 4), eta=Fmt(3, 1, signed=False), lut_range=1, lut_frac=1, recip_frac=4)
-WIDEST = FixedFormats(theta=Fmt(32, 24), act=Fmt(16, 14), cost=Fmt(40, 28, signed=False), g=Fmt(40, 24),
-                      g_raw=Fmt(44, 28), eta=Fmt(16, 8, signed=False), lut_range=4, lut_frac=8, recip_frac=16)
+NARROWEST = FixedFormats(
+    theta=Fmt(6, 3),
+    act=Fmt(4, 2),
+    cost=Fmt(6, 4, signed=False),
+    g=Fmt(6, 3),
+    g_raw=Fmt(8, 4),
+    eta=Fmt(3, 1, signed=False),
+    lut_range=1,
+    lut_frac=1,
+    recip_frac=4,
+)
+WIDEST = FixedFormats(
+    theta=Fmt(32, 24),
+    act=Fmt(16, 14),
+    cost=Fmt(40, 28, signed=False),
+    g=Fmt(40, 24),
+    g_raw=Fmt(44, 28),
+    eta=Fmt(16, 8, signed=False),
+    lut_range=4,
+    lut_frac=8,
+    recip_frac=16,
+)
 
 
 @st.composite
@@ -26,9 +44,17 @@ def fixed_formats(draw):
     grw = draw(st.integers(cf + 2, min(cw + 8, 44)))
     ew = draw(st.integers(3, min(16, 60 - grw)))
     ef = draw(st.integers(0, ew - 1))
-    return FixedFormats(theta=Fmt(tw, tf), act=Fmt(aw, af), cost=Fmt(cw, cf, signed=False), g=Fmt(gw, tf),
-                        g_raw=Fmt(grw, cf), eta=Fmt(ew, ef, signed=False), lut_range=draw(st.integers(1, 4)),
-                        lut_frac=draw(st.integers(1, min(8, af + tf))), recip_frac=draw(st.integers(4, 16)))
+    return FixedFormats(
+        theta=Fmt(tw, tf),
+        act=Fmt(aw, af),
+        cost=Fmt(cw, cf, signed=False),
+        g=Fmt(gw, tf),
+        g_raw=Fmt(grw, cf),
+        eta=Fmt(ew, ef, signed=False),
+        lut_range=draw(st.integers(1, 4)),
+        lut_frac=draw(st.integers(1, min(8, af + tf))),
+        recip_frac=draw(st.integers(4, 16)),
+    )
 
 
 @st.composite

@@ -33,8 +33,12 @@ from mgd.sim import trace as trace_io
 
 # ----------------------------------------------------------------------------------------------- scratch files
 
-GOOD_TRACE = {"phase": np.array([0, 1, 3, 4, 5]), "step": np.zeros(5, dtype=np.int64),
-              "cost": np.arange(5), "theta": np.zeros((5, 3), dtype=np.int64)}
+GOOD_TRACE = {
+    "phase": np.array([0, 1, 3, 4, 5]),
+    "step": np.zeros(5, dtype=np.int64),
+    "cost": np.arange(5),
+    "theta": np.zeros((5, 3), dtype=np.int64),
+}
 
 CONFIGS = {
     "list.json": "[1, 2]",
@@ -90,11 +94,13 @@ def scratch(tmp_path, monkeypatch):
 
 
 def _listing(root: Path) -> dict:
-    return {str(p.relative_to(root)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*"))}
+    return {
+        str(p.relative_to(root)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))
+    }
 
 
 # ------------------------------------------------------------------------------------------ command line cases
+
 
 def case(argv: str, needle: str, id: str | None = None):
     return pytest.param(argv.split(), needle, id=id or argv)
@@ -189,8 +195,10 @@ CLI_CASES = [
     case(T + "--config not_json.json", "cannot read --config 'not_json.json'"),
     case(T + "--config binary.json", "cannot read --config 'binary.json'"),
     # train: hardware backends (register ranges and formats, before any simulation or build)
-    case(T + "--backend fixed --tau-x 70000", "tau_x=70000 does not fit the hardware's tau_x register: must be in "
-         "[1, 65535]"),
+    case(
+        T + "--backend fixed --tau-x 70000",
+        "tau_x=70000 does not fit the hardware's tau_x register: must be in [1, 65535]",
+    ),
     case(T + "--backend fixed --tau-theta 65536", "tau_theta=65536 does not fit the hardware's tau_theta register"),
     case("train --no-progress --backend fixed --steps 0", "steps=0 does not fit the hardware's steps register"),
     case(T + "--backend fixed --eta 1000", "eta=1000 does not fit the hardware's η register"),
@@ -224,8 +232,10 @@ CLI_CASES = [
     case("compare wide.npz good.npz", "signal theta: shapes (5, 4) and (5, 3) differ"),
     case("compare good.npz good.npz --plot c.xyz", "argument --plot: plot 'c.xyz' must end in one of"),
     case("compare good.npz good.npz --plot missing/c.png", "argument --plot: plot: directory 'missing' does not"),
-    case("compare no_cost.npz good.npz --plot c.png", "--plot needs the signals phase, step and cost; trace "
-         "'no_cost.npz' has no cost"),
+    case(
+        "compare no_cost.npz good.npz --plot c.png",
+        "--plot needs the signals phase, step and cost; trace 'no_cost.npz' has no cost",
+    ),
     case("compare good.npz", "the following arguments are required: trace_b"),
     # verilog
     case("verilog -o dir", "argument -o/--output: Verilog file 'dir' is a directory, not a file"),
@@ -268,19 +278,27 @@ CLI_CASES = [
     case("synth --family ecp7 --device 85k", "argument --family: invalid choice: 'ecp7'"),
     # build
     case("build --board icebreaker --plan-only --steps 0", "argument --steps: must be an integer in [1, 4294967295]"),
-    case("build --board icebreaker --plan-only --steps 4294967296", "argument --steps: must be an integer in "
-         "[1, 4294967295]"),
+    case(
+        "build --board icebreaker --plan-only --steps 4294967296",
+        "argument --steps: must be an integer in [1, 4294967295]",
+    ),
     case("build --board icebreaker --plan-only --steps 1.5", "argument --steps: must be an integer"),
     case("build --board icebreaker --plan-only --seed -1", "argument --seed: must be an integer in [0, 2147483647]"),
-    case("build --board icebreaker --plan-only --build-dir afile", "argument --build-dir: build directory 'afile' "
-         "exists and is not a directory"),
-    case("build --board icebreaker --plan-only --build-dir afile/b", "argument --build-dir: build directory "
-         "'afile/b' cannot be created"),
+    case(
+        "build --board icebreaker --plan-only --build-dir afile",
+        "argument --build-dir: build directory 'afile' exists and is not a directory",
+    ),
+    case(
+        "build --board icebreaker --plan-only --build-dir afile/b",
+        "argument --build-dir: build directory 'afile/b' cannot be created",
+    ),
     case("build --board icebreaker --plan-only --json dir", "argument --json: JSON file 'dir' is a directory"),
     case("build --board arty --plan-only", "argument --board: invalid choice: 'arty'"),
     # board
-    case("board info --port /dev/nonexistent-mgd-port", "--port: cannot open serial port "
-         "'/dev/nonexistent-mgd-port' at 115200 baud: No such file or directory"),
+    case(
+        "board info --port /dev/nonexistent-mgd-port",
+        "--port: cannot open serial port '/dev/nonexistent-mgd-port' at 115200 baud: No such file or directory",
+    ),
     case("board info --simulate --baud 0", "argument --baud: must be an integer in [50, 12000000]"),
     case("board info --simulate --baud fast", "argument --baud: must be an integer in [50, 12000000]"),
     case("board train --simulate --steps 0", "argument --steps: must be an integer in [1, 4294967295]"),
@@ -303,11 +321,12 @@ def test_cli_refuses_bad_input_before_any_work(argv, needle, scratch, capsys):
     assert needle in err
     assert "Traceback" not in err and "Traceback" not in out
     assert 1 <= len(err.strip().splitlines()) <= 2, err
-    assert out == ""          # no progress, no summary, no "wrote …": the work never started
+    assert out == ""  # no progress, no summary, no "wrote …": the work never started
     assert _listing(scratch) == before
 
 
 # ---------------------------------------------------------------------------------------------- Python entry points
+
 
 def _bad_config(**changes):
     return lambda: MGDConfig(**changes).validate()
@@ -317,116 +336,196 @@ PY_CASES = [
     # MGDConfig and its validate(): types strict, non-finite refused, sizes bounded
     pytest.param(_bad_config(steps=100.0), ConfigError, "steps must be an integer", id="config-steps-float"),
     pytest.param(_bad_config(steps=True), ConfigError, "steps must be an integer", id="config-steps-bool"),
-    pytest.param(_bad_config(steps=MAX_STEPS + 1), ConfigError, "steps must be an integer in [0, 4294967295]",
-                 id="config-steps-huge"),
-    pytest.param(_bad_config(seeds=10**12), ConfigError, "seeds must be an integer in [1, 100000]",
-                 id="config-seeds-huge"),
-    pytest.param(_bad_config(seed=-1), ConfigError, "seed must be an integer in [0, 4294967295]",
-                 id="config-seed-negative"),
+    pytest.param(
+        _bad_config(steps=MAX_STEPS + 1),
+        ConfigError,
+        "steps must be an integer in [0, 4294967295]",
+        id="config-steps-huge",
+    ),
+    pytest.param(
+        _bad_config(seeds=10**12), ConfigError, "seeds must be an integer in [1, 100000]", id="config-seeds-huge"
+    ),
+    pytest.param(
+        _bad_config(seed=-1), ConfigError, "seed must be an integer in [0, 4294967295]", id="config-seed-negative"
+    ),
     pytest.param(_bad_config(eta=math.inf), ConfigError, "eta must be a finite number", id="config-eta-inf"),
     pytest.param(_bad_config(dtheta=-math.inf), ConfigError, "dtheta must be a finite number", id="config-dtheta"),
     pytest.param(_bad_config(tau_theta=math.nan), ConfigError, "tau_theta must be a number", id="config-tt-nan"),
     pytest.param(_bad_config(tau_theta=-math.inf), ConfigError, "tau_theta must be a number", id="config-tt-ninf"),
     pytest.param(_bad_config(tau_x=True), ConfigError, "tau_x must be an integer", id="config-tau-x-bool"),
     pytest.param(_bad_config(layers="2-2-1"), ConfigError, "layers must be a list", id="config-layers-str"),
-    pytest.param(_bad_config(layers=(2, 10**6, 1), seeds=1000), ConfigError, "parameters × 1,000 seeds exceeds",
-                 id="config-layers-huge"),
-    pytest.param(_bad_config(steps=10**9, eval_every=1), ConfigError, "steps/eval_every × seeds",
-                 id="config-curve-huge"),
+    pytest.param(
+        _bad_config(layers=(2, 10**6, 1), seeds=1000),
+        ConfigError,
+        "parameters × 1,000 seeds exceeds",
+        id="config-layers-huge",
+    ),
+    pytest.param(
+        _bad_config(steps=10**9, eval_every=1), ConfigError, "steps/eval_every × seeds", id="config-curve-huge"
+    ),
     pytest.param(_bad_config(dataset=5), ConfigError, "dataset must be a non-empty string", id="config-dataset"),
     pytest.param(_bad_config(bias_sign=True), ConfigError, "bias_sign must be -1 or +1", id="config-bias-bool"),
-    pytest.param(_bad_config(hardware_seeds="both"), ConfigError, "hardware_seeds='both' is not one of",
-                 id="config-hardware-seeds"),
-    pytest.param(_bad_config(threshold=math.nan), ConfigError, "threshold must be a finite number",
-                 id="config-threshold-nan"),
-    pytest.param(_bad_config(theta_max=math.inf), ConfigError, "theta_max must be a finite number",
-                 id="config-theta-max-inf"),
-    pytest.param(_bad_config(init_scale="1"), ConfigError, "init_scale must be a finite number",
-                 id="config-init-scale-str"),
-    pytest.param(_bad_config(momentum=math.nan), ConfigError, "momentum must be a finite number",
-                 id="config-momentum-nan"),
+    pytest.param(
+        _bad_config(hardware_seeds="both"),
+        ConfigError,
+        "hardware_seeds='both' is not one of",
+        id="config-hardware-seeds",
+    ),
+    pytest.param(
+        _bad_config(threshold=math.nan), ConfigError, "threshold must be a finite number", id="config-threshold-nan"
+    ),
+    pytest.param(
+        _bad_config(theta_max=math.inf), ConfigError, "theta_max must be a finite number", id="config-theta-max-inf"
+    ),
+    pytest.param(
+        _bad_config(init_scale="1"), ConfigError, "init_scale must be a finite number", id="config-init-scale-str"
+    ),
+    pytest.param(
+        _bad_config(momentum=math.nan), ConfigError, "momentum must be a finite number", id="config-momentum-nan"
+    ),
     # MGDConfig.from_dict
     pytest.param(lambda: MGDConfig.from_dict([1, 2]), ConfigError, "must be an object", id="from-dict-list"),
     pytest.param(lambda: MGDConfig.from_dict("xor"), ConfigError, "must be an object", id="from-dict-str"),
-    pytest.param(lambda: MGDConfig.from_dict({"layers": "2-2-1"}), ConfigError, "layers must be a list",
-                 id="from-dict-layers-str"),
-    pytest.param(lambda: MGDConfig.from_dict({"layers": 3}), ConfigError, "layers must be a list",
-                 id="from-dict-layers-int"),
-    pytest.param(lambda: MGDConfig.from_dict({"steps": 100.5}), ConfigError, "steps must be an integer",
-                 id="from-dict-steps"),
-    pytest.param(lambda: MGDConfig.from_dict({"tau_theta": "never"}), ConfigError, "tau_theta must be a number",
-                 id="from-dict-tau-theta"),
-    pytest.param(lambda: MGDConfig.from_dict({"eta": None}), ConfigError, "eta must be a finite number",
-                 id="from-dict-eta-none"),
-    pytest.param(lambda: MGDConfig.from_dict({"lr": 1}), ConfigError, "unknown configuration field(s): lr",
-                 id="from-dict-unknown"),
+    pytest.param(
+        lambda: MGDConfig.from_dict({"layers": "2-2-1"}),
+        ConfigError,
+        "layers must be a list",
+        id="from-dict-layers-str",
+    ),
+    pytest.param(
+        lambda: MGDConfig.from_dict({"layers": 3}), ConfigError, "layers must be a list", id="from-dict-layers-int"
+    ),
+    pytest.param(
+        lambda: MGDConfig.from_dict({"steps": 100.5}), ConfigError, "steps must be an integer", id="from-dict-steps"
+    ),
+    pytest.param(
+        lambda: MGDConfig.from_dict({"tau_theta": "never"}),
+        ConfigError,
+        "tau_theta must be a number",
+        id="from-dict-tau-theta",
+    ),
+    pytest.param(
+        lambda: MGDConfig.from_dict({"eta": None}), ConfigError, "eta must be a finite number", id="from-dict-eta-none"
+    ),
+    pytest.param(
+        lambda: MGDConfig.from_dict({"lr": 1}),
+        ConfigError,
+        "unknown configuration field(s): lr",
+        id="from-dict-unknown",
+    ),
     # the golden model's entry points
     pytest.param(lambda: train(MGDConfig(steps=-1)), ConfigError, "steps must be an integer", id="train-steps"),
-    pytest.param(lambda: train(MGDConfig(dataset="mnist")), ConfigError, "unknown dataset 'mnist'",
-                 id="train-dataset"),
+    pytest.param(lambda: train(MGDConfig(dataset="mnist")), ConfigError, "unknown dataset 'mnist'", id="train-dataset"),
     pytest.param(lambda: train(MGDConfig(seeds=2.0)), ConfigError, "seeds must be an integer", id="train-seeds"),
-    pytest.param(lambda: FixedMGD(MGDConfig(dtheta=0.05)), ConfigError, "dtheta must be 2^-k",
-                 id="fixed-dtheta"),
-    pytest.param(lambda: FixedMGD(MGDConfig(dtheta=2**-4, optimizer="adam")), ConfigError, "optimizer must be",
-                 id="fixed-optimizer"),
-    pytest.param(lambda: FixedMGD(MGDConfig(dtheta=2**-4), mode="fast"), ConfigError, "broadcast mode must be",
-                 id="fixed-mode"),
-    pytest.param(lambda: FixedMGD(MGDConfig(dtheta=2**-4, eta=math.nan)), ConfigError, "eta must be a finite",
-                 id="fixed-eta-nan"),
+    pytest.param(lambda: FixedMGD(MGDConfig(dtheta=0.05)), ConfigError, "dtheta must be 2^-k", id="fixed-dtheta"),
+    pytest.param(
+        lambda: FixedMGD(MGDConfig(dtheta=2**-4, optimizer="adam")),
+        ConfigError,
+        "optimizer must be",
+        id="fixed-optimizer",
+    ),
+    pytest.param(
+        lambda: FixedMGD(MGDConfig(dtheta=2**-4), mode="fast"), ConfigError, "broadcast mode must be", id="fixed-mode"
+    ),
+    pytest.param(
+        lambda: FixedMGD(MGDConfig(dtheta=2**-4, eta=math.nan)), ConfigError, "eta must be a finite", id="fixed-eta-nan"
+    ),
 ]
 
 # Registers: every field just outside its port's range, bools and non-integers
-_REG_EDGES = {"tau_x": (0, 1 << 16), "tau_p": (0, 1 << 16), "tau_theta": (0, 1 << 16), "eta": (-1, 1 << 16),
-              "dtheta_shift": (-1, 32), "seed": (-1, 1 << 16), "steps": (0, 1 << 32)}
+_REG_EDGES = {
+    "tau_x": (0, 1 << 16),
+    "tau_p": (0, 1 << 16),
+    "tau_theta": (0, 1 << 16),
+    "eta": (-1, 1 << 16),
+    "dtheta_shift": (-1, 32),
+    "seed": (-1, 1 << 16),
+    "steps": (0, 1 << 32),
+}
 for _name, (_below, _above) in _REG_EDGES.items():
     _low, _high = Registers.range(_name)
     for _value in (_below, _above):
-        PY_CASES.append(pytest.param(lambda n=_name, v=_value: Registers(**{n: v}), ConfigError,
-                                     f"register {_name} must be an integer in [{_low}, {_high}]",
-                                     id=f"registers-{_name}-{_value}"))
+        PY_CASES.append(
+            pytest.param(
+                lambda n=_name, v=_value: Registers(**{n: v}),
+                ConfigError,
+                f"register {_name} must be an integer in [{_low}, {_high}]",
+                id=f"registers-{_name}-{_value}",
+            )
+        )
 PY_CASES += [
     pytest.param(lambda: Registers(steps=True), ConfigError, "register steps must be an integer", id="reg-bool"),
     pytest.param(lambda: Registers(eta=1.0), ConfigError, "register eta must be an integer", id="reg-float"),
     pytest.param(lambda: Registers(tau_x="3"), ConfigError, "register tau_x must be an integer", id="reg-str"),
-    pytest.param(lambda: Registers(eta_width=0), ConfigError, "eta_width must be an integer in [1, 32]",
-                 id="reg-eta-width"),
-    pytest.param(lambda: Registers.for_formats(DEFAULT_FORMATS.replace(eta=DEFAULT_FORMATS.eta.__class__(
-        12, 6, signed=False)), eta=1 << 12), ConfigError, "register eta must be an integer in [0, 4095]",
-        id="reg-for-formats"),
+    pytest.param(
+        lambda: Registers(eta_width=0), ConfigError, "eta_width must be an integer in [1, 32]", id="reg-eta-width"
+    ),
+    pytest.param(
+        lambda: Registers.for_formats(
+            DEFAULT_FORMATS.replace(eta=DEFAULT_FORMATS.eta.__class__(12, 6, signed=False)), eta=1 << 12
+        ),
+        ConfigError,
+        "register eta must be an integer in [0, 4095]",
+        id="reg-for-formats",
+    ),
     pytest.param(lambda: Registers.range("gain"), ConfigError, "'gain' is not a runtime register", id="reg-name"),
 ]
 
 
 def _sim_build(config):
     from mgd.sim.trainer_sim import build
+
     return build(config)
 
 
 def _trainer(**changes):
     from mgd.rtl.trainer import Trainer
+
     model = FixedMGD(XOR_HW.replace(steps=2))
-    args = dict(mlp=model.mlp, codes=model.codes, mode="prescaled", fmts=model.fmts, x=model.x, targets=model.y,
-                theta0=model.theta0[0], order="cyclic")
+    args = dict(
+        mlp=model.mlp,
+        codes=model.codes,
+        mode="prescaled",
+        fmts=model.fmts,
+        x=model.x,
+        targets=model.y,
+        theta0=model.theta0[0],
+        order="cyclic",
+    )
     return Trainer(**(args | changes))
 
 
-XOR_HW = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=10, seeds=1, seed=0,
-                   sample_order="random")
+XOR_HW = MGDConfig(
+    dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=10, seeds=1, seed=0, sample_order="random"
+)
 
 PY_CASES += [
     # the RTL builders
     pytest.param(lambda: _sim_build(XOR_HW.replace(seeds=2)), ConfigError, "seeds must be 1", id="build-seeds"),
-    pytest.param(lambda: _sim_build(XOR_HW.replace(tau_x=70000)), ConfigError, "register tau_x must be an integer "
-                 "in [1, 65535]", id="build-tau-x"),
-    pytest.param(lambda: _sim_build(XOR_HW.replace(steps=0)), ConfigError, "register steps must be an integer",
-                 id="build-steps"),
+    pytest.param(
+        lambda: _sim_build(XOR_HW.replace(tau_x=70000)),
+        ConfigError,
+        "register tau_x must be an integer in [1, 65535]",
+        id="build-tau-x",
+    ),
+    pytest.param(
+        lambda: _sim_build(XOR_HW.replace(steps=0)), ConfigError, "register steps must be an integer", id="build-steps"
+    ),
     pytest.param(lambda: _trainer(theta0=[0, 1]), ValueError, "theta0 must have shape (9,)", id="trainer-theta0"),
-    pytest.param(lambda: _trainer(theta0=[1 << 30] * 9), ValueError, "theta0 has values outside θ's format",
-                 id="trainer-theta0-range"),
+    pytest.param(
+        lambda: _trainer(theta0=[1 << 30] * 9),
+        ValueError,
+        "theta0 has values outside θ's format",
+        id="trainer-theta0-range",
+    ),
     pytest.param(lambda: _trainer(mode="fast"), ValueError, "mode must be one of", id="trainer-mode"),
     pytest.param(lambda: _trainer(order="shuffled"), ValueError, "order must be one of", id="trainer-order"),
-    pytest.param(lambda: _trainer(x=np.full((4, 2), 1 << 20)), ValueError, "x has values outside the act format",
-                 id="trainer-dataset"),
+    pytest.param(
+        lambda: _trainer(x=np.full((4, 2), 1 << 20)),
+        ValueError,
+        "x has values outside the act format",
+        id="trainer-dataset",
+    ),
 ]
 
 
@@ -438,15 +537,19 @@ class FakeBoard:
     """A transport that answers like a board (reads of the identification registers; writes are recorded)."""
 
     def __init__(self):
-        self.values = {proto.REGISTERS["id"][0]: proto.ID_MAGIC, proto.REGISTERS["n_params"][0]: 9,
-                       proto.REGISTERS["n_samples"][0]: 4, proto.REGISTERS["n_in"][0]: 2,
-                       proto.REGISTERS["n_out"][0]: 1,
-                       proto.REGISTERS["formats"][0]: 16 | 12 << 8 | 10 << 16 | 7 << 24}   # COMPACT_FORMATS
+        self.values = {
+            proto.REGISTERS["id"][0]: proto.ID_MAGIC,
+            proto.REGISTERS["n_params"][0]: 9,
+            proto.REGISTERS["n_samples"][0]: 4,
+            proto.REGISTERS["n_in"][0]: 2,
+            proto.REGISTERS["n_out"][0]: 1,
+            proto.REGISTERS["formats"][0]: 16 | 12 << 8 | 10 << 16 | 7 << 24,
+        }  # COMPACT_FORMATS
         self.writes, self.pending = [], b""
 
     def write(self, data: bytes) -> None:
         for k in range(0, len(data), proto.REQUEST_BYTES):
-            frame = data[k:k + proto.REQUEST_BYTES]
+            frame = data[k : k + proto.REQUEST_BYTES]
             op, addr, value = frame[1], int.from_bytes(frame[2:4], "little"), int.from_bytes(frame[4:8], "little")
             if op == proto.OP_WRITE:
                 self.writes.append((addr, value))
@@ -462,73 +565,124 @@ class FakeBoard:
 
 PY_CASES += [
     # the host driver: the board's own rules, checked before anything is written
-    pytest.param(lambda: _board().configure(tau_x=0), ConfigError, "register tau_x must be an integer in [1, 65535]",
-                 id="board-tau-x"),
-    pytest.param(lambda: _board().configure(eta=-1), ConfigError, "register eta must be an integer in [0, 65535]",
-                 id="board-eta-negative"),
-    pytest.param(lambda: _board().configure(eta=1 << 16), ConfigError, "register eta must be an integer in "
-                 "[0, 65535]", id="board-eta-wide"),
-    pytest.param(lambda: _board().configure(dtheta_shift=13), ConfigError, "register dtheta_shift must be an integer "
-                 "in [0, 12]", id="board-dtheta-shift"),
-    pytest.param(lambda: _board().configure(steps=0), ConfigError, "register steps must be an integer in "
-                 "[1, 4294967295]", id="board-steps-zero"),
-    pytest.param(lambda: _board().configure(steps=1 << 32), ConfigError, "register steps must be an integer",
-                 id="board-steps-wide"),
-    pytest.param(lambda: _board().configure(steps=True), ConfigError, "register steps must be an integer",
-                 id="board-steps-bool"),
-    pytest.param(lambda: _board().configure(seed=1.5), ConfigError, "register seed must be an integer",
-                 id="board-seed-float"),
-    pytest.param(lambda: _board().configure(gain=3), ValueError, "'gain' is not a runtime register",
-                 id="board-unknown"),
+    pytest.param(
+        lambda: _board().configure(tau_x=0),
+        ConfigError,
+        "register tau_x must be an integer in [1, 65535]",
+        id="board-tau-x",
+    ),
+    pytest.param(
+        lambda: _board().configure(eta=-1),
+        ConfigError,
+        "register eta must be an integer in [0, 65535]",
+        id="board-eta-negative",
+    ),
+    pytest.param(
+        lambda: _board().configure(eta=1 << 16),
+        ConfigError,
+        "register eta must be an integer in [0, 65535]",
+        id="board-eta-wide",
+    ),
+    pytest.param(
+        lambda: _board().configure(dtheta_shift=13),
+        ConfigError,
+        "register dtheta_shift must be an integer in [0, 12]",
+        id="board-dtheta-shift",
+    ),
+    pytest.param(
+        lambda: _board().configure(steps=0),
+        ConfigError,
+        "register steps must be an integer in [1, 4294967295]",
+        id="board-steps-zero",
+    ),
+    pytest.param(
+        lambda: _board().configure(steps=1 << 32),
+        ConfigError,
+        "register steps must be an integer",
+        id="board-steps-wide",
+    ),
+    pytest.param(
+        lambda: _board().configure(steps=True), ConfigError, "register steps must be an integer", id="board-steps-bool"
+    ),
+    pytest.param(
+        lambda: _board().configure(seed=1.5), ConfigError, "register seed must be an integer", id="board-seed-float"
+    ),
+    pytest.param(
+        lambda: _board().configure(gain=3), ValueError, "'gain' is not a runtime register", id="board-unknown"
+    ),
     pytest.param(lambda: _board(timeout=math.inf), ValueError, "timeout must be a finite number", id="board-timeout"),
-    pytest.param(lambda: _board(retries=-1), ValueError, "retries must be an integer in [0, 100]",
-                 id="board-retries"),
-    pytest.param(lambda: SerialTransport("/dev/nonexistent-mgd-port"), PortError,
-                 "cannot open serial port '/dev/nonexistent-mgd-port'", id="serial-port"),
-    pytest.param(lambda: proto.check_runtime_register("dtheta_shift", 15, 16, 14), ConfigError,
-                 "register dtheta_shift must be an integer in [0, 14]", id="protocol-dtheta-shift"),
+    pytest.param(lambda: _board(retries=-1), ValueError, "retries must be an integer in [0, 100]", id="board-retries"),
+    pytest.param(
+        lambda: SerialTransport("/dev/nonexistent-mgd-port"),
+        PortError,
+        "cannot open serial port '/dev/nonexistent-mgd-port'",
+        id="serial-port",
+    ),
+    pytest.param(
+        lambda: proto.check_runtime_register("dtheta_shift", 15, 16, 14),
+        ConfigError,
+        "register dtheta_shift must be an integer in [0, 14]",
+        id="protocol-dtheta-shift",
+    ),
 ]
 
 
 def _run_bench(**kwargs):
     from mgd.bench import run_bench
+
     return run_bench(**kwargs)
 
 
 def _synth(**kwargs):
     from mgd.boards.synth import synth_designs
+
     return synth_designs(XOR_HW, COMPACT_FORMATS, "ice40", "up5k", **kwargs)
 
 
 def _build_board(**kwargs):
     from mgd.boards.build import build_board
+
     return build_board("icebreaker", "never-made", do_build=False, **kwargs)
 
 
 PY_CASES += [
     # files, traces, and the tools' Python entry points
     pytest.param(lambda: check_output_file("."), OutputPathError, "output file: empty path", id="file-dot"),
-    pytest.param(lambda: check_output_file("missing-dir/x.json", "JSON file"), OutputPathError,
-                 "JSON file: directory 'missing-dir' does not exist", id="file-missing-dir"),
-    pytest.param(lambda: check_output_dir("/dev/null/sub"), OutputPathError, "output directory '/dev/null/sub' "
-                 "cannot be created: '/dev/null' is not a directory", id="dir-under-a-file"),
-    pytest.param(lambda: trace_io.compare({"a": np.zeros(2)}, {"b": np.zeros(2)}), trace_io.TraceError,
-                 "no signal in common: A has signals a; B has signals b", id="trace-compare"),
-    pytest.param(lambda: trace_io.compare(GOOD_TRACE, GOOD_TRACE, signals=["phase", "gain"]), trace_io.TraceError,
-                 "signal(s) not in the trace: gain (trace A), gain (trace B)", id="trace-compare-signals"),
-    pytest.param(lambda: _run_bench(min_time=math.nan), ValueError, "min_time must be a finite number",
-                 id="bench-nan"),
-    pytest.param(lambda: _run_bench(min_time=math.inf), ValueError, "min_time must be a finite number",
-                 id="bench-inf"),
-    pytest.param(lambda: _run_bench(backends=("gpu",)), ValueError, "backends must be a non-empty selection",
-                 id="bench-backend"),
-    pytest.param(lambda: _synth(freq_mhz=math.inf), ValueError, "freq_mhz must be a positive number",
-                 id="synth-freq"),
+    pytest.param(
+        lambda: check_output_file("missing-dir/x.json", "JSON file"),
+        OutputPathError,
+        "JSON file: directory 'missing-dir' does not exist",
+        id="file-missing-dir",
+    ),
+    pytest.param(
+        lambda: check_output_dir("/dev/null/sub"),
+        OutputPathError,
+        "output directory '/dev/null/sub' cannot be created: '/dev/null' is not a directory",
+        id="dir-under-a-file",
+    ),
+    pytest.param(
+        lambda: trace_io.compare({"a": np.zeros(2)}, {"b": np.zeros(2)}),
+        trace_io.TraceError,
+        "no signal in common: A has signals a; B has signals b",
+        id="trace-compare",
+    ),
+    pytest.param(
+        lambda: trace_io.compare(GOOD_TRACE, GOOD_TRACE, signals=["phase", "gain"]),
+        trace_io.TraceError,
+        "signal(s) not in the trace: gain (trace A), gain (trace B)",
+        id="trace-compare-signals",
+    ),
+    pytest.param(lambda: _run_bench(min_time=math.nan), ValueError, "min_time must be a finite number", id="bench-nan"),
+    pytest.param(lambda: _run_bench(min_time=math.inf), ValueError, "min_time must be a finite number", id="bench-inf"),
+    pytest.param(
+        lambda: _run_bench(backends=("gpu",)), ValueError, "backends must be a non-empty selection", id="bench-backend"
+    ),
+    pytest.param(lambda: _synth(freq_mhz=math.inf), ValueError, "freq_mhz must be a positive number", id="synth-freq"),
     pytest.param(lambda: _synth(seed=-1), ValueError, "seed must be an integer in [0, 2147483647]", id="synth-seed"),
-    pytest.param(lambda: _synth(timeout=math.nan), ValueError, "timeout must be a positive number",
-                 id="synth-timeout"),
-    pytest.param(lambda: _build_board(seed=1.5), ValueError, "seed must be an integer in [0, 2147483647]",
-                 id="build-board-seed"),
+    pytest.param(lambda: _synth(timeout=math.nan), ValueError, "timeout must be a positive number", id="synth-timeout"),
+    pytest.param(
+        lambda: _build_board(seed=1.5), ValueError, "seed must be an integer in [0, 2147483647]", id="build-board-seed"
+    ),
 ]
 
 
@@ -539,7 +693,7 @@ def test_python_entry_points_refuse_bad_input(call, error, needle, tmp_path, mon
         call()
     assert isinstance(info.value, ValueError)
     assert needle in str(info.value)
-    assert list(tmp_path.iterdir()) == []     # nothing written
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_board_configure_writes_nothing_when_one_value_is_bad():
@@ -548,7 +702,7 @@ def test_board_configure_writes_nothing_when_one_value_is_bad():
     with pytest.raises(ConfigError, match="register steps"):
         board.configure(tau_x=2, eta=100, steps=0)
     assert fake.writes == []
-    board.configure(tau_x=2, eta=(1 << 16) - 1, dtheta_shift=12, steps=(1 << 32) - 1)     # the corners pass
+    board.configure(tau_x=2, eta=(1 << 16) - 1, dtheta_shift=12, steps=(1 << 32) - 1)  # the corners pass
     assert [v for _, v in fake.writes] == [2, (1 << 16) - 1, 12, (1 << 32) - 1]
 
 
@@ -559,7 +713,7 @@ def test_the_three_register_checks_agree():
         low, high = Registers.range(name, 16)
         assert proto.runtime_register_range(name, 16, 31) == (low, high)
         assert Registers.check(name, low) == low and Registers.check(name, high) == high
-    assert Registers.range("steps")[1] == MAX_STEPS       # the config's longest run is the steps register's
+    assert Registers.range("steps")[1] == MAX_STEPS  # the config's longest run is the steps register's
     assert Registers.range("eta", COMPACT_FORMATS.eta.width)[1] == COMPACT_FORMATS.eta.max
 
 
@@ -584,29 +738,53 @@ def test_a_trace_that_cannot_be_saved_leaves_no_file(tmp_path):
 
 def test_cli_output_checks_accept_what_they_should(scratch, capsys):
     """The other side of the path checks: a plot in any format matplotlib writes, a new build directory."""
-    code, out, err = run_cli(["train", "--no-progress", "--steps", "10", "--seeds", "1", "--eval-every", "5",
-                              "--plot", "c.svg", "--json", "dir/r.json"], capsys)
+    code, out, err = run_cli(
+        [
+            "train",
+            "--no-progress",
+            "--steps",
+            "10",
+            "--seeds",
+            "1",
+            "--eval-every",
+            "5",
+            "--plot",
+            "c.svg",
+            "--json",
+            "dir/r.json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert (scratch / "c.svg").read_text().lstrip().startswith("<?xml")
     assert json.loads((scratch / "dir" / "r.json").read_text())["mgd"]["config"]["steps"] == 10
-    assert sorted(p.name for p in scratch.iterdir() if p.name.startswith(".")) == []   # no temporary files left
+    assert sorted(p.name for p in scratch.iterdir() if p.name.startswith(".")) == []  # no temporary files left
 
 
 # -------------------------------------------------------------------- accepted corners: RTL and golden agree
 
 CORNERS = {
     "lows": Registers(tau_x=1, tau_p=1, tau_theta=1, eta=0, dtheta_shift=0, seed=0, steps=1),
-    "highs": Registers(tau_x=(1 << 16) - 1, tau_p=(1 << 16) - 1, tau_theta=(1 << 16) - 1, eta=(1 << 16) - 1,
-                       dtheta_shift=31, seed=0, steps=(1 << 32) - 1),
+    "highs": Registers(
+        tau_x=(1 << 16) - 1,
+        tau_p=(1 << 16) - 1,
+        tau_theta=(1 << 16) - 1,
+        eta=(1 << 16) - 1,
+        dtheta_shift=31,
+        seed=0,
+        steps=(1 << 32) - 1,
+    ),
     "eta-max": Registers(tau_x=1, tau_p=1, tau_theta=1, eta=(1 << 16) - 1, dtheta_shift=14, seed=1, steps=6),
-    "seed-max": Registers(tau_x=2, tau_p=1, tau_theta=2, eta=(1 << 16) - 1, dtheta_shift=15, seed=(1 << 16) - 1,
-                          steps=3),
+    "seed-max": Registers(
+        tau_x=2, tau_p=1, tau_theta=2, eta=(1 << 16) - 1, dtheta_shift=15, seed=(1 << 16) - 1, steps=3
+    ),
 }
 
 
 @pytest.fixture(scope="module")
 def xor_build():
     from mgd.sim.trainer_sim import build
+
     return build(XOR_HW.replace(steps=4))
 
 
@@ -616,9 +794,17 @@ def _rtl_trace(trainer, regs: Registers, cycles: int) -> dict:
     from amaranth.sim import Simulator
 
     ctl, syn = trainer.controller, trainer.synapses
-    ports = {"phase": trainer.phase, "step": trainer.step, "cost": trainer.cost, "c0": trainer.c0,
-             "c_tilde": trainer.c_tilde, "broadcast": trainer.broadcast, "done": trainer.done,
-             "sample": ctl.sample, "index": ctl.index}
+    ports = {
+        "phase": trainer.phase,
+        "step": trainer.step,
+        "cost": trainer.cost,
+        "c0": trainer.c0,
+        "c_tilde": trainer.c_tilde,
+        "broadcast": trainer.broadcast,
+        "done": trainer.done,
+        "sample": ctl.sample,
+        "index": ctl.index,
+    }
     rows = {name: [] for name in [*ports, "code", "g", "theta"]}
 
     async def bench(ctx):
@@ -649,7 +835,7 @@ def test_register_corners_run_the_same_in_rtl_and_golden_schedule(corner, xor_bu
     rtl = _rtl_trace(xor_build.trainer, regs, cycles)
     result = trace_io.compare(golden, rtl)
     assert result.identical, result.report()
-    assert len(set(golden["phase"].tolist())) >= 2       # the run went somewhere (not stuck in one phase)
+    assert len(set(golden["phase"].tolist())) >= 2  # the run went somewhere (not stuck in one phase)
 
 
 def test_max_array_values_bounds_the_documented_limits():

@@ -8,8 +8,26 @@ from cli_runner import run_cli
 
 def test_train_writes_json_and_plot(tmp_path, capsys):
     js, png = tmp_path / "r.json", tmp_path / "r.png"
-    code, out, _ = run_cli(["train", "--dataset", "xor", "--steps", "300", "--seeds", "3", "--eval-every", "100",
-                            "--compare-backprop", "--json", str(js), "--plot", str(png), "--no-progress"], capsys)
+    code, out, _ = run_cli(
+        [
+            "train",
+            "--dataset",
+            "xor",
+            "--steps",
+            "300",
+            "--seeds",
+            "3",
+            "--eval-every",
+            "100",
+            "--compare-backprop",
+            "--json",
+            str(js),
+            "--plot",
+            str(png),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0
     assert "median final accuracy" in out and "backprop" in out
     data = json.loads(js.read_text())
@@ -26,31 +44,49 @@ def test_config_file_and_options_combine(tmp_path, capsys):
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps({"perturbation": "walsh", "eta": 0.25}))
     js = tmp_path / "r.json"
-    code, _, _ = run_cli(["train", "--config", str(cfg), "--eta", "0.3", "--steps", "10", "--seeds", "1",
-                          "--json", str(js), "--no-progress"], capsys)
+    code, _, _ = run_cli(
+        [
+            "train",
+            "--config",
+            str(cfg),
+            "--eta",
+            "0.3",
+            "--steps",
+            "10",
+            "--seeds",
+            "1",
+            "--json",
+            str(js),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0
     c = json.loads(js.read_text())["mgd"]["config"]
     assert c["perturbation"] == "walsh" and c["eta"] == 0.3
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["--tau-x", "0"], "argument --tau-x: tau_x must be an integer in [1, 4294967295], got '0'"),
-    (["--tau-theta", "abc"], "tau-theta must be a number or 'inf'"),
-    (["--layers", "3-2-1"], "do not match dataset 'xor'"),
-    (["--layers", "2-x-1"], "layers must look like 2-2-1"),
-    (["--perturbation", "lfsr"], "invalid choice: 'lfsr'"),
-    (["--dataset", "mnist"], "unknown dataset 'mnist'"),
-    (["--json", "/nonexistent-dir/r.json"], "does not exist"),
-    (["--dtheta", "-0.1"], "argument --dtheta: dtheta must be > 0, got '-0.1'"),
-    (["--theta-max", "0"], "argument --theta-max: theta_max must be > 0"),
-    (["--init-scale", "10"], "outside the parameter range"),     # the XOR preset's θ range is ±8
-    (["--algorithm", "analog", "--tau-x", "10", "--compare-backprop"], "runs on the discrete schedule"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--tau-x", "0"], "argument --tau-x: tau_x must be an integer in [1, 4294967295], got '0'"),
+        (["--tau-theta", "abc"], "tau-theta must be a number or 'inf'"),
+        (["--layers", "3-2-1"], "do not match dataset 'xor'"),
+        (["--layers", "2-x-1"], "layers must look like 2-2-1"),
+        (["--perturbation", "lfsr"], "invalid choice: 'lfsr'"),
+        (["--dataset", "mnist"], "unknown dataset 'mnist'"),
+        (["--json", "/nonexistent-dir/r.json"], "does not exist"),
+        (["--dtheta", "-0.1"], "argument --dtheta: dtheta must be > 0, got '-0.1'"),
+        (["--theta-max", "0"], "argument --theta-max: theta_max must be > 0"),
+        (["--init-scale", "10"], "outside the parameter range"),  # the XOR preset's θ range is ±8
+        (["--algorithm", "analog", "--tau-x", "10", "--compare-backprop"], "runs on the discrete schedule"),
+    ],
+)
 def test_bad_options_fail_with_a_clear_message(argv, message, capsys):
     code, out, err = run_cli(["train", "--steps", "10", "--no-progress", *argv], capsys)
     assert code == 2
     assert message in err
-    assert "median final accuracy" not in out   # no work was done
+    assert "median final accuracy" not in out  # no work was done
 
 
 def test_bench_prints_a_table(capsys, tmp_path):
@@ -64,25 +100,62 @@ def test_bench_prints_a_table(capsys, tmp_path):
 
 def test_fixed_backend_trains_with_hardware_settings(tmp_path, capsys):
     js = tmp_path / "f.json"
-    code, out, _ = run_cli(["train", "--dataset", "xor", "--backend", "fixed", "--steps", "200", "--seeds", "2",
-                            "--eval-every", "100", "--json", str(js), "--no-progress"], capsys)
+    code, out, _ = run_cli(
+        [
+            "train",
+            "--dataset",
+            "xor",
+            "--backend",
+            "fixed",
+            "--steps",
+            "200",
+            "--seeds",
+            "2",
+            "--eval-every",
+            "100",
+            "--json",
+            str(js),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0 and "median final accuracy" in out
     cfg = json.loads(js.read_text())["mgd"]["config"]
-    assert cfg["dtheta"] == 0.0625 and cfg["sample_order"] == "random"   # the preset's 0.05 → 2^-4; sample LFSR
-    assert cfg["theta_max"] is None      # the hardware's θ range is its format's, not the float preset's
+    assert cfg["dtheta"] == 0.0625 and cfg["sample_order"] == "random"  # the preset's 0.05 → 2^-4; sample LFSR
+    assert cfg["theta_max"] is None  # the hardware's θ range is its format's, not the float preset's
 
 
 def test_theta_max_option_reaches_the_config(tmp_path, capsys):
     js = tmp_path / "r.json"
-    code, _, _ = run_cli(["train", "--dataset", "xor", "--theta-max", "4", "--init-scale", "1", "--steps", "10",
-                          "--json", str(js), "--no-progress"], capsys)
+    code, _, _ = run_cli(
+        [
+            "train",
+            "--dataset",
+            "xor",
+            "--theta-max",
+            "4",
+            "--init-scale",
+            "1",
+            "--steps",
+            "10",
+            "--json",
+            str(js),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0
     assert json.loads(js.read_text())["mgd"]["config"]["theta_max"] == 4.0
 
 
-@pytest.mark.parametrize("argv,match", [(["--dtheta", "0.05"], "dtheta must be 2^-k"),
-                                        (["--optimizer", "adam"], "optimizer must be 'sgd'"),
-                                        (["--perturbation", "sinusoid"], "no hardware code")])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--dtheta", "0.05"], "dtheta must be 2^-k"),
+        (["--optimizer", "adam"], "optimizer must be 'sgd'"),
+        (["--perturbation", "sinusoid"], "no hardware code"),
+    ],
+)
 def test_fixed_backend_refuses_what_the_hardware_cannot_run(argv, match, capsys):
     code, _, err = run_cli(["train", "--backend", "fixed", "--steps", "10", "--no-progress", *argv], capsys)
     assert code == 2 and match in err
@@ -104,8 +177,13 @@ def test_amaranth_backend_and_compare_against_the_golden_schedule(tmp_path, caps
     assert code == 1 and "first divergence at cycle" in out and "broadcast" in out
 
 
-@pytest.mark.parametrize("argv,match", [(["--vcd", "x.vcd"], "--vcd needs --backend amaranth"),
-                                        (["--trace", "x.npz"], "--trace, --mode and --formats need")])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--vcd", "x.vcd"], "--vcd needs --backend amaranth"),
+        (["--trace", "x.npz"], "--trace, --mode and --formats need"),
+    ],
+)
 def test_hardware_options_need_a_hardware_backend(argv, match, capsys):
     code, _, err = run_cli(["train", "--steps", "10", "--no-progress", *argv], capsys)
     assert code == 2 and match in err

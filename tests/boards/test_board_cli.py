@@ -17,7 +17,7 @@ def test_board_train_in_simulation_reports_the_golden_run(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "9 synapses" in text and "accuracy counters" in text
     result = json.loads(out.read_text())
-    model = FixedMGD(xor_config(120), COMPACT_FORMATS, hw_seed=0)   # the simulated board's seed register at power-on
+    model = FixedMGD(xor_config(120), COMPACT_FORMATS, hw_seed=0)  # the simulated board's seed register at power-on
     for _ in range(120):
         model.step()
     assert result["theta"] == model.theta[0].tolist()

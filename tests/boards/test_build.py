@@ -16,11 +16,11 @@ def test_build_plan_of_each_board(board, clock_mhz, constraints, tmp_path):
     files = report["plan"]
     assert "mgd_trainer.il" in files and any(f.endswith(constraints) for f in files)
     rtlil = (tmp_path / board / "mgd_trainer.il").read_text()
-    assert "uart_rx" in rtlil and "synapse8" in rtlil                    # host link and all 9 synapses
+    assert "uart_rx" in rtlil and "synapse8" in rtlil  # host link and all 9 synapses
     script = (tmp_path / board / "mgd_trainer.ys").read_text()
     if board == "icebreaker":
-        assert "synth_ice40 -dsp" in script                              # 8 SB_MAC16 (docs/postsynth.md)
-        assert "SB_GB" in rtlil                                          # the 12 MHz ÷ 4 clock on a global buffer
+        assert "synth_ice40 -dsp" in script  # 8 SB_MAC16 (docs/postsynth.md)
+        assert "SB_GB" in rtlil  # the 12 MHz ÷ 4 clock on a global buffer
 
 
 def test_nextpnr_log_parser_reads_fmax_and_utilisation():
@@ -34,7 +34,7 @@ Info: Max frequency for clock 'clk12_0__io': 19.87 MHz (PASS at 12.00 MHz)
 """
     report = parse_nextpnr_log(log)
     assert report["utilisation"] == {"ICESTORM_LC": [5000, 5280], "ICESTORM_DSP": [8, 8]}
-    assert report["fmax"] == {"clk12_0__io": {"fmax_mhz": 19.87, "target_mhz": 12.0}}   # the last (post-route)
+    assert report["fmax"] == {"clk12_0__io": {"fmax_mhz": 19.87, "target_mhz": 12.0}}  # the last (post-route)
 
 
 def test_unknown_boards_are_refused():

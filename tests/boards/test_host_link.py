@@ -35,8 +35,12 @@ def snapshot(b: Board) -> dict:
 def golden_run(dut, steps, theta0=None, x=None, y=None):
     """The fixed-point model of the same network, with what the host loaded."""
     cfg = dut.config.replace(steps=steps)
-    model = FixedMGD(cfg, FMTS, theta0=None if theta0 is None else FMTS.theta.real(np.asarray(theta0))[None],
-                     hw_seed=dut.registers.seed)     # the board's seed register (power-on value 0)
+    model = FixedMGD(
+        cfg,
+        FMTS,
+        theta0=None if theta0 is None else FMTS.theta.real(np.asarray(theta0))[None],
+        hw_seed=dut.registers.seed,
+    )  # the board's seed register (power-on value 0)
     if x is not None:
         model.x, model.y = np.asarray(x), np.asarray(y)
     for _ in range(steps):
@@ -46,8 +50,9 @@ def golden_run(dut, steps, theta0=None, x=None, y=None):
 
 # ------------------------------------------------------------------ protocol (pure Python)
 
+
 def test_crc8_matches_the_catalogue_check_value():
-    assert proto.crc8(b"123456789") == 0xF4          # CRC-8/SMBUS check value (reveng catalogue)
+    assert proto.crc8(b"123456789") == 0xF4  # CRC-8/SMBUS check value (reveng catalogue)
 
 
 def test_frames_round_trip_and_malformed_responses_are_refused():
@@ -65,6 +70,7 @@ def test_frames_round_trip_and_malformed_responses_are_refused():
 
 # ------------------------------------------------------------------ round trips
 
+
 def test_identification_and_registers_read_back():
     dut, line, b = board()
     info = b.info()
@@ -72,8 +78,15 @@ def test_identification_and_registers_read_back():
     assert (info.theta_width, info.theta_frac, info.act_width, info.act_frac) == (16, 12, 10, 7)
     assert b.registers() == {k: getattr(dut.registers, k) for k in b.registers()}
     b.configure(tau_x=3, tau_p=2, tau_theta=5, eta=123, dtheta_shift=6, seed=7, steps=99)
-    assert b.registers() == {"tau_x": 3, "tau_p": 2, "tau_theta": 5, "eta": 123, "dtheta_shift": 6, "seed": 7,
-                             "steps": 99}
+    assert b.registers() == {
+        "tau_x": 3,
+        "tau_p": 2,
+        "tau_theta": 5,
+        "eta": 123,
+        "dtheta_shift": 6,
+        "seed": 7,
+        "steps": 99,
+    }
 
 
 def test_a_run_started_over_the_link_matches_the_golden_model():
@@ -94,7 +107,7 @@ def test_loaded_theta0_and_dataset_train_bit_exactly():
     dut, line, b = board(steps=60)
     theta0 = FMTS.theta.quantize(dut.model.mlp.init_theta(1, 123, 2.0))[0]
     x = dut.model.x
-    y = FMTS.act.quantize(1.0) - dut.model.y          # XNOR
+    y = FMTS.act.quantize(1.0) - dut.model.y  # XNOR
     b.load_theta0(theta0)
     b.load_dataset(x, y)
     b.start()
@@ -116,6 +129,7 @@ def test_back_to_back_requests_are_all_answered_in_order():
 
 
 # ------------------------------------------------------------------ bad frames: rejected, state intact
+
 
 def test_garbage_truncated_and_bad_crc_frames_leave_the_state_intact():
     dut, line, b = board(steps=30)
@@ -159,10 +173,10 @@ def test_refused_requests_name_their_reason_and_change_nothing():
         (proto.OP_WRITE, proto.THETA_BASE + 2, FMTS.theta.min - 1, "bad_value"),
         (proto.OP_WRITE, proto.DATASET_BASE + 1, FMTS.act.max + 1, "bad_value"),
         (proto.OP_WRITE, proto.REGISTERS["control"][0], 8, "bad_value"),
-        (proto.OP_WRITE, proto.THETA_BASE + 9, 0, "bad_addr"),           # only 9 synapses
-        (proto.OP_WRITE, proto.DATASET_BASE + 3, 0, "bad_addr"),         # 3 values per sample
-        (proto.OP_WRITE, proto.REGISTERS["step"][0], 1, "bad_addr"),      # read-only
-        (proto.OP_READ, proto.REGISTERS["control"][0], 0, "bad_addr"),    # write-only
+        (proto.OP_WRITE, proto.THETA_BASE + 9, 0, "bad_addr"),  # only 9 synapses
+        (proto.OP_WRITE, proto.DATASET_BASE + 3, 0, "bad_addr"),  # 3 values per sample
+        (proto.OP_WRITE, proto.REGISTERS["step"][0], 1, "bad_addr"),  # read-only
+        (proto.OP_READ, proto.REGISTERS["control"][0], 0, "bad_addr"),  # write-only
         (proto.OP_READ, 0x0FFF, 0, "bad_addr"),
         (0x07, proto.REGISTERS["id"][0], 0, "bad_op"),
     ]
@@ -174,7 +188,7 @@ def test_refused_requests_name_their_reason_and_change_nothing():
 
 
 def test_writes_during_a_run_are_busy_and_the_run_is_unaffected_then_stop_ends_a_run():
-    dut, line, b = board(steps=1000)        # 8,000 cycles: a request/response takes ~640
+    dut, line, b = board(steps=1000)  # 8,000 cycles: a request/response takes ~640
     b.start()
     for name, value in (("tau_x", 2), ("eta", 1), ("steps", 5)):
         with pytest.raises(DeviceError, match="busy"):

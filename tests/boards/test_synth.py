@@ -20,7 +20,7 @@ from mgd.cli import main
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
 
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, seeds=1, seed=0, sample_order="random")
+XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, seeds=1, seed=0, sample_order="random")
 
 
 class Mac(wiring.Component):
@@ -42,6 +42,7 @@ class Mac(wiring.Component):
 
 # ------------------------------------------------------------------ IO wrapper
 
+
 def test_wrapper_overhead_is_exactly_its_port_bits(tmp_path):
     """θ register (inference baseline): θ bits of state; wrapped: + (1 + θ) input shift bits + θ MISR bits, and
     the MISR's XORs are the only logic (ECP5 FFs have enable and reset built in)."""
@@ -50,7 +51,7 @@ def test_wrapper_overhead_is_exactly_its_port_bits(tmp_path):
     assert (wrapped.w_in, wrapped.w_out) == (1 + theta, theta)
     assert wrapped.overhead == {"ff": 1 + 2 * theta, "lut_max": theta, "io": 4}
     r = synthesize(wrapped, "ecp5", name="wrapped_theta", workdir=tmp_path)
-    assert r["ff"] == theta + wrapped.overhead["ff"]          # nothing of the inner register was optimised away
+    assert r["ff"] == theta + wrapped.overhead["ff"]  # nothing of the inner register was optimised away
     assert 0 < r["lut"] <= wrapped.overhead["lut_max"]
     assert r["carry"] == 0 and r["dsp"] == 0 and r["bram"] == 0
     assert (tmp_path / "wrapped_theta.il").exists() and (tmp_path / "yosys.log").stat().st_size > 0
@@ -101,11 +102,12 @@ def test_wrapper_refuses_a_non_component():
 
 # ------------------------------------------------------------------ place and route
 
+
 def test_place_and_route_small_design_on_up5k(tmp_path):
     r = place_and_route(IOWrapper(Mac()), "ice40", device="up5k", name="mac", workdir=tmp_path, freq_mhz=12)
     util = r["utilisation"]
     assert util["ICESTORM_LC"][1] == 5280 and util["ICESTORM_DSP"][1] == 8 and util["ICESTORM_RAM"][1] == 30
-    assert util["SB_IO"] == [4, 39]                            # clk, rst, si, so on the SG48 package
+    assert util["SB_IO"] == [4, 39]  # clk, rst, si, so on the SG48 package
     assert util["ICESTORM_DSP"][0] == r["dsp"] == 1
     assert r["logic_cells"] == util["ICESTORM_LC"][0] > 0 and r["io"] == 4
     assert 12 < r["fmax_mhz"] < 1000 and len(r["clocks"]) == 1
@@ -117,15 +119,18 @@ def test_place_and_route_small_design_on_up5k(tmp_path):
         assert (tmp_path / name).exists()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(family="xilinx", device="up5k"), "FPGA family must be one of ice40, ecp5"),
-    (dict(family="ice40", device="85k"), "ice40 device must be one of"),
-    (dict(family="ecp5", device="up5k"), "ecp5 device must be one of 25k, 45k, 85k"),
-    (dict(family="ice40", device="up5k", package="sg 48"), "package must be"),
-    (dict(family="ice40", device="up5k", freq_mhz=0), "freq_mhz must be a positive number"),
-    (dict(family="ecp5", device="85k", seed=-1), "seed must be a non-negative integer"),
-    (dict(family="ice40", device="up5k", name="1top"), "plain identifier"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(family="xilinx", device="up5k"), "FPGA family must be one of ice40, ecp5"),
+        (dict(family="ice40", device="85k"), "ice40 device must be one of"),
+        (dict(family="ecp5", device="up5k"), "ecp5 device must be one of 25k, 45k, 85k"),
+        (dict(family="ice40", device="up5k", package="sg 48"), "package must be"),
+        (dict(family="ice40", device="up5k", freq_mhz=0), "freq_mhz must be a positive number"),
+        (dict(family="ecp5", device="85k", seed=-1), "seed must be a non-negative integer"),
+        (dict(family="ice40", device="up5k", name="1top"), "plain identifier"),
+    ],
+)
 def test_bad_arguments_are_refused_before_any_work(kwargs, message, tmp_path):
     # the component is never touched (a real one would warn "created but never used")
     kwargs = {"name": "t", **kwargs}
@@ -155,11 +160,15 @@ def test_parse_report():
     """The slowest real clock is the Fmax; nextpnr-ice40's pseudo clock of a combinational SB_MAC16 (CLK tied to
     GND) is not a clock, but flags that paths through the DSPs were not timed."""
     path = [{"delay": 1.25, "type": "clk-to-q"}, {"delay": 2.5, "type": "routing"}]
-    report = {"utilization": {"ICESTORM_LC": {"used": 10, "available": 5280}, "SB_IO": {"used": 4, "available": 39}},
-              "fmax": {"clk$SB_IO_IN_$glb_clk": {"achieved": 80.5, "constraint": 12.0},
-                       "other": {"achieved": 40.0, "constraint": 12.0},
-                       "$PACKER_GND_NET_$glb_clk": {"achieved": 20.0, "constraint": 12.0}},
-              "critical_paths": [{"from": "posedge other", "to": "posedge other", "path": path}]}
+    report = {
+        "utilization": {"ICESTORM_LC": {"used": 10, "available": 5280}, "SB_IO": {"used": 4, "available": 39}},
+        "fmax": {
+            "clk$SB_IO_IN_$glb_clk": {"achieved": 80.5, "constraint": 12.0},
+            "other": {"achieved": 40.0, "constraint": 12.0},
+            "$PACKER_GND_NET_$glb_clk": {"achieved": 20.0, "constraint": 12.0},
+        },
+        "critical_paths": [{"from": "posedge other", "to": "posedge other", "path": path}],
+    }
     r = parse_report(report, "ice40")
     assert r["utilisation"] == {"ICESTORM_LC": [10, 5280], "SB_IO": [4, 39]}
     assert (r["logic_cells"], r["io"], r["fmax_mhz"]) == (10, 4, 40.0)
@@ -174,7 +183,7 @@ def test_make_trainer_keeps_the_first_samples():
 
     trainer = synth.make_trainer(XOR, COMPACT_FORMATS, samples=2)
     assert trainer.dataset.n == 2 and len(trainer.dataset.init) == 2
-    rtlil.convert(trainer, name="t")          # elaborated, so no "created but never used" warning
+    rtlil.convert(trainer, name="t")  # elaborated, so no "created but never used" warning
     small = synth.synthetic_trainer((3, 2, 2), COMPACT_FORMATS, samples=5)
     assert small.dataset.n == 5 and len(small.synapses) == 3 * 2 + 2 + 2 * 2 + 2
     rtlil.convert(small, name="s")
@@ -182,17 +191,21 @@ def test_make_trainer_keeps_the_first_samples():
 
 # ------------------------------------------------------------------ CLI
 
-@pytest.mark.parametrize("argv, message", [
-    (["synth", "--device", "up5k"], "--family"),
-    (["synth", "--family", "ice40"], "--device"),
-    (["synth", "--family", "altera", "--device", "up5k"], "invalid choice"),
-    (["synth", "--family", "ice40", "--device", "85k"], "ice40 device must be one of"),
-    (["synth", "--family", "ecp5", "--device", "85k", "--samples", "0"], "argument --samples: must be an integer"),
-    (["synth", "--family", "ecp5", "--device", "85k", "--freq", "-3"], "argument --freq: must be a finite number"),
-    (["synth", "--family", "ecp5", "--device", "85k", "--formats", "tiny"], "invalid choice"),
-    (["synth", "--family", "ecp5", "--device", "85k", "--target", "all"], "invalid choice"),
-    (["synth", "--family", "ecp5", "--device", "85k", "--dataset", "mnist"], "dataset"),
-])
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["synth", "--device", "up5k"], "--family"),
+        (["synth", "--family", "ice40"], "--device"),
+        (["synth", "--family", "altera", "--device", "up5k"], "invalid choice"),
+        (["synth", "--family", "ice40", "--device", "85k"], "ice40 device must be one of"),
+        (["synth", "--family", "ecp5", "--device", "85k", "--samples", "0"], "argument --samples: must be an integer"),
+        (["synth", "--family", "ecp5", "--device", "85k", "--freq", "-3"], "argument --freq: must be a finite number"),
+        (["synth", "--family", "ecp5", "--device", "85k", "--formats", "tiny"], "invalid choice"),
+        (["synth", "--family", "ecp5", "--device", "85k", "--target", "all"], "invalid choice"),
+        (["synth", "--family", "ecp5", "--device", "85k", "--dataset", "mnist"], "dataset"),
+    ],
+)
 def test_cli_refuses_bad_options(argv, message, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -202,25 +215,45 @@ def test_cli_refuses_bad_options(argv, message, capsys):
 
 def test_cli_array_on_up5k(tmp_path, capsys):
     out = tmp_path / "array.json"
-    assert main(["synth", "--family", "ice40", "--device", "up5k", "--target", "array", "--json", str(out),
-                 "--workdir", str(tmp_path / "work")]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--family",
+                "ice40",
+                "--device",
+                "up5k",
+                "--target",
+                "array",
+                "--json",
+                str(out),
+                "--workdir",
+                str(tmp_path / "work"),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "ice40 up5k (sg48)" in text and "Fmax (MHz, post-route)" in text and "ICESTORM_LC" in text
     result = json.loads(out.read_text())
     array = result["targets"]["array"]
     assert result["formats"] == "compact" and result["config"]["dataset"] == "xor"
-    assert array["dsp"] == 6 and array["fmax_mhz"] > 12                  # the 2-2-1 network's six weights
-    assert array["ff_inner"] == 0                                         # sigmoid tables read from block RAM
+    assert array["dsp"] == 6 and array["fmax_mhz"] > 12  # the 2-2-1 network's six weights
+    assert array["ff_inner"] == 0  # sigmoid tables read from block RAM
     assert (tmp_path / "work" / "array" / "report.json").exists()
 
 
 # ------------------------------------------------------------------ slow: the XOR trainer on both families
 
+
 @pytest.mark.slow
-@pytest.mark.parametrize("family, device, available", [
-    ("ice40", "up5k", {"ICESTORM_LC": 5280, "ICESTORM_DSP": 8, "ICESTORM_RAM": 30}),
-    ("ecp5", "85k", {"MULT18X18D": 156, "DP16KD": 208}),
-])
+@pytest.mark.parametrize(
+    "family, device, available",
+    [
+        ("ice40", "up5k", {"ICESTORM_LC": 5280, "ICESTORM_DSP": 8, "ICESTORM_RAM": 30}),
+        ("ecp5", "85k", {"MULT18X18D": 156, "DP16KD": 208}),
+    ],
+)
 def test_xor_trainer_and_array_place_and_route(family, device, available, tmp_path):
     r = synth.synth_designs(XOR, COMPACT_FORMATS, family, device, workdir=tmp_path)
     trainer, array = r["targets"]["trainer"], r["targets"]["array"]
@@ -230,5 +263,5 @@ def test_xor_trainer_and_array_place_and_route(family, device, available, tmp_pa
         assert all(used <= avail for used, avail in res["utilisation"].values())
         assert res["fmax_mhz"] > 5
     if family == "ice40":
-        assert trainer["dsp"] == 8                 # COMPACT_FORMATS: exactly the UP5K's 8 SB_MAC16
+        assert trainer["dsp"] == 8  # COMPACT_FORMATS: exactly the UP5K's 8 SB_MAC16
     assert r["overhead"]["logic_cells"] > 2

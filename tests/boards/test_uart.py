@@ -23,9 +23,16 @@ class Echo(wiring.Component):
         m.submodules.tx = tx = UARTTransmitter(self.divisor)
         # the transmitter starts a byte when the receiver has it (mid stop bit): a FIFO absorbs that phase
         m.submodules.fifo = fifo = SyncFIFO(width=8, depth=4)
-        m.d.comb += [rx.rx.eq(self.rx), self.tx.eq(tx.tx), self.framing_errors.eq(rx.framing_errors),
-                     fifo.w_data.eq(rx.data.payload), fifo.w_en.eq(rx.data.valid),
-                     tx.data.payload.eq(fifo.r_data), tx.data.valid.eq(fifo.r_rdy), fifo.r_en.eq(tx.data.ready)]
+        m.d.comb += [
+            rx.rx.eq(self.rx),
+            self.tx.eq(tx.tx),
+            self.framing_errors.eq(rx.framing_errors),
+            fifo.w_data.eq(rx.data.payload),
+            fifo.w_en.eq(rx.data.valid),
+            tx.data.payload.eq(fifo.r_data),
+            tx.data.valid.eq(fifo.r_rdy),
+            fifo.r_en.eq(tx.data.ready),
+        ]
         return m
 
 
@@ -40,12 +47,11 @@ def test_every_byte_value_echoes_back(divisor):
     assert line.framing_errors == 0
 
 
-
 def test_a_byte_with_a_low_stop_bit_is_dropped_and_the_next_one_is_received():
     divisor = 4
     dut = Echo(divisor)
     line = SimulatedBoard(dut, divisor)
-    bad = [0] + [0] * 8 + [0]            # 0x00 with its stop bit low (a break)
+    bad = [0] + [0] * 8 + [0]  # 0x00 with its stop bit low (a break)
     line.line_override = [1] * 8 + [b for b in bad for _ in range(divisor)] + [1] * (2 * divisor)
     line.idle(len(line.line_override) * line.period)
     line.write(b"\x5a")

@@ -25,7 +25,7 @@ def test_lfsr_sign_prescaled_synapse_on_ice40(tmp_path):
     # adders of G, θ − G and θ ± Δθ, the negation of the broadcast: carry chains and at least one LUT per bit of them
     assert r["carry"] >= f.g.width
     assert r["lut"] >= r["carry"] > 0
-    assert r["dsp"] == 0 and r["other"] == {}              # no -dsp on iCE40 (docs/postsynth.md)
+    assert r["dsp"] == 0 and r["other"] == {}  # no -dsp on iCE40 (docs/postsynth.md)
     assert "$scopeinfo" not in r["cells"]
     assert r["lut_sites"] == r["lut"]
     assert r["yosys"].startswith("Yosys ")

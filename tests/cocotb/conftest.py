@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:   # the runner hands sys.path to the simulator as PYTHONPATH: tb_*.py must import there
+if str(HERE) not in sys.path:  # the runner hands sys.path to the simulator as PYTHONPATH: tb_*.py must import there
     sys.path.insert(0, str(HERE))
 
 from mgd_cocotb import MODE, TRAINER_CONFIG, VARIANTS, Bench, missing, timing_summary, trainer_runs  # noqa: E402
@@ -41,6 +41,7 @@ def _cached(function):
         if not ok:
             raise value
         return value
+
     return get
 
 
@@ -53,11 +54,13 @@ def workdir(tmp_path_factory) -> Path:
 def verilog(workdir):
     """``verilog(unit, variant)`` → path of ``mgd verilog``'s output (top ``mgd_<unit>``) for a configuration of
     :data:`mgd_cocotb.VARIANTS`."""
+
     def write(unit: str, variant: str) -> Path:
         config, mode = VARIANTS[variant]
         path = workdir / f"mgd_{unit}-{variant}.v"
         path.write_text(convert(config, mode=mode, unit=unit))
         return path
+
     return _cached(write)
 
 
@@ -65,10 +68,12 @@ def verilog(workdir):
 def bench(workdir, verilog):
     """``bench(sim, unit, variant="xor")`` → a :class:`Bench` built for ``sim`` (skips if ``sim`` is not
     installed)."""
+
     def make(sim: str, unit: str, variant: str) -> Bench:
         b = Bench(sim, verilog(unit, variant), f"mgd_{unit}", workdir / f"{sim}-{unit}-{variant}")
         b.build()
         return b
+
     cached = _cached(make)
 
     def get(sim: str, unit: str, variant: str = "xor") -> Bench:
@@ -76,6 +81,7 @@ def bench(workdir, verilog):
         if reason:
             pytest.skip(reason)
         return cached(sim, unit, variant)
+
     return get
 
 
@@ -101,11 +107,17 @@ def trainer_trace(bench, workdir, amaranth_run):
 
     def run(sim: str):
         out = {test: str(workdir / f"trainer-{test}-{sim}.npz") for test in runs}
-        job = {"config": TRAINER_CONFIG.to_dict(), "mode": MODE, "hw_seed": 0, "latency": b.trainer.latency,
-               "runs": {test: [dataclasses.asdict(r) for r in regs] for test, regs in runs.items()},
-               "trace_out": out}
+        job = {
+            "config": TRAINER_CONFIG.to_dict(),
+            "mode": MODE,
+            "hw_seed": 0,
+            "latency": b.trainer.latency,
+            "runs": {test: [dataclasses.asdict(r) for r in regs] for test, regs in runs.items()},
+            "trace_out": out,
+        }
         bench(sim, "trainer").run("tb_trainer", job, "trainer", tests=len(runs))
         return {test: load(path) for test, path in out.items()}
+
     cached = _cached(run)
 
     def get(sim: str):
@@ -113,4 +125,5 @@ def trainer_trace(bench, workdir, amaranth_run):
         if reason:
             pytest.skip(reason)
         return cached(sim)
+
     return get

@@ -35,8 +35,9 @@ HERE = Path(__file__).resolve().parent
 SIMULATORS = ("verilator", "icarus")
 
 #: the trainer run of the cocotb tests: tests/rtl/test_trainer.py's XOR configuration, 200 steps (1,603 cycles)
-TRAINER_CONFIG = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=200, seeds=1, seed=0,
-                           sample_order="random")
+TRAINER_CONFIG = MGDConfig(
+    dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=200, seeds=1, seed=0, sample_order="random"
+)
 MODE = "prescaled"
 #: C++ optimisation of the Verilator models (make's OPT_FAST/OPT_SLOW/OPT_GLOBAL); MGD_VERILATOR_OPT=-Os restores
 #: Verilator's default
@@ -51,19 +52,24 @@ def trainer_runs(regs: Registers) -> dict[str, list[Registers]]:
     it is; ``registers``, three runs back to back on the same design (tests/rtl/test_trainer.py's runtime-register
     test: every register changed, a non-zero seed, τ's > 1)."""
     first = dataclasses.replace(regs, steps=60)
-    return {"xor": [regs],
-            "registers": [first,
-                          Registers(tau_x=2, tau_p=3, tau_theta=4, eta=regs.eta // 2, dtheta_shift=3, seed=5,
-                                    steps=40),
-                          Registers(tau_x=1, tau_p=1, tau_theta=1, eta=regs.eta, dtheta_shift=4, seed=9, steps=50)]}
+    return {
+        "xor": [regs],
+        "registers": [
+            first,
+            Registers(tau_x=2, tau_p=3, tau_theta=4, eta=regs.eta // 2, dtheta_shift=3, seed=5, steps=40),
+            Registers(tau_x=1, tau_p=1, tau_theta=1, eta=regs.eta, dtheta_shift=4, seed=9, steps=50),
+        ],
+    }
 
 
 #: configurations whose synapse / cost unit Verilog the unit testbenches check: name → (config, broadcast mode).
 #: "xor" is the trainer's (binary LFSR code: the sign-gated correlator; pre-scaled broadcast); "multilevel-raw"
 #: takes the other datapath of each unit (multi-level LFSR code: the multiplier correlator; raw broadcast: the
 #: synapse's η multiplier, C̃ on the broadcast bus).
-VARIANTS = {"xor": (TRAINER_CONFIG, MODE),
-            "multilevel-raw": (TRAINER_CONFIG.replace(perturbation="uniform", eta=0.2), "raw")}
+VARIANTS = {
+    "xor": (TRAINER_CONFIG, MODE),
+    "multilevel-raw": (TRAINER_CONFIG.replace(perturbation="uniform", eta=0.2), "raw"),
+}
 
 
 def missing(sim: str) -> str | None:
@@ -92,8 +98,9 @@ def simulator_env(sim: str):
     try:
         if sim == "verilator":
             use_verilator()
-            os.environ["MAKEFLAGS"] += " " + " ".join(f"{v}={VERILATOR_OPT}" for v in ("OPT_FAST", "OPT_SLOW",
-                                                                                       "OPT_GLOBAL"))
+            os.environ["MAKEFLAGS"] += " " + " ".join(
+                f"{v}={VERILATOR_OPT}" for v in ("OPT_FAST", "OPT_SLOW", "OPT_GLOBAL")
+            )
         yield
     finally:
         for key, value in saved.items():
@@ -110,8 +117,9 @@ def timing_summary() -> list[str]:
         benches = [b for b in BENCHES if b.sim == sim and b.build_time is not None]
         if benches:
             build, run = sum(b.build_time for b in benches), sum(sum(b.run_times.values()) for b in benches)
-            parts = ", ".join(f"{b.build_dir.name} {b.build_time:.1f} + {sum(b.run_times.values()):.1f} s"
-                              for b in benches)
+            parts = ", ".join(
+                f"{b.build_dir.name} {b.build_time:.1f} + {sum(b.run_times.values()):.1f} s" for b in benches
+            )
             lines.append(f"{sim}: {len(benches)} builds {build:.1f} s, runs {run:.1f} s ({parts})")
     return lines
 
@@ -139,9 +147,15 @@ class Bench:
         t0 = time.perf_counter()
         try:
             with simulator_env(self.sim):
-                self.runner.build(sources=[self.source], hdl_toplevel=self.toplevel, build_dir=self.build_dir,
-                                  timescale=("1ns", "1ps"), always=True, log_file=log,
-                                  build_args=["-Wno-fatal"] if self.sim == "verilator" else [])
+                self.runner.build(
+                    sources=[self.source],
+                    hdl_toplevel=self.toplevel,
+                    build_dir=self.build_dir,
+                    timescale=("1ns", "1ps"),
+                    always=True,
+                    log_file=log,
+                    build_args=["-Wno-fatal"] if self.sim == "verilator" else [],
+                )
         except (RuntimeError, SystemExit) as e:
             pytest.fail(f"{self.sim} build of {self.source.name} failed ({e}); end of {log}:\n{_tail(log)}")
         self.build_time = time.perf_counter() - t0
@@ -157,10 +171,17 @@ class Bench:
         t0 = time.perf_counter()
         try:
             with simulator_env(self.sim):
-                self.runner.test(test_module=test_module, hdl_toplevel=self.toplevel, build_dir=self.build_dir,
-                                 test_dir=test_dir, results_xml=str(results), log_file=log,
-                                 timescale=("1ns", "1ps"), extra_env={"MGD_TB_JOB": str(job_path)})
-        except (RuntimeError, SystemExit) as e:   # the runner exits when a cocotb test fails under pytest
+                self.runner.test(
+                    test_module=test_module,
+                    hdl_toplevel=self.toplevel,
+                    build_dir=self.build_dir,
+                    test_dir=test_dir,
+                    results_xml=str(results),
+                    log_file=log,
+                    timescale=("1ns", "1ps"),
+                    extra_env={"MGD_TB_JOB": str(job_path)},
+                )
+        except (RuntimeError, SystemExit) as e:  # the runner exits when a cocotb test fails under pytest
             pytest.fail(f"{self.sim}: {test_module} failed ({e!r}); end of {log}:\n{_tail(log)}")
         finally:
             self.run_times[name] = time.perf_counter() - t0

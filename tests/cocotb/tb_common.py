@@ -35,7 +35,7 @@ def read(handle, signed: bool) -> int:
     value = handle.value
     if isinstance(value, LogicArray):
         return value.to_signed() if signed else value.to_unsigned()
-    return int(value)   # a 1-bit signal reads as a Logic
+    return int(value)  # a 1-bit signal reads as a Logic
 
 
 async def start(dut, reset_cycles: int = 2) -> None:
@@ -78,4 +78,4 @@ class Mismatches:
             self.check(cycle, name, got, int(want[name]))
 
     def report(self) -> str:
-        return (f"{self.count} mismatches (per signal: {self.per_signal}); first:\n  " + "\n  ".join(self.first))
+        return f"{self.count} mismatches (per signal: {self.per_signal}); first:\n  " + "\n  ".join(self.first)

@@ -23,18 +23,29 @@ def plan(rng, n_out: int, fmts, random_cycles: int) -> list[dict]:
     lo, hi = fmts.act.min, fmts.act.max
 
     def act():
-        return [int(rng.choice([lo, hi])) if rng.random() < 0.25 else int(rng.integers(lo, hi + 1))
-                for _ in range(n_out)]
+        return [
+            int(rng.choice([lo, hi])) if rng.random() < 0.25 else int(rng.integers(lo, hi + 1)) for _ in range(n_out)
+        ]
 
     def random_cycle():
-        return dict(y=act(), target=act(), capture=int(rng.random() < 0.3), measure=int(rng.random() < 0.7),
-                    eta=int(rng.choice([fmts.eta.max, int(rng.integers(0, fmts.eta.max + 1))])),
-                    reset=int(rng.random() < 0.02))
+        return dict(
+            y=act(),
+            target=act(),
+            capture=int(rng.random() < 0.3),
+            measure=int(rng.random() < 0.7),
+            eta=int(rng.choice([fmts.eta.max, int(rng.integers(0, fmts.eta.max + 1))])),
+            reset=int(rng.random() < 0.02),
+        )
 
     far = dict(y=[hi] * n_out, target=[lo] * n_out, eta=fmts.eta.max, measure=1, reset=0)
     near = dict(y=[hi] * n_out, target=[hi] * n_out, eta=fmts.eta.max, measure=1, reset=0)
-    extremes = [dict(near, capture=1), dict(far, capture=0), dict(far, capture=1), dict(near, capture=0),
-                dict(near, capture=0)]
+    extremes = [
+        dict(near, capture=1),
+        dict(far, capture=0),
+        dict(far, capture=1),
+        dict(near, capture=0),
+        dict(near, capture=0),
+    ]
     cycles = [random_cycle() for _ in range(random_cycles // 2)] + extremes + [dict(extremes[0], reset=1)]
     return cycles + extremes + [random_cycle() for _ in range(random_cycles - random_cycles // 2)]
 
@@ -74,10 +85,18 @@ async def cost_unit_matches_golden_model_every_cycle(dut):
             model.clock(y=c["y"], target=c["target"], capture=c["capture"], measure=c["measure"], eta=c["eta"])
         await FallingEdge(dut.clk)
 
-    save(job["trace_out"], {k: np.array(v, dtype=np.int64) for k, v in rows.items()},
-         {"simulator": cocotb.SIM_NAME, "cycles": len(cycles), "n_out": n_out})
-    dut._log.info("%d cycles, n_out = %d, %d outputs checked every cycle: %d mismatches", len(cycles), n_out,
-                  len(OUTPUTS), bad.count)
+    save(
+        job["trace_out"],
+        {k: np.array(v, dtype=np.int64) for k, v in rows.items()},
+        {"simulator": cocotb.SIM_NAME, "cycles": len(cycles), "n_out": n_out},
+    )
+    dut._log.info(
+        "%d cycles, n_out = %d, %d outputs checked every cycle: %d mismatches",
+        len(cycles),
+        n_out,
+        len(OUTPUTS),
+        bad.count,
+    )
     assert bad.count == 0, bad.report()
     cmax = max(rows["cost"])
     assert max(rows["c_tilde"]) == cmax and min(rows["c_tilde"]) == -cmax, "C̃ never swung to ±C"

@@ -21,8 +21,19 @@ from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.rtl.synapse import broadcast_width
 from mgd.sim.trace import save
 
-INPUTS = ("advance", "restart", "index", "perturb", "dtheta", "value", "correlate", "update", "eta", "load",
-          "load_value")
+INPUTS = (
+    "advance",
+    "restart",
+    "index",
+    "perturb",
+    "dtheta",
+    "value",
+    "correlate",
+    "update",
+    "eta",
+    "load",
+    "load_value",
+)
 OUTPUTS = ("code", "weight", "theta", "g")
 
 
@@ -38,30 +49,59 @@ def plan(rng, codes, mode, fmts, random_cycles: int) -> list[dict]:
         return int(rng.integers(lo, hi + 1)) >> int(rng.integers(0, 8))
 
     def random_cycle():
-        return dict(advance=int(rng.random() < 0.5), restart=int(rng.random() < 0.01),
-                    index=int(rng.integers(0, 1 << codes.index_width)), perturb=int(rng.random() < 0.5),
-                    dtheta=1 << int(rng.integers(0, tw - 1)), value=pick(0.15, vmin, vmax),
-                    correlate=int(rng.random() < 0.8), update=int(rng.random() < 0.1),
-                    eta=int(rng.choice([0, fmts.eta.max, int(rng.integers(0, fmts.eta.max + 1))])),
-                    load=int(rng.random() < 0.02), load_value=pick(0.3, fmts.theta.min, fmts.theta.max),
-                    reset=int(rng.random() < 0.01))
+        return dict(
+            advance=int(rng.random() < 0.5),
+            restart=int(rng.random() < 0.01),
+            index=int(rng.integers(0, 1 << codes.index_width)),
+            perturb=int(rng.random() < 0.5),
+            dtheta=1 << int(rng.integers(0, tw - 1)),
+            value=pick(0.15, vmin, vmax),
+            correlate=int(rng.random() < 0.8),
+            update=int(rng.random() < 0.1),
+            eta=int(rng.choice([0, fmts.eta.max, int(rng.integers(0, fmts.eta.max + 1))])),
+            load=int(rng.random() < 0.02),
+            load_value=pick(0.3, fmts.theta.min, fmts.theta.max),
+            reset=int(rng.random() < 0.01),
+        )
 
     cycles = [random_cycle() for _ in range(random_cycles // 2)]
-    for sign in (+1, -1):   # θ to its ends through G (the broadcast's sign follows the code, cycle by cycle)
+    for sign in (+1, -1):  # θ to its ends through G (the broadcast's sign follows the code, cycle by cycle)
         start = fmts.theta.max - 3 if sign > 0 else fmts.theta.min + 3
-        cycles.append(dict(load=1, load_value=start, dtheta=1 << min(fmts.theta.frac, tw - 2), eta=fmts.eta.max,
-                           advance=1, restart=0, correlate=0, update=0, reset=0))
-        cycles += [dict(load=0, correlate=1, value=("theta", sign), update=int(c % 4 == 3), perturb=c % 2)
-                   for c in range(24)]
-    for sign in (+1, -1):   # G to its ends, then one update with it
-        n = (1 << max(0, gfmt.width - bw + (1 if codes.binary else 2))) + 4   # |c| < 1 for multi-level codes
+        cycles.append(
+            dict(
+                load=1,
+                load_value=start,
+                dtheta=1 << min(fmts.theta.frac, tw - 2),
+                eta=fmts.eta.max,
+                advance=1,
+                restart=0,
+                correlate=0,
+                update=0,
+                reset=0,
+            )
+        )
+        cycles += [
+            dict(load=0, correlate=1, value=("theta", sign), update=int(c % 4 == 3), perturb=c % 2) for c in range(24)
+        ]
+    for sign in (+1, -1):  # G to its ends, then one update with it
+        n = (1 << max(0, gfmt.width - bw + (1 if codes.binary else 2))) + 4  # |c| < 1 for multi-level codes
         cycles.append(dict(load=1, load_value=0, eta=fmts.eta.max, correlate=0, update=0))
         cycles += [dict(load=0, correlate=1, value=("g", sign))] * n
         cycles += [dict(update=1), dict(update=0, correlate=0)]
-    cycles.append(dict(reset=1))   # reset mid-run, then τθ = 1: correlate and update every cycle
+    cycles.append(dict(reset=1))  # reset mid-run, then τθ = 1: correlate and update every cycle
     cycles.append(dict(reset=0, load=1, load_value=1000, dtheta=64, eta=200))
-    cycles += [dict(load=0, advance=1, correlate=1, update=1, perturb=1, index=c % (1 << codes.index_width),
-                    value=(c * 7919) % 4001 - 2000) for c in range(40)]
+    cycles += [
+        dict(
+            load=0,
+            advance=1,
+            correlate=1,
+            update=1,
+            perturb=1,
+            index=c % (1 << codes.index_width),
+            value=(c * 7919) % 4001 - 2000,
+        )
+        for c in range(40)
+    ]
     cycles += [random_cycle() for _ in range(random_cycles - random_cycles // 2)]
     return cycles
 
@@ -70,7 +110,7 @@ def resolve(value, code: int, vmin: int, vmax: int) -> int:
     if not isinstance(value, tuple):
         return value
     target, sign = value
-    want_e = sign if target == "g" else -sign      # θ goes up when G goes down
+    want_e = sign if target == "g" else -sign  # θ goes up when G goes down
     if code == 0:
         return 0
     return vmax if (code > 0) == (want_e > 0) else vmin
@@ -113,13 +153,24 @@ async def synapse_matches_golden_model_every_cycle(dut):
         if state["reset"]:
             model.reset()
         else:
-            model.clock(advance=state["advance"], restart=state["restart"], index=state["index"],
-                        correlate_en=state["correlate"], value=state["value"], update=state["update"],
-                        eta=state["eta"], load=state["load"], load_value=state["load_value"])
+            model.clock(
+                advance=state["advance"],
+                restart=state["restart"],
+                index=state["index"],
+                correlate_en=state["correlate"],
+                value=state["value"],
+                update=state["update"],
+                eta=state["eta"],
+                load=state["load"],
+                load_value=state["load_value"],
+            )
         await FallingEdge(dut.clk)
 
-    save(job["trace_out"], {k: np.array(v, dtype=np.int64) for k, v in rows.items()},
-         {"simulator": cocotb.SIM_NAME, "cycles": len(cycles)})
+    save(
+        job["trace_out"],
+        {k: np.array(v, dtype=np.int64) for k, v in rows.items()},
+        {"simulator": cocotb.SIM_NAME, "cycles": len(cycles)},
+    )
     dut._log.info("%d cycles, %d outputs checked every cycle: %d mismatches", len(cycles), len(OUTPUTS), bad.count)
     assert bad.count == 0, bad.report()
     # the corners were exercised

@@ -50,10 +50,15 @@ async def run_and_check(dut, test: str) -> None:
 
     # (handle, signed) per traced signal; signedness from the formats, as the RTL's shapes are
     scalars = {
-        "phase": (dut.phase, False), "step": (dut.step, False), "done": (dut.done, False),
-        "sample": (dut.controller.sample, False), "index": (dut.controller.index, False),
-        "cost": (dut.cost, fmts.cost.signed), "c0": (dut.c0, fmts.cost.signed),
-        "c_tilde": (dut.c_tilde, fmts.c_tilde.signed), "broadcast": (dut.broadcast, True),
+        "phase": (dut.phase, False),
+        "step": (dut.step, False),
+        "done": (dut.done, False),
+        "sample": (dut.controller.sample, False),
+        "index": (dut.controller.index, False),
+        "cost": (dut.cost, fmts.cost.signed),
+        "c0": (dut.c0, fmts.cost.signed),
+        "c_tilde": (dut.c_tilde, fmts.c_tilde.signed),
+        "broadcast": (dut.broadcast, True),
     }
     assert set(scalars) == set(TRACE_SIGNALS)
     synapses = [getattr(dut, f"synapse{i}") for i in range(n_syn)]
@@ -105,10 +110,25 @@ async def run_and_check(dut, test: str) -> None:
         cycle += 1
 
     trace = {name: np.array(values, dtype=np.int64) for name, values in rows.items()}
-    save(job["trace_out"][test], trace, {"simulator": cocotb.SIM_NAME, "simulator_version": cocotb.SIM_VERSION,
-                                         "test": test, "cycles": len(trace["phase"]), "starts": starts})
-    dut._log.info("%s: %d run(s), %d cycles, %d signals checked every cycle: %d mismatches", test, len(runs),
-                  len(trace["phase"]), len(rows) + 1, bad.count)
+    save(
+        job["trace_out"][test],
+        trace,
+        {
+            "simulator": cocotb.SIM_NAME,
+            "simulator_version": cocotb.SIM_VERSION,
+            "test": test,
+            "cycles": len(trace["phase"]),
+            "starts": starts,
+        },
+    )
+    dut._log.info(
+        "%s: %d run(s), %d cycles, %d signals checked every cycle: %d mismatches",
+        test,
+        len(runs),
+        len(trace["phase"]),
+        len(rows) + 1,
+        bad.count,
+    )
     assert bad.count == 0, bad.report()
     assert [int(trace["step"][e]) for e in ends] == [r.steps for r in runs]
 

@@ -43,5 +43,5 @@ def test_runtime_registers_change_behaviour_as_the_golden_model_predicts(sim, tr
     assert len(starts) == 3
     ends = [s - 1 for s in starts[1:]] + [len(trace["phase"]) - 1]
     assert [int(trace["step"][e]) for e in ends] == [60, 40, 50]
-    assert not np.array_equal(trace["theta"][ends[0]], trace["theta"][ends[2]])   # the registers changed the run
-    assert (trace["phase"][starts[1]:] == PHASES["seed"]).sum() == 5 + 9          # the seed phases ran
+    assert not np.array_equal(trace["theta"][ends[0]], trace["theta"][ends[2]])  # the registers changed the run
+    assert (trace["phase"][starts[1] :] == PHASES["seed"]).sum() == 5 + 9  # the seed phases ran

@@ -15,8 +15,14 @@ SEED = 2026
 def run_unit(bench, workdir, sim, unit, variant):
     config, mode = VARIANTS[variant]
     out = workdir / f"{unit}-{variant}-{sim}.npz"
-    job = {"config": config.to_dict(), "mode": mode, "synapse": 0, "seed": SEED, "random_cycles": RANDOM_CYCLES,
-           "trace_out": str(out)}
+    job = {
+        "config": config.to_dict(),
+        "mode": mode,
+        "synapse": 0,
+        "seed": SEED,
+        "random_cycles": RANDOM_CYCLES,
+        "trace_out": str(out),
+    }
     bench(sim, unit, variant).run(f"tb_{unit}", job, f"{unit}-{variant}")
     return load(out)[0]
 

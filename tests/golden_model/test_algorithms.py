@@ -42,8 +42,9 @@ def test_theorem1_mean_and_covariance_of_G(distribution, tau):
     config = MGDConfig(dtheta=0.01, tau_theta=math.inf, eta=0.0).validate()
     rng = np.random.default_rng(2024)
     source = RandomCode(S, P, rng, distribution)
-    algo = DiscreteMGD(config, LinearObjective(C_LINEAR[None]), np.zeros((S, P)), source, ArrayOrder([0], S),
-                       SGD(0.0), rng)
+    algo = DiscreteMGD(
+        config, LinearObjective(C_LINEAR[None]), np.zeros((S, P)), source, ArrayOrder([0], S), SGD(0.0), rng
+    )
     for _ in range(tau):
         algo.step()
     G = algo.G / tau
@@ -69,8 +70,15 @@ def test_theorem1_norm_bias_for_binary_codes():
     S, P, tau = 40_000, len(C_LINEAR), 4
     config = MGDConfig(dtheta=0.01, tau_theta=math.inf, eta=0.0).validate()
     rng = np.random.default_rng(7)
-    algo = DiscreteMGD(config, LinearObjective(C_LINEAR[None]), np.zeros((S, P)), RandomCode(S, P, rng),
-                       ArrayOrder([0], S), SGD(0.0), rng)
+    algo = DiscreteMGD(
+        config,
+        LinearObjective(C_LINEAR[None]),
+        np.zeros((S, P)),
+        RandomCode(S, P, rng),
+        ArrayOrder([0], S),
+        SGD(0.0),
+        rng,
+    )
     for _ in range(tau):
         algo.step()
     sq = np.sum((algo.G / tau) ** 2, axis=1)
@@ -79,6 +87,7 @@ def test_theorem1_norm_bias_for_binary_codes():
 
 
 # ------------------------------------------------------------------------------ finite difference / coordinate
+
 
 def _xor_objective(mlp):
     x = np.array([[0.3, 0.8]])  # no zero input: every parameter has a non-zero partial
@@ -102,10 +111,11 @@ def test_sequential_with_tau_theta_P_tau_p_is_forward_finite_difference(tau_p):
     S, P, dtheta = 3, mlp.n_params, 1e-3
     objective, x, y = _xor_objective(mlp)
     theta0 = np.random.default_rng(5).uniform(-1, 1, (S, P))
-    config = MGDConfig(dtheta=dtheta, tau_p=tau_p, tau_x=10**9, tau_theta=P * tau_p, eta=0.0,
-                       perturbation="sequential").validate()
+    config = MGDConfig(
+        dtheta=dtheta, tau_p=tau_p, tau_x=10**9, tau_theta=P * tau_p, eta=0.0, perturbation="sequential"
+    ).validate()
     algo = DiscreteMGD(config, objective, theta0, Sequential(S, P), ArrayOrder([0], S), SGD(0.0), None)
-    for _ in range(P * tau_p - 1):   # stop one step before the update clears G
+    for _ in range(P * tau_p - 1):  # stop one step before the update clears G
         algo.step()
     algo.optimizer = _Capture()
     algo.step()
@@ -130,8 +140,7 @@ def test_sequential_with_tau_theta_equal_tau_p_is_coordinate_descent():
     S, P, dtheta, eta = 2, mlp.n_params, 1e-3, 0.7
     objective, x, y = _xor_objective(mlp)
     theta0 = np.random.default_rng(6).uniform(-1, 1, (S, P))
-    config = MGDConfig(dtheta=dtheta, tau_p=1, tau_x=10**9, tau_theta=1, eta=eta,
-                       perturbation="sequential").validate()
+    config = MGDConfig(dtheta=dtheta, tau_p=1, tau_x=10**9, tau_theta=1, eta=eta, perturbation="sequential").validate()
     algo = DiscreteMGD(config, objective, theta0, Sequential(S, P), ArrayOrder([0], S), SGD(eta), None)
     expected = theta0.copy()
     for step in range(3 * P):
@@ -143,7 +152,7 @@ def test_sequential_with_tau_theta_equal_tau_p_is_coordinate_descent():
         before = algo.theta.copy()
         algo.step()
         changed = np.flatnonzero(np.any(algo.theta != before, axis=0))
-        assert changed.tolist() == [i]          # one coordinate at a time
+        assert changed.tolist() == [i]  # one coordinate at a time
         # float precision: C̃ = C − C₀ cancels, so its rounding (a few ulp of C ≤ 1) is amplified by η/Δθ per step
         atol = 8 * np.finfo(float).eps * eta / dtheta * (step + 1)
         np.testing.assert_allclose(algo.theta, expected, rtol=0, atol=atol)

@@ -11,8 +11,8 @@ def test_walsh_rows_are_exactly_orthogonal_and_balanced():
     codes = CodeSpec("walsh", 9)
     assert codes.index_period == 16
     c = codes.codes(16)
-    assert np.array_equal(c.T @ c, 16 * np.eye(9))      # rows 1..9 of a 16×16 Hadamard matrix
-    assert np.all(c.sum(axis=0) == 0)                    # no row 0: every code is zero-mean
+    assert np.array_equal(c.T @ c, 16 * np.eye(9))  # rows 1..9 of a 16×16 Hadamard matrix
+    assert np.all(c.sum(axis=0) == 0)  # no row 0: every code is zero-mean
 
 
 def test_sequential_pulses_one_synapse_at_a_time():
@@ -33,9 +33,9 @@ def test_multilevel_code_levels_and_power(m):
     appears once less: the mean square is the stated power to within one chip in 2^w − 1."""
     spec = LFSRSpec(12, stride=257)
     codes = CodeSpec("lfsr_multilevel", 3, spec, m)
-    c = codes.codes(spec.period) * 2.0 ** -codes.frac
-    assert set(np.unique(c * 2 ** m).astype(int)) == set(range(-(2 ** m) + 1, 2 ** m, 2))
-    assert abs(np.mean(c ** 2) - codes.power) <= 1.0 / spec.period
+    c = codes.codes(spec.period) * 2.0**-codes.frac
+    assert set(np.unique(c * 2**m).astype(int)) == set(range(-(2**m) + 1, 2**m, 2))
+    assert abs(np.mean(c**2) - codes.power) <= 1.0 / spec.period
     assert abs(np.mean(c)) <= 1.0 / spec.period
 
 
@@ -47,8 +47,14 @@ def test_scalar_and_vector_codes_agree():
         assert all(block[t, i] == codes.code(i, 5 + t, (5 + t) % period) for t in range(40) for i in range(7))
 
 
-@pytest.mark.parametrize("kwargs,match", [(dict(kind="gold"), "code kind"), (dict(n_synapses=0), "n_synapses"),
-                                          (dict(kind="lfsr_multilevel", levels_bits=9), "levels_bits")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(kind="gold"), "code kind"),
+        (dict(n_synapses=0), "n_synapses"),
+        (dict(kind="lfsr_multilevel", levels_bits=9), "levels_bits"),
+    ],
+)
 def test_bad_code_specs_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         CodeSpec(**kwargs)

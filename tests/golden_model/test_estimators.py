@@ -25,12 +25,13 @@ def test_angle_to_true_gradient_falls_with_integration_time_and_faster_for_fewer
     for m in medians.values():
         assert m[0] > m[1] > m[2]
     assert np.all(medians["xor"] < medians["parity4"])
-    assert medians["xor"][-1] < 45.0   # well aligned (two random directions in 9-D are ~90° apart)
+    assert medians["xor"][-1] < 45.0  # well aligned (two random directions in 9-D are ~90° apart)
 
 
 def _one_step_G(config, objective, theta, seeds, rng):
-    algo = DiscreteMGD(config, objective, theta, RandomCode(seeds, objective.n_perturbed, rng),
-                       ArrayOrder([0], seeds), SGD(0.0), rng)
+    algo = DiscreteMGD(
+        config, objective, theta, RandomCode(seeds, objective.n_perturbed, rng), ArrayOrder([0], seeds), SGD(0.0), rng
+    )
     algo.step()
     return algo.G
 
@@ -55,10 +56,10 @@ def test_analog_algorithm_follows_its_filter_equations():
     """Algorithm 2 on C = c·θ with a recorded perturbation sequence, against the recurrences written out here."""
     c = np.array([[0.5, -1.0, 2.0]])
     u = np.array([[1, -1, 1], [-1, -1, 1], [1, 1, -1], [-1, 1, 1], [1, -1, -1]], dtype=float)
-    cfg = MGDConfig(algorithm="analog", dtheta=0.1, tau_hp=1.6, tau_theta=3.0, eta=0.2, dt=1.0,
-                    tau_x=10**9).validate()
-    algo = AnalogMGD(cfg, LinearObjective(c), np.zeros((1, 3)), ArraySource(1, 3, u), ArrayOrder([0], 1),
-                     SGD(cfg.eta), None)
+    cfg = MGDConfig(algorithm="analog", dtheta=0.1, tau_hp=1.6, tau_theta=3.0, eta=0.2, dt=1.0, tau_x=10**9).validate()
+    algo = AnalogMGD(
+        cfg, LinearObjective(c), np.zeros((1, 3)), ArraySource(1, 3, u), ArrayOrder([0], 1), SGD(cfg.eta), None
+    )
     theta, G, c_tilde, c_prev = np.zeros(3), np.zeros(3), 0.0, None
     for t in range(len(u)):
         ptb = 0.1 * u[t]
@@ -76,8 +77,19 @@ def test_analog_algorithm_follows_its_filter_equations():
 
 def test_analog_mgd_with_sinusoids_reduces_the_xor_cost():
     """Algorithm 2 needs τx > 1: the high-pass restarts at every new sample."""
-    cfg = MGDConfig(dataset="xor", algorithm="analog", perturbation="sinusoid", tau_x=50, tau_theta=10.0,
-                    eta=0.1, dtheta=0.05, steps=20_000, seeds=20, eval_every=20_000, init_scale=1.0).validate()
+    cfg = MGDConfig(
+        dataset="xor",
+        algorithm="analog",
+        perturbation="sinusoid",
+        tau_x=50,
+        tau_theta=10.0,
+        eta=0.1,
+        dtheta=0.05,
+        steps=20_000,
+        seeds=20,
+        eval_every=20_000,
+        init_scale=1.0,
+    ).validate()
     r = train(cfg)
     assert np.median(r.cost[-1]) < 0.8 * np.median(r.cost[0])
     assert r.solved_fraction > 0
@@ -85,8 +97,9 @@ def test_analog_mgd_with_sinusoids_reduces_the_xor_cost():
 
 def test_node_perturbation_trains_xor_like_weight_perturbation():
     """Same initialisations, same η: node perturbation solves XOR about as often as weight perturbation."""
-    cfg = MGDConfig(dataset="xor", perturb_target="node", steps=10_000, seeds=100, eval_every=10_000,
-                    eta=0.5, init_scale=1.0).validate()
+    cfg = MGDConfig(
+        dataset="xor", perturb_target="node", steps=10_000, seeds=100, eval_every=10_000, eta=0.5, init_scale=1.0
+    ).validate()
     node, weight = train(cfg), train(cfg.replace(perturb_target="weight"))
     assert node.solved_fraction > 0.3
     assert abs(node.solved_fraction - weight.solved_fraction) < 0.15

@@ -9,8 +9,9 @@ from mgd.golden_model.fixed_mgd import FixedMGD, float_twin, train_fixed
 from mgd.golden_model.network import MLP
 
 #: the fixed-point XOR settings (docs/fixed-point.md): the float preset with Δθ = 2^−4 and the memory's cyclic order
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=10_000, seeds=20,
-                sample_order="cyclic", eval_every=500)
+XOR = MGDConfig(
+    dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=10_000, seeds=20, sample_order="cyclic", eval_every=500
+)
 
 
 @pytest.mark.parametrize("mode", ["prescaled", "raw"])
@@ -36,9 +37,9 @@ def shadow_run(config, steps, mode="prescaled"):
     checked = 0
     for n in range(steps):
         theta = fx.theta_real
-        idx = fx.sample_index(n)                    # each seed's own sample and code (its seed register)
+        idx = fx.sample_index(n)  # each seed's own sample and code (its seed register)
         x, t = fx.dataset.x_train[idx][:, None, :], fx.dataset.y_train[idx]
-        code = fx.codes.codes_at(n + fx.hw_seeds) * 2.0 ** -fx.codes.frac
+        code = fx.codes.codes_at(n + fx.hw_seeds) * 2.0**-fx.codes.frac
         w = theta + config.dtheta * code
 
         def float_cost(params, x=x, t=t):
@@ -65,8 +66,9 @@ def shadow_run(config, steps, mode="prescaled"):
 
 @pytest.mark.parametrize("perturbation", ["code", "walsh", "sequential", "uniform"])
 def test_every_step_is_within_the_format_derived_bound_of_the_float_model(perturbation):
-    config = XOR.replace(perturbation=perturbation, seeds=10, eta=0.5 if perturbation != "uniform" else 0.2,
-                         sample_order="random")
+    config = XOR.replace(
+        perturbation=perturbation, seeds=10, eta=0.5 if perturbation != "uniform" else 0.2, sample_order="random"
+    )
     worst_cost, worst_theta, checked = shadow_run(config, 1000)
     # steps where θ saturates are outside the derivation (and bit-exact in the RTL tests). The random order (the
     # sample LFSR) is used because with the Walsh code and the cyclic 4-sample order the code period (16) is a
@@ -95,14 +97,17 @@ def test_float_twin_plays_the_same_codes_samples_and_eta():
     assert np.array_equal(run.theta0, fx.fmts.theta.real(fx.theta0))
 
 
-@pytest.mark.parametrize("change,match", [
-    (dict(dtheta=0.05), "dtheta must be 2\\^-k"),
-    (dict(sample_order="shuffled"), "no hardware version"),
-    (dict(optimizer="momentum"), "optimizer must be 'sgd'"),
-    (dict(perturbation="sinusoid"), "no hardware code"),
-    (dict(normalization="authors"), "normalization"),
-    (dict(sigma_cost=0.01), "float-only"),
-])
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        (dict(dtheta=0.05), "dtheta must be 2\\^-k"),
+        (dict(sample_order="shuffled"), "no hardware version"),
+        (dict(optimizer="momentum"), "optimizer must be 'sgd'"),
+        (dict(perturbation="sinusoid"), "no hardware code"),
+        (dict(normalization="authors"), "normalization"),
+        (dict(sigma_cost=0.01), "float-only"),
+    ],
+)
 def test_configurations_the_hardware_cannot_run_are_refused(change, match):
     with pytest.raises(ConfigError, match=match):
         FixedMGD(XOR.replace(**change))

@@ -19,8 +19,17 @@ from mgd.golden_model.sample_order import (
 )
 from mgd.golden_model.schedule import Registers
 
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=200, seeds=6, seed=3,
-                sample_order="random", eval_every=100)
+XOR = MGDConfig(
+    dataset="xor",
+    eta=0.5,
+    dtheta=2**-4,
+    init_scale=2.0,
+    steps=200,
+    seeds=6,
+    seed=3,
+    sample_order="random",
+    eval_every=100,
+)
 
 
 def test_register_values_are_a_bijection_onto_the_nonzero_register_range():
@@ -82,7 +91,7 @@ def test_independent_initialisations_play_different_codes_and_samples():
         model.step()
         codes.append(model.code.copy())
         samples.append(model.sample.copy())
-    codes, samples = np.array(codes), np.array(samples)        # (T, S, P), (T, S)
+    codes, samples = np.array(codes), np.array(samples)  # (T, S, P), (T, S)
     for a in range(XOR.seeds):
         for b in range(a + 1, XOR.seeds):
             assert not np.array_equal(codes[:, a], codes[:, b])
@@ -108,8 +117,12 @@ def test_a_multi_seed_run_equals_its_seeds_run_one_at_a_time():
 def test_explicit_register_values_are_checked():
     assert FixedMGD(XOR, hw_seed=5).hw_seeds.tolist() == [5] * 6
     assert FixedMGD(XOR, hw_seed=list(range(6))).hw_seeds.tolist() == list(range(6))
-    for bad, match in ((65536, r"\[0, 65535\]"), (-1, r"\[0, 65535\]"), ([1, 2], "one per initialisation"),
-                       (2.5, "integer")):
+    for bad, match in (
+        (65536, r"\[0, 65535\]"),
+        (-1, r"\[0, 65535\]"),
+        ([1, 2], "one per initialisation"),
+        (2.5, "integer"),
+    ):
         with pytest.raises(ConfigError, match=match):
             FixedMGD(XOR, hw_seed=bad)
 

@@ -10,8 +10,8 @@ from mgd.golden_model.lfsr import PRIMITIVE_TAPS, LFSRSpec
 def test_taps_are_maximal_length(width):
     spec = LFSRSpec(width, stride=1)
     states = spec.states
-    assert len(np.unique(states)) == spec.period == (1 << width) - 1   # every non-zero state once
-    assert spec.step(int(states[-1])) == states[0]                      # and back to the start
+    assert len(np.unique(states)) == spec.period == (1 << width) - 1  # every non-zero state once
+    assert spec.step(int(states[-1])) == states[0]  # and back to the start
 
 
 def test_synapse_phases_are_shifts_of_one_sequence_with_cross_correlation_minus_one_over_period():
@@ -20,8 +20,8 @@ def test_synapse_phases_are_shifts_of_one_sequence_with_cross_correlation_minus_
     a = spec.bits(0, n).astype(int) * 2 - 1
     b = spec.bits(5, n).astype(int) * 2 - 1
     assert np.array_equal(b, np.roll(a, -5 * 257))
-    assert np.sum(a * b) == -1          # periodic cross-correlation of two phases: exactly −1
-    assert np.sum(a) == 1               # one more +1 than −1 per period
+    assert np.sum(a * b) == -1  # periodic cross-correlation of two phases: exactly −1
+    assert np.sum(a) == 1  # one more +1 than −1 per period
 
 
 def test_bits_follow_the_recurrence_from_the_synapse_seed():

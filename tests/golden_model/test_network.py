@@ -41,11 +41,14 @@ def test_pack_inverts_unpack(order):
     assert np.array_equal(mlp.pack(mlp.unpack(theta)), theta)
 
 
-@pytest.mark.parametrize("activation,output,sign,defects", [
-    ("sigmoid", "sigmoid", -1, False),
-    ("relu", "linear", 1, False),
-    ("sigmoid", "sigmoid", -1, True),
-])
+@pytest.mark.parametrize(
+    "activation,output,sign,defects",
+    [
+        ("sigmoid", "sigmoid", -1, False),
+        ("relu", "linear", 1, False),
+        ("sigmoid", "sigmoid", -1, True),
+    ],
+)
 def test_backprop_gradient_matches_central_differences(activation, output, sign, defects):
     rng = np.random.default_rng(3)
     mlp = MLP((3, 4, 2), activation=activation, output_activation=output, bias_sign=sign)

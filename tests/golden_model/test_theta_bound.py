@@ -13,7 +13,7 @@ from mgd.golden_model.training import build
 EDGY = MGDConfig(dataset="xor", seeds=50, eta=20.0, dtheta=0.05, init_scale=1.0, theta_max=1.0)
 
 
-ANALOG = dict(algorithm="analog", tau_theta=2.0, tau_x=100)   # C̃ restarts from 0 at every new sample
+ANALOG = dict(algorithm="analog", tau_theta=2.0, tau_x=100)  # C̃ restarts from 0 at every new sample
 
 
 @pytest.mark.parametrize("changes", [dict(), dict(estimator="backprop"), ANALOG, dict(sigma_theta=5.0)])
@@ -25,7 +25,7 @@ def test_the_update_that_first_leaves_the_range_is_clipped(changes):
         free.algo.step()
         if np.any(np.abs(free.algo.theta) > 1.0):
             break
-        np.testing.assert_array_equal(bounded.algo.theta, free.algo.theta)   # inside the range: no effect
+        np.testing.assert_array_equal(bounded.algo.theta, free.algo.theta)  # inside the range: no effect
     assert np.any(np.abs(free.algo.theta) > 1.0)
     np.testing.assert_array_equal(bounded.algo.theta, np.clip(free.algo.theta, -1.0, 1.0))
 
@@ -39,18 +39,21 @@ def test_theta_stays_in_range_and_reaches_the_bound(changes):
     assert np.any(np.abs(run.algo.theta) == 1.0)
 
 
-@pytest.mark.parametrize("changes,message", [
-    (dict(theta_max=0.0), "theta_max must be > 0"),
-    (dict(theta_max=float("inf")), "theta_max must be a finite number"),
-    (dict(theta_max="8"), "theta_max must be a finite number"),
-    (dict(init_scale=3.0, theta_max=2.0), "outside the parameter range"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        (dict(theta_max=0.0), "theta_max must be > 0"),
+        (dict(theta_max=float("inf")), "theta_max must be a finite number"),
+        (dict(theta_max="8"), "theta_max must be a finite number"),
+        (dict(init_scale=3.0, theta_max=2.0), "outside the parameter range"),
+    ],
+)
 def test_bad_ranges_are_refused(changes, message):
     with pytest.raises(ConfigError, match=message):
         MGDConfig(**changes).validate()
 
 
-HW = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, seeds=4, sample_order="random")
+HW = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, seeds=4, sample_order="random")
 
 
 @pytest.mark.parametrize("fmts,bound", [(DEFAULT_FORMATS, 32.0), (COMPACT_FORMATS, 8.0)])

@@ -13,8 +13,17 @@ from mgd.golden_model.training import build, train
 #: XOR 2-2-1, τx = τp = τθ = 1, random ±Δθ codes (the XOR preset). η = 5/9 unbiased = 5 in the authors'
 #: normalisation (the paper's Table 2); θ₀ ~ U[−2, 2); θ clipped to ±8 after every update, the range of the boards'
 #: θ format s3.12 (backprop gets the same bound).
-XOR = MGDConfig(dataset="xor", steps=10_000, eta=5 / 9, dtheta=0.05, init_scale=2.0, theta_max=8.0,
-                perturbation="code", sample_order="random", eval_every=500)
+XOR = MGDConfig(
+    dataset="xor",
+    steps=10_000,
+    eta=5 / 9,
+    dtheta=0.05,
+    init_scale=2.0,
+    theta_max=8.0,
+    perturbation="code",
+    sample_order="random",
+    eval_every=500,
+)
 
 
 def test_xor_median_of_20_seeds_reaches_100_percent_within_1e4_steps():
@@ -63,8 +72,16 @@ def test_unbounded_xor_mgd_closes_the_gap_to_backprop_by_1e5_steps():
 @pytest.mark.slow
 def test_nist7x7_49_4_4_against_table_2():
     """Paper (η = 3 in its normalisation, τ's = 1): 38 / 81 / 94 % at 1e4 / 1e5 / 1e6 steps."""
-    cfg = MGDConfig(dataset="nist7x7", steps=1_000_000, seeds=5, eta=3 / 220, dtheta=0.05, init_scale=0.5,
-                    eval_every=10_000, sample_order="random")
+    cfg = MGDConfig(
+        dataset="nist7x7",
+        steps=1_000_000,
+        seeds=5,
+        eta=3 / 220,
+        dtheta=0.05,
+        init_scale=0.5,
+        eval_every=10_000,
+        sample_order="random",
+    )
     r = train(cfg)
     med = {k: float(np.median(r.accuracy[list(r.eval_steps).index(k)])) for k in (10_000, 100_000, 1_000_000)}
     print("NIST7x7 median accuracy:", med)
@@ -89,14 +106,13 @@ def test_cost_noise_has_the_requested_standard_deviation():
 
 @pytest.mark.parametrize("mode", ["per_parameter", "scalar"])
 def test_update_noise_is_sigma_theta_times_dtheta(mode):
-    cfg = MGDConfig(dataset="xor", seeds=20_000, eta=0.0, sigma_theta=0.5, dtheta=0.1, update_noise=mode,
-                    steps=1)
+    cfg = MGDConfig(dataset="xor", seeds=20_000, eta=0.0, sigma_theta=0.5, dtheta=0.1, update_noise=mode, steps=1)
     run = build(cfg)
     before = run.algo.theta.copy()
     run.algo.step()
     delta = run.algo.theta - before
     assert abs(delta.std() - 0.05) < 0.002
-    if mode == "scalar":   # the authors' code: one draw shared by all parameters of a network
+    if mode == "scalar":  # the authors' code: one draw shared by all parameters of a network
         assert np.allclose(delta, delta[:, :1])
     else:
         assert not np.allclose(delta, delta[:, :1])

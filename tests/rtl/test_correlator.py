@@ -33,8 +33,9 @@ def test_multiplier_correlator_corners(code_width, code_frac):
     check(MultiplierCorrelator(width, code_width, code_frac), code_frac, pairs)
 
 
-@pytest.mark.parametrize("examples", [pytest.param(100, id="100"),
-                                      pytest.param(1000, id="1000", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "examples", [pytest.param(100, id="100"), pytest.param(1000, id="1000", marks=pytest.mark.slow)]
+)
 def test_random_configurations(examples):
     ran = []
 
@@ -49,5 +50,6 @@ def test_random_configurations(examples):
         pairs = data.draw(st.lists(st.tuples(codes, signed_value(width)), min_size=1, max_size=40))
         check(SignCorrelator(width) if sign else MultiplierCorrelator(width, cw, frac), frac, pairs)
         ran.append(1)
+
     run()
     assert len(ran) >= examples

@@ -43,8 +43,13 @@ def test_extremes_saturate(fmts, mode, n_out, vcd):
     lo, hi = fmts.act.min, fmts.act.max
     far = dict(y=[hi] * n_out, target=[lo] * n_out, eta=fmts.eta.max, measure=1)
     near = dict(y=[hi] * n_out, target=[hi] * n_out, eta=fmts.eta.max, measure=1)
-    cycles = [dict(near, capture=1), dict(far, capture=0), dict(far, capture=1), dict(near, capture=0),
-              dict(near, capture=0)]
+    cycles = [
+        dict(near, capture=1),
+        dict(far, capture=0),
+        dict(far, capture=1),
+        dict(near, capture=0),
+        dict(near, capture=0),
+    ]
     want = check(n_out, mode, fmts, cycles, vcd=vcd())
     if fmts is NARROWEST:
         assert fmts.cost.max in want["cost"]
@@ -55,8 +60,9 @@ def test_extremes_saturate(fmts, mode, n_out, vcd):
         assert fmts.theta.max in want["broadcast"] and fmts.theta.min in want["broadcast"]
 
 
-@pytest.mark.parametrize("examples", [pytest.param(100, id="100"),
-                                      pytest.param(1000, id="1000", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "examples", [pytest.param(100, id="100"), pytest.param(1000, id="1000", marks=pytest.mark.slow)]
+)
 def test_random_configurations(examples):
     ran = []
 
@@ -64,11 +70,18 @@ def test_random_configurations(examples):
     @given(fixed_formats(), st.sampled_from(BROADCAST_MODES), st.integers(1, 5), st.data())
     def run(fmts, mode, n_out, data):
         act = st.lists(signed_value(fmts.act.width), min_size=n_out, max_size=n_out)
-        cycle = st.fixed_dictionaries({"y": act, "target": act, "capture": st.integers(0, 1),
-                                       "measure": st.integers(0, 1),
-                                       "eta": unsigned_value(fmts.eta.width),
-                                       "reset": st.sampled_from([0] * 30 + [1])})
+        cycle = st.fixed_dictionaries(
+            {
+                "y": act,
+                "target": act,
+                "capture": st.integers(0, 1),
+                "measure": st.integers(0, 1),
+                "eta": unsigned_value(fmts.eta.width),
+                "reset": st.sampled_from([0] * 30 + [1]),
+            }
+        )
         check(n_out, mode, fmts, data.draw(st.lists(cycle, min_size=1, max_size=40)))
         ran.append(1)
+
     run()
     assert len(ran) >= examples

@@ -30,9 +30,13 @@ def check(mlp, fmts, xs, ws):
 def networks(draw):
     fmts = draw(fixed_formats())
     layers = tuple(draw(st.lists(st.integers(1, 4), min_size=2, max_size=4)))
-    mlp = MLP(layers, activation=draw(st.sampled_from(["sigmoid", "relu"])),
-              output_activation=draw(st.sampled_from(["sigmoid", "linear"])),
-              bias_sign=draw(st.sampled_from([-1, 1])), param_order=draw(st.sampled_from(["authors", "layer"])))
+    mlp = MLP(
+        layers,
+        activation=draw(st.sampled_from(["sigmoid", "relu"])),
+        output_activation=draw(st.sampled_from(["sigmoid", "linear"])),
+        bias_sign=draw(st.sampled_from([-1, 1])),
+        param_order=draw(st.sampled_from(["authors", "layer"])),
+    )
     n = draw(st.integers(1, 4))
     act = st.integers(fmts.act.min, fmts.act.max)
     theta = st.integers(fmts.theta.min, fmts.theta.max)
@@ -41,8 +45,9 @@ def networks(draw):
     return mlp, fmts, xs, ws
 
 
-@pytest.mark.parametrize("examples", [pytest.param(100, id="100"),
-                                      pytest.param(1000, id="1000", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "examples", [pytest.param(100, id="100"), pytest.param(1000, id="1000", marks=pytest.mark.slow)]
+)
 def test_random_networks_match_the_golden_forward_pass(examples):
     ran = []
 
@@ -51,12 +56,14 @@ def test_random_networks_match_the_golden_forward_pass(examples):
     def run(case):
         check(*case)
         ran.append(1)
+
     run()
     assert len(ran) >= examples
 
 
 def test_xor_network_saturates_the_sigmoid_table_at_both_ends():
     from mgd.golden_model.formats import DEFAULT_FORMATS as F
+
     mlp = MLP((2, 2, 1))
     one = 1 << F.act.frac
     big = F.theta.max

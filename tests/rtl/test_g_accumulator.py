@@ -34,15 +34,19 @@ def check(fmt, e_width, cycles):
 def test_saturates_at_both_ends_and_clears(fmt, sign):
     e_width = max(2, fmt.width - 2)
     e = (1 << (e_width - 1)) - 1 if sign > 0 else -(1 << (e_width - 1))
-    cycles = [dict(e=e, add=1, clear=0) for _ in range(12)] + [dict(e=e, add=1, clear=1),
-                                                                 dict(e=1, add=1, clear=0), dict(e=0, add=0, clear=0)]
+    cycles = [dict(e=e, add=1, clear=0) for _ in range(12)] + [
+        dict(e=e, add=1, clear=1),
+        dict(e=1, add=1, clear=0),
+        dict(e=0, add=0, clear=0),
+    ]
     want = check(fmt, e_width, cycles)
     assert (fmt.max if sign > 0 else fmt.min) in want["g"]
     assert want["g"][13] == 0 and want["g"][14] == 1
 
 
-@pytest.mark.parametrize("examples", [pytest.param(100, id="100"),
-                                      pytest.param(1000, id="1000", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "examples", [pytest.param(100, id="100"), pytest.param(1000, id="1000", marks=pytest.mark.slow)]
+)
 def test_random_configurations(examples):
     ran = []
 
@@ -51,11 +55,20 @@ def test_random_configurations(examples):
     def run(data):
         width = data.draw(st.integers(2, 44))
         e_width = data.draw(st.integers(2, width + 2))
-        cycle = st.fixed_dictionaries({"e": signed_value(e_width), "add": st.integers(0, 1),
-                                       "clear": st.sampled_from([0] * 7 + [1]),
-                                       "reset": st.sampled_from([0] * 30 + [1])})
-        check(Fmt(width, data.draw(st.integers(0, width - 1))), e_width,
-              data.draw(st.lists(cycle, min_size=1, max_size=60)))
+        cycle = st.fixed_dictionaries(
+            {
+                "e": signed_value(e_width),
+                "add": st.integers(0, 1),
+                "clear": st.sampled_from([0] * 7 + [1]),
+                "reset": st.sampled_from([0] * 30 + [1]),
+            }
+        )
+        check(
+            Fmt(width, data.draw(st.integers(0, width - 1))),
+            e_width,
+            data.draw(st.lists(cycle, min_size=1, max_size=60)),
+        )
         ran.append(1)
+
     run()
     assert len(ran) >= examples

@@ -22,8 +22,7 @@ def expected_signs(spec, synapse, advance):
     return spec.bits(synapse, int(steps_done[-1]) + 1)[steps_done]
 
 
-@pytest.mark.parametrize("width,stride,synapse,density", [(16, 4099, 0, 1.0), (16, 4099, 219, 0.5),
-                                                         (12, 257, 7, 0.25)])
+@pytest.mark.parametrize("width,stride,synapse,density", [(16, 4099, 0, 1.0), (16, 4099, 219, 0.5), (12, 257, 7, 0.25)])
 def test_rtl_matches_golden_bit_for_bit_for_1e4_cycles(width, stride, synapse, density):
     spec = LFSRSpec(width, stride=stride)
     rng = np.random.default_rng(width * 1000 + synapse)
@@ -33,8 +32,12 @@ def test_rtl_matches_golden_bit_for_bit_for_1e4_cycles(width, stride, synapse, d
 
 
 @settings(max_examples=100, deadline=None)
-@given(width=st.sampled_from(sorted(PRIMITIVE_TAPS)), synapse=st.integers(0, 4095),
-       stride=st.integers(1, 254), advance=st.lists(st.integers(0, 1), min_size=1, max_size=200))
+@given(
+    width=st.sampled_from(sorted(PRIMITIVE_TAPS)),
+    synapse=st.integers(0, 4095),
+    stride=st.integers(1, 254),
+    advance=st.lists(st.integers(0, 1), min_size=1, max_size=200),
+)
 def test_rtl_matches_golden_for_random_configurations(width, synapse, stride, advance):
     spec = LFSRSpec(width, stride=stride)
     advance = np.array(advance, dtype=np.uint8)

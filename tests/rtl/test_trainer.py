@@ -12,8 +12,9 @@ from mgd.sim.float_check import float_step_check
 from mgd.sim.trace import compare, step_rows
 from mgd.sim.trainer_sim import build, golden_trace, simulate
 
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=1000, seeds=1, seed=0,
-                sample_order="random")
+XOR = MGDConfig(
+    dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=1000, seeds=1, seed=0, sample_order="random"
+)
 CHECKED = {"phase", "step", "sample", "index", "cost", "c0", "c_tilde", "broadcast", "done", "code", "g", "theta"}
 
 
@@ -42,14 +43,17 @@ def test_xor_trains_to_100_percent_in_rtl_with_zero_mismatches(vcd):
     assert check["cost_max_ratio"] <= 1.0 and check["c0_max_ratio"] <= 1.0
 
 
-@pytest.mark.parametrize("change,mode", [
-    (dict(perturbation="walsh"), "prescaled"),
-    (dict(perturbation="sequential"), "prescaled"),
-    (dict(perturbation="uniform", eta=0.2), "prescaled"),
-    (dict(), "raw"),
-    (dict(sample_order="cyclic", tau_x=3, tau_p=2, tau_theta=5), "prescaled"),
-    (dict(layers=(2, 3, 1), activation="relu", init_scale=1.0), "prescaled"),
-])
+@pytest.mark.parametrize(
+    "change,mode",
+    [
+        (dict(perturbation="walsh"), "prescaled"),
+        (dict(perturbation="sequential"), "prescaled"),
+        (dict(perturbation="uniform", eta=0.2), "prescaled"),
+        (dict(), "raw"),
+        (dict(sample_order="cyclic", tau_x=3, tau_p=2, tau_theta=5), "prescaled"),
+        (dict(layers=(2, 3, 1), activation="relu", init_scale=1.0), "prescaled"),
+    ],
+)
 def test_variants_match_the_golden_schedule(change, mode):
     """Each code kind, order and mode, with a nonzero seed register (codes, Walsh/sequential index and sample LFSR
     all start from the seed phase's state)."""
@@ -61,9 +65,11 @@ def test_runtime_registers_change_behaviour_as_the_golden_model_predicts():
     matches the golden schedule cycle for cycle, and the runs differ from each other as predicted."""
     b = build(XOR.replace(steps=60))
     first = b.regs
-    runs = [first,
-            Registers(tau_x=2, tau_p=3, tau_theta=4, eta=first.eta // 2, dtheta_shift=3, seed=5, steps=40),
-            Registers(tau_x=1, tau_p=1, tau_theta=1, eta=first.eta, dtheta_shift=4, seed=9, steps=50)]
+    runs = [
+        first,
+        Registers(tau_x=2, tau_p=3, tau_theta=4, eta=first.eta // 2, dtheta_shift=3, seed=5, steps=40),
+        Registers(tau_x=1, tau_p=1, tau_theta=1, eta=first.eta, dtheta_shift=4, seed=9, steps=50),
+    ]
     result = simulate(b.trainer, runs)
     golden = golden_trace(b, result["cycles"], result["starts"])
     comparison = compare(result["trace"], golden)
@@ -72,7 +78,7 @@ def test_runtime_registers_change_behaviour_as_the_golden_model_predicts():
     assert len(starts) == 3
     theta = result["trace"]["theta"]
     end1, end3 = starts[1] - 1, result["cycles"] - 1
-    assert not np.array_equal(theta[end1], theta[end3])        # the seed (and η, τ's) changed the trajectory
+    assert not np.array_equal(theta[end1], theta[end3])  # the seed (and η, τ's) changed the trajectory
     steps = [result["trace"]["step"][s - 1] for s in starts[1:]] + [result["trace"]["step"][-1]]
     assert steps == [60, 40, 50]
 

@@ -37,7 +37,7 @@ def check(mode, fmts, cycles):
 @pytest.mark.parametrize("sign", [+1, -1], ids=["top", "bottom"])
 def test_theta_saturates_at_both_ends(fmts, mode, sign):
     gfmt = g_format(mode, fmts)
-    g = gfmt.min if sign > 0 else gfmt.max        # θ − g moves θ towards the end being tested
+    g = gfmt.min if sign > 0 else gfmt.max  # θ − g moves θ towards the end being tested
     start = fmts.theta.max - 1 if sign > 0 else fmts.theta.min + 1
     cycles = [dict(load=1, load_value=start, update=0, g=0, eta=fmts.eta.max)]
     cycles += [dict(load=0, load_value=0, update=1, g=g, eta=fmts.eta.max) for _ in range(3)]
@@ -46,19 +46,27 @@ def test_theta_saturates_at_both_ends(fmts, mode, sign):
     assert (fmts.theta.max if sign > 0 else fmts.theta.min) in want["theta"]
 
 
-@pytest.mark.parametrize("examples", [pytest.param(100, id="100"),
-                                      pytest.param(1000, id="1000", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "examples", [pytest.param(100, id="100"), pytest.param(1000, id="1000", marks=pytest.mark.slow)]
+)
 def test_random_configurations(examples):
     ran = []
 
     @settings(max_examples=examples)
     @given(fixed_formats(), st.sampled_from(BROADCAST_MODES), st.data())
     def run(fmts, mode, data):
-        cycle = st.fixed_dictionaries({
-            "g": signed_value(g_format(mode, fmts).width), "update": st.integers(0, 1),
-            "eta": unsigned_value(fmts.eta.width), "load": st.sampled_from([0] * 9 + [1]),
-            "load_value": signed_value(fmts.theta.width), "reset": st.sampled_from([0] * 30 + [1])})
+        cycle = st.fixed_dictionaries(
+            {
+                "g": signed_value(g_format(mode, fmts).width),
+                "update": st.integers(0, 1),
+                "eta": unsigned_value(fmts.eta.width),
+                "load": st.sampled_from([0] * 9 + [1]),
+                "load_value": signed_value(fmts.theta.width),
+                "reset": st.sampled_from([0] * 30 + [1]),
+            }
+        )
         check(mode, fmts, data.draw(st.lists(cycle, min_size=1, max_size=60)))
         ran.append(1)
+
     run()
     assert len(ran) >= examples

@@ -21,17 +21,18 @@ from mgd.sim.postsynth import SIGNALS, UNDEFINED, Netlist, SimulationError
 from mgd.sim.toolchain import have_icarus
 from mgd.sim.trainer_sim import build
 
-STEPS = 100        # default-suite run: 803 cycles (every step measures C0 with τ = 1: 8 cycles per step)
+STEPS = 100  # default-suite run: 803 cycles (every step measures C0 with τ = 1: 8 cycles per step)
 
 needs_icarus = pytest.mark.skipif(not have_icarus(), reason="Icarus Verilog (iverilog, vvp) is not installed")
 
 
 # ------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture(scope="module")
 def xor_build():
     """The XOR trainer build and its RTLIL (converting elaborates the trainer, as every build must be)."""
-    b = build(postsynth.xor_config(STEPS), hw_seed=0)     # seed register 0, as postsynth.run's default: 803 cycles
+    b = build(postsynth.xor_config(STEPS), hw_seed=0)  # seed register 0, as postsynth.run's default: 803 cycles
     return b, postsynth.trainer_rtlil(b)
 
 
@@ -73,9 +74,11 @@ def compact_netlists(request, compact_build, tmp_path_factory):
 
 # ------------------------------------------------------------------ the trainer's netlists
 
-FLOW_PARAMS = [pytest.param("ice40", id="ice40"),
-               pytest.param("ice40-dsp", id="ice40-dsp", marks=pytest.mark.slow),
-               pytest.param("ecp5", id="ecp5")]
+FLOW_PARAMS = [
+    pytest.param("ice40", id="ice40"),
+    pytest.param("ice40-dsp", id="ice40-dsp", marks=pytest.mark.slow),
+    pytest.param("ecp5", id="ecp5"),
+]
 
 
 @needs_icarus
@@ -91,8 +94,7 @@ def test_xor_netlist_matches_golden_every_cycle(flow, netlists, tmp_path):
     assert n.suspicious == []
     # what the netlists are made of (the cell models these runs exercised)
     if flow == "ice40":
-        assert n.counts["dsp"] == 0 and set(n.cells) == {"SB_LUT4", "SB_CARRY", "SB_DFFSR", "SB_DFFESR",
-                                                           "SB_RAM40_4K"}
+        assert n.counts["dsp"] == 0 and set(n.cells) == {"SB_LUT4", "SB_CARRY", "SB_DFFSR", "SB_DFFESR", "SB_RAM40_4K"}
     elif flow == "ice40-dsp":
         assert n.cells.get("SB_MAC16", 0) > 0
     else:
@@ -100,8 +102,9 @@ def test_xor_netlist_matches_golden_every_cycle(flow, netlists, tmp_path):
 
 
 @needs_icarus
-@pytest.mark.parametrize("flow", [pytest.param("ecp5", id="ecp5"),
-                                  pytest.param("ice40", id="ice40", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "flow", [pytest.param("ecp5", id="ecp5"), pytest.param("ice40", id="ice40", marks=pytest.mark.slow)]
+)
 def test_power_on_values_without_reset(flow, netlists, tmp_path):
     """No reset pulse at all: the flip-flops start from the netlist's power-on values (Amaranth's init values,
     which iCE40 flip-flops realize by inversion) and the run still matches; θ of one fixed synapse is read out."""
@@ -110,8 +113,9 @@ def test_power_on_values_without_reset(flow, netlists, tmp_path):
 
 
 @needs_icarus
-@pytest.mark.parametrize("flow", [pytest.param("ecp5", id="ecp5"),
-                                  pytest.param("ice40", id="ice40", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "flow", [pytest.param("ecp5", id="ecp5"), pytest.param("ice40", id="ice40", marks=pytest.mark.slow)]
+)
 def test_other_runtime_registers_on_the_same_netlist(flow, netlists, xor_build, tmp_path):
     """τx = 2, τp = 2, τθ = 3, another η and Δθ and 5 seed steps are register values: the same netlist runs them
     (same RTLIL, checked) and matches the golden schedule of that configuration."""
@@ -132,7 +136,7 @@ def test_a_wrong_cell_model_shows_as_a_divergence(flow, netlists, tmp_path, monk
     monkeypatch.setattr(postsynth, "CELLS_DIR", tmp_path / "cells")
     r = postsynth.run(flow, 20, tmp_path, netlist=netlists[flow])
     assert r.finished and not r.ok
-    assert r.comparison.first == (6, "c0")       # the first C0 capture (cycle L + 4 = 6)
+    assert r.comparison.first == (6, "c0")  # the first C0 capture (cycle L + 4 = 6)
     assert r.comparison.mismatches["phase"] == 0 and r.comparison.mismatches["cost"] > 100
     assert "first divergence at cycle 6, signal c0" in r.report()
 
@@ -148,9 +152,11 @@ def test_long_xor_run(flow, netlists, tmp_path):
 
 # ------------------------------------------------------------------ the compact formats (iCEBreaker, UP5K)
 
-COMPACT_PARAMS = [pytest.param("ice40-dsp", id="ice40-dsp"),      # the board's flow: ~25 s cold, ~8 s cached
-                  pytest.param("ice40", id="ice40", marks=pytest.mark.slow),
-                  pytest.param("ecp5", id="ecp5", marks=pytest.mark.slow)]
+COMPACT_PARAMS = [
+    pytest.param("ice40-dsp", id="ice40-dsp"),  # the board's flow: ~25 s cold, ~8 s cached
+    pytest.param("ice40", id="ice40", marks=pytest.mark.slow),
+    pytest.param("ecp5", id="ecp5", marks=pytest.mark.slow),
+]
 
 
 @needs_icarus
@@ -174,7 +180,7 @@ def test_compact_xor_netlist_matches_golden_every_cycle(compact_flow, compact_ne
     elif compact_flow == "ice40":
         assert n.counts["dsp"] == 0
     else:
-        assert n.cells["MULT18X18D"] == 8       # one 18×18 each: no product is split
+        assert n.cells["MULT18X18D"] == 8  # one 18×18 each: no product is split
 
 
 @needs_icarus
@@ -192,8 +198,9 @@ def test_formats_are_part_of_the_design(xor_build, compact_build, tmp_path):
     key of a compact netlist does not match the default design)."""
     for flow in postsynth.FLOWS:
         assert postsynth.design_key(xor_build[1], flow) != postsynth.design_key(compact_build[1], flow)
-    default = Netlist("ice40-dsp", tmp_path / "netlist.v", {}, {}, [], 0.0, False,
-                      key=postsynth.design_key(xor_build[1], "ice40-dsp"))
+    default = Netlist(
+        "ice40-dsp", tmp_path / "netlist.v", {}, {}, [], 0.0, False, key=postsynth.design_key(xor_build[1], "ice40-dsp")
+    )
     with pytest.raises(ValueError, match="the formats may not"):
         postsynth.run("ice40-dsp", 10, tmp_path, fmts=COMPACT_FORMATS, netlist=default)
     assert postsynth.formats_name(COMPACT_FORMATS) == "compact"
@@ -219,6 +226,7 @@ def test_a_netlist_of_another_design_is_refused(xor_build, tmp_path):
 
 # ------------------------------------------------------------------ the probe
 
+
 @needs_icarus
 def test_probe_catches_the_ice40_dsp_carry_bug(tmp_path):
     """``synth_ice40 -dsp`` of ``y = c + a*b`` (33 bits) loses the SB_MAC16 carry out: about half of the random
@@ -228,7 +236,7 @@ def test_probe_catches_the_ice40_dsp_carry_bug(tmp_path):
     r = postsynth.probe("ice40-dsp", tmp_path)
     assert r["netlist"].cells.get("SB_MAC16", 0) > 0
     users = postsynth.mac16_carry_users(r["netlist"])
-    assert len(users) == 1 and users[0].startswith("y_")         # y[32] is the MAC's CO: the bug's signature
+    assert len(users) == 1 and users[0].startswith("y_")  # y[32] is the MAC's CO: the bug's signature
     assert r["errors"]["sy"] == 0 and r["errors"]["rdata"] == 0
     assert r["errors"]["y"] > 100, "the known synth_ice40 -dsp carry bug no longer shows: see the docstring"
 
@@ -253,6 +261,7 @@ def test_probe_without_dsp_is_right(tmp_path):
 
 # ------------------------------------------------------------------ pieces, no synthesis
 
+
 def test_testbench_drives_registers_and_prints_outputs(xor_build):
     b, _ = xor_build
     tb = postsynth.testbench(b, limit=50)
@@ -270,12 +279,14 @@ def test_testbench_drives_registers_and_prints_outputs(xor_build):
 def test_parse_output_sign_extends_and_flags_undefined(xor_build):
     b, _ = xor_build
     # phase step done cost c0 c_tilde broadcast read_addr read_theta
-    text = "junk\nT 0 5 00000003 0 000010 000008 1fffff8 fffff 2 80000\nT 1 x 00000003 0 000010 0000z8 0000008 " \
-           "00001 3 7ffff\nDONE\n"
+    text = (
+        "junk\nT 0 5 00000003 0 000010 000008 1fffff8 fffff 2 80000\nT 1 x 00000003 0 000010 0000z8 0000008 "
+        "00001 3 7ffff\nDONE\n"
+    )
     t = postsynth.parse_output(text, b)
     assert t["phase"].tolist() == [5, UNDEFINED]
-    assert t["c_tilde"].tolist() == [-8, 8]             # 25-bit signed
-    assert t["broadcast"].tolist() == [-1, 1]           # 20-bit signed
+    assert t["c_tilde"].tolist() == [-8, 8]  # 25-bit signed
+    assert t["broadcast"].tolist() == [-1, 1]  # 20-bit signed
     assert t["read_theta"].tolist() == [-(1 << 19), (1 << 19) - 1]
     assert t["cost"].tolist() == [16, 16] and t["c0"].tolist() == [8, UNDEFINED]
     assert t["read_addr"].tolist() == [2, 3]
@@ -296,15 +307,30 @@ def test_golden_read_theta_follows_the_address(xor_build):
 
 
 def test_check_cells_refuses_what_the_library_does_not_model(tmp_path):
-    n = Netlist("ecp5", tmp_path / "netlist.v", {"LUT4": 3, "ALU54B": 1, "TRELLIS_DPR16X4": 2}, {}, [], 0.0,
-                False, "")
+    n = Netlist("ecp5", tmp_path / "netlist.v", {"LUT4": 3, "ALU54B": 1, "TRELLIS_DPR16X4": 2}, {}, [], 0.0, False, "")
     with pytest.raises(SimulationError, match="ALU54B, TRELLIS_DPR16X4"):
         postsynth.check_cells(n)
-    ok = Netlist("ecp5", tmp_path / "netlist.v", dict.fromkeys(
-        ["LUT4", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_FF", "DP16KD", "MULT18X18D"], 1), {}, [], 0.0, False, "")
+    ok = Netlist(
+        "ecp5",
+        tmp_path / "netlist.v",
+        dict.fromkeys(["LUT4", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_FF", "DP16KD", "MULT18X18D"], 1),
+        {},
+        [],
+        0.0,
+        False,
+        "",
+    )
     postsynth.check_cells(ok)
-    ice = Netlist("ice40", tmp_path / "netlist.v", dict.fromkeys(
-        ["SB_LUT4", "SB_CARRY", "SB_DFFESR", "SB_RAM40_4K", "SB_MAC16"], 1), {}, [], 0.0, False, "")
+    ice = Netlist(
+        "ice40",
+        tmp_path / "netlist.v",
+        dict.fromkeys(["SB_LUT4", "SB_CARRY", "SB_DFFESR", "SB_RAM40_4K", "SB_MAC16"], 1),
+        {},
+        [],
+        0.0,
+        False,
+        "",
+    )
     postsynth.check_cells(ice)
 
 
@@ -334,6 +360,11 @@ def test_ecp5_cell_library_is_self_contained():
     assert not re.search(r"^\s*`(include|ifdef|ifndef)", text, re.M) and args == []
     if have_icarus():
         import subprocess
-        proc = subprocess.run(["iverilog", "-g2012", "-o", os.devnull, str(files[0])], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+
+        proc = subprocess.run(
+            ["iverilog", "-g2012", "-o", os.devnull, str(files[0])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stdout

