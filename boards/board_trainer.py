@@ -49,7 +49,7 @@ class BoardTrainer(wiring.Component):
         mode: str = "prescaled",
         hw_seed: int = 0,
     ):
-        from mgd.sim.trainer_sim import build
+        from mgd.rtl.trainer_build import build
 
         UARTReceiver.check(divisor)
         b = build(config, fmts, mode=mode, hw_seed=hw_seed, host_port=True)  # one network (seeds = 1)

@@ -388,7 +388,7 @@ def parse_report(report: dict, family: str) -> dict:
 
 
 def make_trainer(config, fmts: FixedFormats = DEFAULT_FORMATS, *, mode: str = "prescaled", samples: int | None = None):
-    """The RTL trainer of ``config`` (one seed), as :func:`mgd.sim.trainer_sim.build` makes it, with only the first
+    """The RTL trainer of ``config`` (one seed), as :func:`mgd.rtl.trainer_build.build` makes it, with only the first
     ``samples`` training samples in its dataset memory (``None``: all of them). The memory reads asynchronously
     (LUT RAM): nist7x7's 44,136 samples make a huge memory and minutes of RTLIL conversion, so large networks are
     synthesized with a few samples; the memory's size is then ``samples × (n_in + n_out) × act bits``."""

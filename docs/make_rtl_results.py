@@ -18,7 +18,8 @@ import numpy as np  # noqa: E402
 from mgd.golden_model.config import MGDConfig  # noqa: E402
 from mgd.golden_model.fixed_mgd import FixedMGD, float_twin  # noqa: E402
 from mgd.golden_model.network import MLP  # noqa: E402
-from mgd.sim.trainer_sim import build, simulate  # noqa: E402
+from mgd.rtl.trainer_build import build  # noqa: E402
+from mgd.sim.trainer_sim import simulate  # noqa: E402
 
 OUT = Path(__file__).parent / "img"
 XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=10_000, seeds=1, sample_order="random")

@@ -88,7 +88,7 @@ def _sized(rate_steps_per_s: float, min_time: float, at_least: int) -> int:
 
 def bench_amaranth(dataset: str, min_time: float = 1.0) -> dict:
     """Cycles/s of the trainer in Amaranth simulation (no recording); ``setup_s``: elaboration of the last run."""
-    from mgd.sim.trainer_sim import build as build_rtl
+    from mgd.rtl.trainer_build import build as build_rtl
     from mgd.sim.trainer_sim import simulate
 
     def once(steps):
@@ -116,7 +116,7 @@ def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = Fal
     """Cycles/s of the compiled trainer (harness clock: start pulse to done). The build is cached; ``convert_s`` and
     ``build_s`` are what conversion and compilation took when the build was made, ``cached`` says if it was."""
     from mgd.golden_model.fixed_mgd import FixedMGD
-    from mgd.sim.trainer_sim import registers_for
+    from mgd.rtl.trainer_build import registers_for
     from mgd.sim.verilator_backend import build_trainer, run
 
     config = hardware_config(dataset)

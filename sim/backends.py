@@ -13,9 +13,10 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.training import TrainResult, _threshold
+from mgd.rtl.trainer_build import build, max_cycles, registers_for
 
 from . import trace as trace_io
-from .trainer_sim import build, max_cycles, simulate
+from .trainer_sim import simulate
 
 __all__ = ["train_amaranth", "schedule_trace"]
 
@@ -87,8 +88,6 @@ def schedule_trace(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled")
     cfg = _one_seed(config, 0)
     model = FixedMGD(cfg, fmts, mode=mode)
     from mgd.golden_model.schedule import ScheduleModel
-
-    from .trainer_sim import registers_for
 
     regs = registers_for(cfg, model, fmts)
     latency = len(model.layers) - 1

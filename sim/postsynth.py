@@ -60,9 +60,9 @@ from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys, log_ta
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
+from mgd.rtl.trainer_build import Build, build, max_cycles
 
 from .trace import Comparison, compare
-from .trainer_sim import Build, build, max_cycles
 
 __all__ = [
     "FLOWS",

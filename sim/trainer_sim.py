@@ -1,7 +1,6 @@
-"""Simulate the trainer top in Amaranth, record its trace, and build the matching golden models.
+"""Simulate the trainer top in Amaranth and record its trace.
 
-:func:`build` turns an :class:`~mgd.golden_model.config.MGDConfig` (one seed: one network) into the RTL trainer,
-the runtime registers and the bit-exact fixed-point model; :func:`simulate` runs the free-running trainer (the
+:func:`simulate` (given a trainer from :func:`mgd.rtl.trainer_build.build`) runs the free-running trainer (the
 testbench writes the registers and pulses ``start`` once, then only reads) and returns a trace: numpy arrays per
 signal, one row per cycle, of :data:`~mgd.golden_model.schedule.TRACE_SIGNALS` and the per-synapse ``code``,
 ``g``, ``theta``; :func:`golden_trace` is the same trace from :class:`~mgd.golden_model.schedule.ScheduleModel`.
@@ -11,78 +10,16 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from amaranth.sim import Simulator
 
-from mgd.golden_model.config import ConfigError, MGDConfig
-from mgd.golden_model.fixed_mgd import FixedMGD, dtheta_shift
-from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
+from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.schedule import PHASES, SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel, step_cycles
 from mgd.rtl.trainer import Trainer
+from mgd.rtl.trainer_build import Build, max_cycles
 
-__all__ = ["Build", "build", "simulate", "golden_trace", "max_cycles", "registers_for"]
-
-
-@dataclass
-class Build:
-    config: MGDConfig
-    model: FixedMGD  # the fixed-point model of this network (one seed)
-    trainer: Trainer
-    regs: Registers
-
-
-def build(
-    config: MGDConfig,
-    fmts: FixedFormats = DEFAULT_FORMATS,
-    *,
-    mode: str = "prescaled",
-    hw_seed: int | None = None,
-    host_port: bool = False,
-) -> Build:
-    """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
-    runtime seed register (the run's draw of codes and sample order, :mod:`mgd.golden_model.hardware_seed`;
-    ``None``: the config's, derived from ``config.seed``); ``host_port``: the trainer a board's host link drives
-    (:class:`~mgd.rtl.trainer.Trainer`)."""
-    if config.seeds != 1:
-        raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
-    model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
-    regs = registers_for(config, model, fmts)
-    trainer = Trainer(
-        model.mlp,
-        model.codes,
-        mode,
-        fmts,
-        model.x,
-        model.y,
-        model.theta0[0],
-        config.sample_order,
-        host_port=host_port,
-        task=model.dataset.task,
-    )
-    return Build(config, model, trainer, regs)
-
-
-def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_seed: int | None = None) -> Registers:
-    """The runtime registers that make the trainer run ``config`` (η register from the fixed model; seed register
-    ``hw_seed``, by default the model's first initialisation's)."""
-    hw_seed = int(model.hw_seeds[0]) if hw_seed is None else hw_seed
-    return Registers.for_formats(
-        fmts,
-        tau_x=config.tau_x,
-        tau_p=config.tau_p,
-        tau_theta=int(config.tau_theta),
-        eta=int(model.eta),
-        dtheta_shift=dtheta_shift(config, fmts),
-        seed=hw_seed,
-        steps=config.steps,
-    )
-
-
-def max_cycles(regs: Registers, latency: int) -> int:
-    """Cycles from the start pulse until ``done`` is visible (exact upper bound: every step measures C₀)."""
-    return 3 + regs.seed + regs.steps * step_cycles(latency, True)
+__all__ = ["simulate", "golden_trace", "cycles_per_step"]
 
 
 def simulate(

@@ -45,10 +45,10 @@ from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import TrainResult, _threshold
+from mgd.rtl.trainer_build import max_cycles, registers_for
 
 from .backends import _one_seed
 from .toolchain import use_verilator, verilator_root
-from .trainer_sim import max_cycles, registers_for
 
 __all__ = [
     "HARNESS",

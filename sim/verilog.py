@@ -8,8 +8,7 @@ from amaranth.back import verilog
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
-
-from .trainer_sim import build
+from mgd.rtl.trainer_build import build
 
 __all__ = ["UNITS", "convert", "header"]
 

@@ -473,7 +473,7 @@ PY_CASES += [
 
 
 def _sim_build(config):
-    from mgd.sim.trainer_sim import build
+    from mgd.rtl.trainer_build import build
 
     return build(config)
 
@@ -783,7 +783,7 @@ CORNERS = {
 
 @pytest.fixture(scope="module")
 def xor_build():
-    from mgd.sim.trainer_sim import build
+    from mgd.rtl.trainer_build import build
 
     return build(XOR_HW.replace(steps=4))
 

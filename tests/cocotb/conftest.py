@@ -14,8 +14,9 @@ if str(HERE) not in sys.path:  # the runner hands sys.path to the simulator as P
 
 from mgd_cocotb import MODE, TRAINER_CONFIG, VARIANTS, Bench, missing, timing_summary, trainer_runs  # noqa: E402
 
+from mgd.rtl.trainer_build import build  # noqa: E402
 from mgd.sim.trace import load  # noqa: E402
-from mgd.sim.trainer_sim import build, simulate  # noqa: E402
+from mgd.sim.trainer_sim import simulate  # noqa: E402
 from mgd.sim.verilog import convert  # noqa: E402
 
 

@@ -32,8 +32,8 @@ from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.fixed_units import g_format
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.schedule import SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel
+from mgd.rtl.trainer_build import max_cycles
 from mgd.sim.trace import save
-from mgd.sim.trainer_sim import max_cycles
 
 REGISTERS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
 

@@ -8,9 +8,10 @@ from mgd.golden_model.config import ConfigError, MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.schedule import Registers
 from mgd.rtl.trainer import Trainer
+from mgd.rtl.trainer_build import build
 from mgd.sim.float_check import float_step_check
 from mgd.sim.trace import compare, step_rows
-from mgd.sim.trainer_sim import build, golden_trace, simulate
+from mgd.sim.trainer_sim import golden_trace, simulate
 
 XOR = MGDConfig(
     dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=1000, seeds=1, seed=0, sample_order="random"

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
+from mgd.rtl.trainer_build import build
 from mgd.sim import postsynth
 from mgd.sim.postsynth import SIGNALS, UNDEFINED, Netlist, SimulationError
 from mgd.sim.toolchain import have_icarus
-from mgd.sim.trainer_sim import build
 
 STEPS = 100  # default-suite run: 803 cycles (every step measures C0 with τ = 1: 8 cycles per step)
 

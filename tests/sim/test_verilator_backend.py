@@ -15,10 +15,11 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.hardware_seed import hardware_seed
+from mgd.rtl.trainer_build import build, registers_for
 from mgd.sim import verilator_backend as vb
 from mgd.sim.backends import train_amaranth
 from mgd.sim.toolchain import have_verilator
-from mgd.sim.trainer_sim import build, registers_for, simulate
+from mgd.sim.trainer_sim import simulate
 
 XOR = MGDConfig(
     dataset="xor",

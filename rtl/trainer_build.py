@@ -1,0 +1,82 @@
+"""A configuration made hardware: the trainer, its runtime registers and the bit-exact model that it must match.
+
+:func:`build` turns an :class:`~mgd.golden_model.config.MGDConfig` (one seed: one network) into the RTL
+:class:`~.trainer.Trainer`, the runtime :class:`~mgd.golden_model.schedule.Registers` and the
+:class:`~mgd.golden_model.fixed_mgd.FixedMGD` of the same network. Simulation (:mod:`mgd.sim`) and the board tops
+(:mod:`mgd.boards`) both start from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mgd.golden_model.config import ConfigError, MGDConfig
+from mgd.golden_model.fixed_mgd import FixedMGD, dtheta_shift
+from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
+from mgd.golden_model.schedule import Registers, step_cycles
+
+from .trainer import Trainer
+
+__all__ = ["Build", "build", "registers_for", "max_cycles"]
+
+
+@dataclass
+class Build:
+    """One network in hardware: its ``config``, fixed-point ``model`` (one seed), RTL ``trainer`` and ``regs``."""
+
+    config: MGDConfig
+    model: FixedMGD
+    trainer: Trainer
+    regs: Registers
+
+
+def build(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode: str = "prescaled",
+    hw_seed: int | None = None,
+    host_port: bool = False,
+) -> Build:
+    """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
+    runtime seed register (the run's draw of codes and sample order, :mod:`mgd.golden_model.hardware_seed`;
+    ``None``: the config's, derived from ``config.seed``); ``host_port``: the trainer a board's host link drives
+    (:class:`~.trainer.Trainer`)."""
+    if config.seeds != 1:
+        raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
+    model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
+    regs = registers_for(config, model, fmts)
+    trainer = Trainer(
+        model.mlp,
+        model.codes,
+        mode,
+        fmts,
+        model.x,
+        model.y,
+        model.theta0[0],
+        config.sample_order,
+        host_port=host_port,
+        task=model.dataset.task,
+    )
+    return Build(config, model, trainer, regs)
+
+
+def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_seed: int | None = None) -> Registers:
+    """The runtime registers that make the trainer run ``config`` (η register from the fixed model; seed register
+    ``hw_seed``, by default the model's first initialisation's)."""
+    hw_seed = int(model.hw_seeds[0]) if hw_seed is None else hw_seed
+    return Registers.for_formats(
+        fmts,
+        tau_x=config.tau_x,
+        tau_p=config.tau_p,
+        tau_theta=int(config.tau_theta),
+        eta=int(model.eta),
+        dtheta_shift=dtheta_shift(config, fmts),
+        seed=hw_seed,
+        steps=config.steps,
+    )
+
+
+def max_cycles(regs: Registers, latency: int) -> int:
+    """Cycles from the start pulse until ``done`` is visible (exact upper bound: every step measures C₀)."""
+    return 3 + regs.seed + regs.steps * step_cycles(latency, True)
