@@ -56,7 +56,7 @@ from .perturbations import ArraySource
 from .sample_order import HARDWARE_ORDERS, sample_indices
 from .samples import ArrayOrder
 from .schedule import Registers
-from .training import TrainResult, _threshold, build, resolve_layers
+from .training import TrainResult, build, evaluation_steps, resolve_layers, threshold_for
 
 __all__ = ["FixedMGD", "code_kind", "dtheta_shift", "train_fixed", "float_twin"]
 
@@ -276,8 +276,8 @@ def train_fixed(
 ) -> TrainResult:
     """Run the fixed-point model for ``config.steps`` steps, evaluating every ``eval_every`` steps."""
     model = FixedMGD(config, fmts, mode=mode, **kwargs)
-    threshold = _threshold(config, model.dataset)
-    eval_steps = sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
+    threshold = threshold_for(config, model.dataset)
+    eval_steps = evaluation_steps(config)
     accs, costs, reached = [], [], [None] * config.seeds
     bar = None
     if progress:

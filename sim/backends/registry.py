@@ -1,0 +1,174 @@
+"""The training backends behind one interface, and the registry the command line looks them up in.
+
+A backend (:class:`Backend`) has a ``name``, a one-line ``description``, says whether it is ``hardware`` (it runs
+the fixed-point formats and broadcast mode of the trainer, and takes ``fmts`` and ``mode``) and which run
+``options`` it takes beside progress (``trace``, ``vcd``, ``jobs``), and trains::
+
+    result, extras = get_backend("amaranth").train(config, fmts, "prescaled", TrainOptions())
+
+``result`` is a :class:`~mgd.golden_model.training.TrainResult` on every backend; ``extras`` a
+:class:`~.results.HardwareExtras` on the RTL backends, None on the others. Importing this module is cheap: each
+backend imports its simulator (Amaranth, Verilator) when it trains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.formats import FixedFormats
+from mgd.golden_model.training import TrainResult
+
+from .results import HardwareExtras
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "TrainOptions",
+    "GoldenBackend",
+    "FixedBackend",
+    "AmaranthBackend",
+    "VerilatorBackend",
+    "BACKENDS",
+    "get_backend",
+    "hardware_backends",
+]
+
+
+class BackendError(RuntimeError):
+    """A backend cannot run here (e.g. Verilator is not installed) or its simulation failed."""
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """How to run (not what to compute): a progress bar, and the run options only some backends take (a backend
+    lists the ones it takes in :attr:`Backend.options`): ``trace`` (the first network's per-cycle trace, .npz),
+    ``vcd`` (the first network's VCD), ``jobs`` (networks simulated at once), ``cache`` (Verilator's build cache;
+    None: its default)."""
+
+    progress: bool = False
+    trace: Path | None = None
+    vcd: Path | None = None
+    jobs: int = 1
+    cache: Path | None = None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A training backend: see the module's docstring."""
+
+    name: str
+    description: str
+    hardware: bool
+    options: frozenset[str]
+
+    def train(
+        self, config: MGDConfig, fmts: FixedFormats | None, mode: str, options: TrainOptions | None = None
+    ) -> tuple[TrainResult, HardwareExtras | None]:
+        """Train ``config.seeds`` networks of ``config``; ``fmts`` and ``mode`` are used by hardware backends only
+        (``options``: None runs with :class:`TrainOptions`' defaults)."""
+        ...
+
+
+class GoldenBackend:
+    """The float numpy model (:func:`mgd.golden_model.training.train`)."""
+
+    name = "golden"
+    description = "float numpy model"
+    hardware = False
+    options = frozenset()
+
+    def train(self, config, fmts=None, mode="prescaled", options=None):
+        options = options or TrainOptions()
+        from mgd.golden_model.training import train
+
+        return train(config, progress=options.progress, desc="MGD"), None
+
+
+class FixedBackend:
+    """The bit-exact fixed-point model of the hardware (:func:`mgd.golden_model.fixed_mgd.train_fixed`); ``trace``
+    writes the golden per-cycle schedule of the first network."""
+
+    name = "fixed"
+    description = "the bit-exact fixed-point model of the hardware"
+    hardware = True
+    options = frozenset({"trace"})
+
+    def train(self, config, fmts, mode="prescaled", options=None):
+        options = options or TrainOptions()
+        from mgd.golden_model.fixed_mgd import train_fixed
+
+        result = train_fixed(config, fmts, mode=mode, progress=options.progress)
+        if options.trace:
+            from .. import trace as trace_io
+            from .amaranth_sim import schedule_trace
+
+            trace_io.save(
+                options.trace,
+                schedule_trace(config, fmts, mode=mode),
+                {"source": "golden schedule", "config": config.replace(seeds=1).to_dict(), "mode": mode},
+            )
+        return result, None
+
+
+class AmaranthBackend:
+    """The RTL trainer in Amaranth simulation (:func:`.amaranth_sim.train_amaranth`)."""
+
+    name = "amaranth"
+    description = "the RTL trainer in Amaranth simulation, one network per seed"
+    hardware = True
+    options = frozenset({"trace", "vcd"})
+
+    def train(self, config, fmts, mode="prescaled", options=None):
+        options = options or TrainOptions()
+        from .amaranth_sim import train_amaranth
+
+        return train_amaranth(
+            config,
+            fmts,
+            mode=mode,
+            trace_path=options.trace,
+            vcd=str(options.vcd) if options.vcd else None,
+            progress=options.progress,
+        )
+
+
+class VerilatorBackend:
+    """The same RTL compiled by Verilator (:func:`mgd.sim.verilator_backend.train_verilator`)."""
+
+    name = "verilator"
+    description = "the same RTL compiled by Verilator, free-running (fast; builds cached in out/verilator-cache)"
+    hardware = True
+    options = frozenset({"jobs"})
+
+    def train(self, config, fmts, mode="prescaled", options=None):
+        options = options or TrainOptions()
+        from ..verilator_backend import VerilatorError, train_verilator
+
+        try:
+            return train_verilator(
+                config, fmts, mode=mode, progress=options.progress, cache=options.cache, jobs=options.jobs
+            )
+        except VerilatorError as exc:
+            raise BackendError(str(exc)) from None
+
+
+#: every backend by name, in the order the command line lists them
+BACKENDS: dict[str, Backend] = {
+    b.name: b for b in (GoldenBackend(), FixedBackend(), AmaranthBackend(), VerilatorBackend())
+}
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name``; ValueError listing the names otherwise."""
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {name!r}") from None
+
+
+def hardware_backends() -> list[str]:
+    """Names of the backends that run the hardware's formats and mode."""
+    return [name for name, b in BACKENDS.items() if b.hardware]
