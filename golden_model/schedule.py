@@ -83,6 +83,11 @@ class Registers:
         return cls.LOWS[name], (1 << width) - 1
 
     @classmethod
+    def width(cls, name: str, eta_width: int = DEFAULT_FORMATS.eta.width) -> int:
+        """Bits of register ``name``'s port (η's: ``eta_width``)."""
+        return cls.range(name, eta_width)[1].bit_length()
+
+    @classmethod
     def check(cls, name: str, value, eta_width: int = DEFAULT_FORMATS.eta.width) -> int:
         """``value`` as an int if register ``name`` can hold it, else :class:`~.config.ConfigError` naming the
         register and its range."""

@@ -5,9 +5,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from mgd.golden_model.sample_order import HARDWARE_ORDERS, SAMPLE_LFSR, SEED_JUMP, jump_masks, sample_seed
-from mgd.golden_model.schedule import PHASES, Registers
+from mgd.golden_model.schedule import Registers
 
 from .fixed import shape_of
+from .trainer_interfaces import Phase, RegistersSignature
 
 __all__ = ["Controller"]
 
@@ -18,18 +19,35 @@ class Controller(wiring.Component):
     Walsh/sequential counter's modulus, or ``None``), ``fmts`` (for Δθ), ``order`` ("cyclic": a counter; "random":
     the 20-bit sample LFSR of :mod:`mgd.golden_model.sample_order`, address ⌊state·N/2^20⌋, then a 19-step jump).
 
-    Runtime registers (inputs, held by the host or testbench): ``tau_x``, ``tau_p``, ``tau_theta`` (16 b, ≥ 1),
-    ``dtheta_shift`` (k: Δθ = 2^−k), ``seed`` (16 b: the run's draw of randomness, :mod:`mgd.golden_model.
-    hardware_seed`; the seed phase takes ``seed`` cycles, each advancing the codes one step and jumping the sample
-    LFSR ``SEED_JUMP`` steps), ``steps`` (32 b); ``start``;
-    ``stop`` (ends a run early: the next phase is ``done``; θ keeps its value, an accumulating G is dropped at the
-    next start; not part of the golden schedule, which never stops early).
+    Latency: the strobes are combinational from the state registers (they act at the edge ending the cycle).
 
-    Outputs: ``phase`` (3 b, :data:`~mgd.golden_model.schedule.PHASES`), ``step`` (32 b), ``done``, ``sample``
-    (dataset address), ``index`` (broadcast perturbation counter), ``dtheta`` (2^−k in θ's format), and the strobes
-    ``load``, ``restart``, ``advance``, ``perturb``, ``capture``, ``measure``, ``correlate``, ``update``
-    (combinational from the state registers: they act at the edge ending the cycle); ``new_sample`` is high
-    during a step that drew a new sample (n mod τx = 0), so ``capture & new_sample`` marks C₀ of a fresh sample.
+    Members:
+
+    ================  ===================================  =======================================================
+    ``regs``          In(:class:`~.trainer_interfaces.     the runtime registers; ``seed`` cycles of the seed phase
+                      RegistersSignature`)                 each advance the codes one step and jump the sample LFSR
+                                                           ``SEED_JUMP`` steps; ``eta`` is not used here
+    ``start``         In(1)                                one cycle starts a run (from ``idle`` or ``done``)
+    ``stop``          In(1)                                ends a run early: the next phase is ``done`` (θ keeps
+                                                           its value; not part of the golden schedule)
+    ``phase``         Out(:class:`~.trainer_interfaces.    the schedule's phase
+                      Phase`)
+    ``step``          Out(32)                              steps completed
+    ``done``          Out(1)                               phase is ``done``
+    ``sample``        Out(range(N))                        dataset address
+    ``index``         Out(⌈log₂ period⌉)                   broadcast perturbation counter (Walsh/sequential)
+    ``dtheta``        Out(θ)                               Δθ = 2^−k in θ's format
+    ``load``,         Out(1) each                          strobes of the schedule: θ ← θ₀; LFSRs restart;
+    ``restart``,                                           codes advance; θ̃ on; C₀ captured; C, C̃ and the
+    ``advance``,                                           broadcast measured; G += correlation; θ updated
+    ``perturb``,
+    ``capture``,
+    ``measure``,
+    ``correlate``,
+    ``update``
+    ``new_sample``    Out(1)                               the step drew a new sample (n mod τx = 0):
+                                                           ``capture & new_sample`` marks C₀ of a fresh sample
+    ================  ===================================  =======================================================
     """
 
     def __init__(self, latency: int, n_samples: int, index_period, fmts, order: str = "cyclic"):
@@ -37,20 +55,14 @@ class Controller(wiring.Component):
             raise ValueError(f"order must be one of {', '.join(HARDWARE_ORDERS)}, got {order!r}")
         self.latency, self.n_samples, self.index_period, self.fmts = latency, n_samples, index_period, fmts
         self.order = order
-        w = Registers.WIDTHS
         index_width = max(1, (index_period - 1).bit_length()) if index_period else 1
         super().__init__(
             {
-                "tau_x": In(w["tau_x"]),
-                "tau_p": In(w["tau_p"]),
-                "tau_theta": In(w["tau_theta"]),
-                "dtheta_shift": In(w["dtheta_shift"]),
-                "seed": In(w["seed"]),
-                "steps": In(w["steps"]),
+                "regs": In(RegistersSignature(fmts)),
                 "start": In(1),
                 "stop": In(1),
-                "phase": Out(3),
-                "step": Out(w["steps"]),
+                "phase": Out(Phase),
+                "step": Out(Registers.width("steps")),
                 "done": Out(1),
                 "sample": Out(range(max(2, n_samples))),
                 "index": Out(index_width),
@@ -69,11 +81,11 @@ class Controller(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        P, L, w = PHASES, self.latency, Registers.WIDTHS
-        phase = Signal(3, init=P["idle"])
-        cnt = Signal(w["seed"])
-        step = Signal(w["steps"])
-        cx, cp, ct = Signal(w["tau_x"]), Signal(w["tau_p"]), Signal(w["tau_theta"])
+        P, L, regs = Phase, self.latency, self.regs
+        phase = Signal(Phase, init=Phase.IDLE)
+        cnt = Signal.like(regs.seed)
+        step = Signal.like(self.step)
+        cx, cp, ct = Signal.like(regs.tau_x), Signal.like(regs.tau_p), Signal.like(regs.tau_theta)
         sample, next_sample = Signal.like(self.sample), Signal.like(self.sample)
         index = Signal.like(self.index)
         sample_state = Signal(SAMPLE_LFSR.width, init=sample_seed())
@@ -82,13 +94,13 @@ class Controller(wiring.Component):
             self.step.eq(step),
             self.sample.eq(sample),
             self.index.eq(index),
-            self.done.eq(phase == P["done"]),
+            self.done.eq(phase == P.DONE),
             self.new_sample.eq(cx == 0),
         ]
 
         theta_frac = self.fmts.theta.frac
-        with m.If(self.dtheta_shift <= theta_frac):
-            m.d.comb += self.dtheta.eq((1 << theta_frac) >> self.dtheta_shift)
+        with m.If(regs.dtheta_shift <= theta_frac):
+            m.d.comb += self.dtheta.eq((1 << theta_frac) >> regs.dtheta_shift)
 
         def wrap_increment(value, period):
             return Mux(value == period - 1, 0, value + 1)
@@ -98,10 +110,10 @@ class Controller(wiring.Component):
                 m.d.sync += index.eq(wrap_increment(index, self.index_period))
 
         with m.Switch(phase):
-            with m.Case(P["idle"], P["done"]):
+            with m.Case(P.IDLE, P.DONE):
                 with m.If(self.start):
-                    m.d.sync += phase.eq(P["load"])
-            with m.Case(P["load"]):
+                    m.d.sync += phase.eq(P.LOAD)
+            with m.Case(P.LOAD):
                 m.d.comb += [self.load.eq(1), self.restart.eq(1)]
                 m.d.sync += [
                     index.eq(0),
@@ -113,22 +125,22 @@ class Controller(wiring.Component):
                     cnt.eq(0),
                     sample_state.eq(sample_seed()),
                 ]
-                with m.If(self.seed != 0):
-                    m.d.sync += phase.eq(P["seed"])
+                with m.If(regs.seed != 0):
+                    m.d.sync += phase.eq(P.SEED)
                 with m.Else():
-                    m.d.sync += phase.eq(P["begin"])
-            with m.Case(P["seed"]):
+                    m.d.sync += phase.eq(P.BEGIN)
+            with m.Case(P.SEED):
                 m.d.comb += self.advance.eq(1)
                 advance_index()
                 if self.order == "random":
                     m.d.sync += sample_state.eq(
                         Cat(*[(sample_state & mask).xor() for mask in jump_masks(jump=SEED_JUMP)])
                     )
-                with m.If(cnt == self.seed - 1):
-                    m.d.sync += [phase.eq(P["begin"]), cnt.eq(0)]
+                with m.If(cnt == regs.seed - 1):
+                    m.d.sync += [phase.eq(P.BEGIN), cnt.eq(0)]
                 with m.Else():
                     m.d.sync += cnt.eq(cnt + 1)
-            with m.Case(P["begin"]):
+            with m.Case(P.BEGIN):
                 with m.If(cx == 0):
                     if self.order == "cyclic":
                         m.d.sync += [
@@ -142,44 +154,44 @@ class Controller(wiring.Component):
                             sample_state.eq(jumped),
                         ]
                 with m.If((cx == 0) | (ct == 0)):
-                    m.d.sync += phase.eq(P["c0"])
+                    m.d.sync += phase.eq(P.C0)
                 with m.Else():
-                    m.d.sync += phase.eq(P["pert"])
+                    m.d.sync += phase.eq(P.PERT)
                 m.d.sync += cnt.eq(0)
-            with m.Case(P["c0"]):
+            with m.Case(P.C0):
                 with m.If(cnt == L):
                     m.d.comb += self.capture.eq(1)
-                    m.d.sync += [phase.eq(P["pert"]), cnt.eq(0)]
+                    m.d.sync += [phase.eq(P.PERT), cnt.eq(0)]
                 with m.Else():
                     m.d.sync += cnt.eq(cnt + 1)
-            with m.Case(P["pert"]):
+            with m.Case(P.PERT):
                 m.d.comb += self.perturb.eq(1)
                 with m.If(cnt == L):
                     m.d.comb += self.measure.eq(1)
-                    m.d.sync += [phase.eq(P["correlate"]), cnt.eq(0)]
+                    m.d.sync += [phase.eq(P.CORRELATE), cnt.eq(0)]
                 with m.Else():
                     m.d.sync += cnt.eq(cnt + 1)
-            with m.Case(P["correlate"]):
-                m.d.comb += [self.correlate.eq(1), self.update.eq(ct == self.tau_theta - 1)]
-                with m.If(cp == self.tau_p - 1):
+            with m.Case(P.CORRELATE):
+                m.d.comb += [self.correlate.eq(1), self.update.eq(ct == regs.tau_theta - 1)]
+                with m.If(cp == regs.tau_p - 1):
                     m.d.comb += self.advance.eq(1)
                     advance_index()
                     m.d.sync += cp.eq(0)
                 with m.Else():
                     m.d.sync += cp.eq(cp + 1)
-                with m.If(cx == self.tau_x - 1):
+                with m.If(cx == regs.tau_x - 1):
                     m.d.sync += cx.eq(0)
                 with m.Else():
                     m.d.sync += cx.eq(cx + 1)
-                with m.If(ct == self.tau_theta - 1):
+                with m.If(ct == regs.tau_theta - 1):
                     m.d.sync += ct.eq(0)
                 with m.Else():
                     m.d.sync += ct.eq(ct + 1)
                 m.d.sync += step.eq(step + 1)
-                with m.If(step + 1 == self.steps):
-                    m.d.sync += phase.eq(P["done"])
+                with m.If(step + 1 == regs.steps):
+                    m.d.sync += phase.eq(P.DONE)
                 with m.Else():
-                    m.d.sync += phase.eq(P["begin"])
-        with m.If(self.stop & (phase != P["idle"]) & (phase != P["done"])):
-            m.d.sync += phase.eq(P["done"])
+                    m.d.sync += phase.eq(P.BEGIN)
+        with m.If(self.stop & (phase != P.IDLE) & (phase != P.DONE)):
+            m.d.sync += phase.eq(P.DONE)
         return m

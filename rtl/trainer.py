@@ -3,14 +3,13 @@
 import numpy as np
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.lib.wiring import In
 
 from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.fixed_units import BROADCAST_MODES
 from mgd.golden_model.formats import FixedFormats
 from mgd.golden_model.network import MLP
 from mgd.golden_model.sample_order import HARDWARE_ORDERS
-from mgd.golden_model.schedule import Registers
 
 from .accuracy_counter import AccuracyCounter
 from .controller import Controller
@@ -19,6 +18,7 @@ from .dataset_memory import DatasetMemory
 from .feedforward_array import FeedforwardArray
 from .fixed import shape_of
 from .synapse import Synapse
+from .trainer_interfaces import HostSignature, trainer_members
 
 __all__ = ["Trainer"]
 
@@ -31,23 +31,32 @@ class Trainer(wiring.Component):
     on-chip memory's contents), ``theta0`` (P stored integers loaded at every start), ``order`` (the sample
     order, "cyclic" or "random": :mod:`mgd.golden_model.sample_order`).
 
-    Runtime registers (inputs; :class:`~mgd.golden_model.schedule.Registers`): ``tau_x``, ``tau_p``,
-    ``tau_theta``, ``eta`` (fmts.eta), ``dtheta_shift``, ``seed``, ``steps``; ``start`` (one cycle starts a run).
+    The schedule, cycle by cycle, is :mod:`mgd.golden_model.schedule` (golden model: ``ScheduleModel``): a step
+    takes L + 3 cycles, L + 1 more when C₀ is measured (L = :attr:`latency`). Per-synapse state is reachable as
+    ``self.synapses[i]`` (``theta``, ``g``, ``code``) for simulation traces.
 
-    Status outputs: ``phase``, ``step``, ``done``, ``cost``, ``c0``, ``c_tilde``, ``broadcast``. Readout:
-    ``read_addr`` In(range(P)) selects a synapse, ``read_theta`` Out(θ) shows its θ (combinational), so a host or
-    a fast simulator can read the weights without stopping the run. The schedule,
-    cycle by cycle, is :mod:`mgd.golden_model.schedule` (golden model: ``ScheduleModel``). Per-synapse state is
-    reachable as ``self.synapses[i]`` (``theta``, ``g``, ``code``) for simulation traces.
+    Members (:mod:`.trainer_interfaces`; in Verilog ``regs.tau_x`` is the port ``regs__tau_x``):
 
-    ``host_port=True`` (the board tops, :mod:`mgd.boards`) adds what a host needs, and nothing changes in the
-    training datapath: ``stop`` In(1) (ends a run early, see the controller); θ₀ in writable registers
-    (``theta0_addr`` In(range(P)), ``theta0_data`` In(θ), ``theta0_en`` In(1); initial values ``theta0``); a
-    dataset write port (``sample_addr``, ``sample_data``, ``sample_en``: :class:`~.dataset_memory.DatasetMemory`'s
-    ``w_addr``, ``w_data``, ``w_en``, one enable per value of the word x₀…x_{n_in−1}, ŷ₀…); and the accuracy
-    counters ``correct``/``seen`` Out(32) (:class:`~.accuracy_counter.AccuracyCounter`, cleared at every start and
-    by ``clear_counters`` In(1)), counting every fresh sample (n mod τx = 0) at the cycle its C₀ is captured,
-    classified by the unperturbed network (``task``: the dataset's, "parity" or "classification").
+    ============  ===========================================  ===============================================
+    ``regs``      In(:class:`~.trainer_interfaces.             the runtime registers ``tau_x``, ``tau_p``,
+                  RegistersSignature`)                         ``tau_theta``, ``eta`` (fmts.eta),
+                                                               ``dtheta_shift``, ``seed``, ``steps``
+    ``start``     In(1)                                        one cycle starts a run
+    ``status``    Out(:class:`~.trainer_interfaces.            ``phase``, ``step``, ``done``, ``cost``, ``c0``,
+                  StatusSignature`)                            ``c_tilde``, ``broadcast``
+    ``readout``   In(:class:`~.trainer_interfaces.             ``addr`` selects a synapse, ``theta`` shows its
+                  ReadoutSignature`)                           θ in the same cycle (read without stopping)
+    ``host``      In(:class:`~.trainer_interfaces.             only with ``host_port=True`` (the board tops,
+                  HostSignature`)                              :mod:`mgd.boards`); see below
+    ============  ===========================================  ===============================================
+
+    ``host_port=True`` adds what a host needs, and nothing changes in the training datapath: ``stop`` (ends a run
+    early, see the controller); θ₀ in writable registers (``theta0_addr``, ``theta0_data``, ``theta0_en``; initial
+    values ``theta0``); a dataset write port (``sample_addr``, ``sample_data``, ``sample_en``:
+    :class:`~.dataset_memory.DatasetMemory`'s ``w_addr``, ``w_data``, ``w_en``); and the accuracy counters
+    ``correct``/``seen`` (:class:`~.accuracy_counter.AccuracyCounter`, cleared at every start and by
+    ``clear_counters``), counting every fresh sample (n mod τx = 0) at the cycle its C₀ is captured, classified by
+    the unperturbed network (``task``: the dataset's, "parity" or "classification").
     """
 
     @staticmethod
@@ -103,45 +112,11 @@ class Trainer(wiring.Component):
         self.cost_unit = CostUnit(mlp.layers[-1], mode, fmts)
         self.controller = Controller(self.array.latency, self.dataset.n, codes.index_period, fmts, order)
         self.synapses = [Synapse(i, codes, mode, fmts) for i in range(mlp.n_params)]
-        w = Registers.WIDTHS
-        ports = {}
+        members = trainer_members(fmts, mode, mlp.n_params)
         if host_port:
             self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task)
-            theta, depth, word = shape_of(fmts.theta), max(2, self.dataset.n), self.dataset.word
-            ports = {
-                "stop": In(1),
-                "theta0_addr": In(range(max(2, mlp.n_params))),
-                "theta0_data": In(theta),
-                "theta0_en": In(1),
-                "sample_addr": In(range(depth)),
-                "sample_data": In(word),
-                "sample_en": In(word.length),
-                "clear_counters": In(1),
-                "correct": Out(AccuracyCounter.WIDTH),
-                "seen": Out(AccuracyCounter.WIDTH),
-            }
-        super().__init__(
-            ports
-            | {
-                "tau_x": In(w["tau_x"]),
-                "tau_p": In(w["tau_p"]),
-                "tau_theta": In(w["tau_theta"]),
-                "eta": In(shape_of(fmts.eta)),
-                "dtheta_shift": In(w["dtheta_shift"]),
-                "seed": In(w["seed"]),
-                "steps": In(w["steps"]),
-                "start": In(1),
-                "phase": Out(3),
-                "step": Out(w["steps"]),
-                "done": Out(1),
-                "cost": Out(shape_of(fmts.cost)),
-                "c0": Out(shape_of(fmts.cost)),
-                "c_tilde": Out(shape_of(fmts.c_tilde)),
-                "broadcast": Out(self.cost_unit.broadcast.shape()),
-                "read_addr": In(range(max(2, mlp.n_params))),
-                "read_theta": Out(shape_of(fmts.theta)),
-            }
-        )
+            members["host"] = In(HostSignature(mlp.n_params, self.dataset.n, self.dataset.word, fmts))
+        super().__init__(members)
 
     @property
     def latency(self) -> int:
@@ -155,24 +130,26 @@ class Trainer(wiring.Component):
         m.submodules.array = arr
         m.submodules.cost_unit = cu
         m.submodules.dataset = mem
-        for name in ("tau_x", "tau_p", "tau_theta", "dtheta_shift", "seed", "steps", "start"):
-            m.d.comb += getattr(ctl, name).eq(getattr(self, name))
+        wiring.connect(m, wiring.flipped(self.regs), ctl.regs)
+        status = self.status
         m.d.comb += [
+            ctl.start.eq(self.start),
             mem.addr.eq(ctl.sample),
             arr.x.eq(mem.x),
             cu.y.eq(arr.y),
             cu.target.eq(mem.target),
             cu.capture.eq(ctl.capture),
             cu.measure.eq(ctl.measure),
-            cu.eta.eq(self.eta),
-            self.phase.eq(ctl.phase),
-            self.step.eq(ctl.step),
-            self.done.eq(ctl.done),
-            self.cost.eq(cu.cost),
-            self.c0.eq(cu.c0),
-            self.c_tilde.eq(cu.c_tilde),
-            self.broadcast.eq(cu.broadcast),
+            cu.eta.eq(self.regs.eta),
+            status.phase.eq(ctl.phase),
+            status.step.eq(ctl.step),
+            status.done.eq(ctl.done),
+            status.cost.eq(cu.cost),
+            status.c0.eq(cu.c0),
+            status.c_tilde.eq(cu.c_tilde),
+            status.broadcast.eq(cu.broadcast),
         ]
+        host = self.host if self.host_port else None
         for i, syn in enumerate(self.synapses):
             m.submodules[f"synapse{i}"] = syn
             m.d.comb += [
@@ -184,33 +161,33 @@ class Trainer(wiring.Component):
                 syn.value.eq(cu.broadcast),
                 syn.correlate.eq(ctl.correlate),
                 syn.update.eq(ctl.update),
-                syn.eta.eq(self.eta),
+                syn.eta.eq(self.regs.eta),
                 syn.load.eq(ctl.load),
                 arr.weights[i].eq(syn.weight),
             ]
-            if self.host_port:
+            if host is not None:
                 theta0_reg = Signal(shape_of(self.fmts.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
-                with m.If(self.theta0_en & (self.theta0_addr == i)):
-                    m.d.sync += theta0_reg.eq(self.theta0_data)
+                with m.If(host.theta0_en & (host.theta0_addr == i)):
+                    m.d.sync += theta0_reg.eq(host.theta0_data)
                 m.d.comb += syn.load_value.eq(theta0_reg)
             else:
                 m.d.comb += syn.load_value.eq(int(self.theta0[i]))
-        if self.host_port:
+        if host is not None:
             acc = m.submodules.accuracy = self.accuracy
             m.d.comb += [
-                ctl.stop.eq(self.stop),
-                mem.w_addr.eq(self.sample_addr),
-                mem.w_data.eq(self.sample_data),
-                mem.w_en.eq(self.sample_en),
+                ctl.stop.eq(host.stop),
+                mem.w_addr.eq(host.sample_addr),
+                mem.w_data.eq(host.sample_data),
+                mem.w_en.eq(host.sample_en),
                 acc.y.eq(arr.y),
                 acc.target.eq(mem.target),
                 acc.strobe.eq(ctl.capture & ctl.new_sample),
-                acc.clear.eq(self.clear_counters | ctl.load),
-                self.correct.eq(acc.correct),
-                self.seen.eq(acc.seen),
+                acc.clear.eq(host.clear_counters | ctl.load),
+                host.correct.eq(acc.correct),
+                host.seen.eq(acc.seen),
             ]
-        with m.Switch(self.read_addr):
+        with m.Switch(self.readout.addr):
             for i, syn in enumerate(self.synapses):
                 with m.Case(i):
-                    m.d.comb += self.read_theta.eq(syn.theta)
+                    m.d.comb += self.readout.theta.eq(syn.theta)
         return m

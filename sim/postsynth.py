@@ -54,7 +54,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from amaranth.hdl import Shape
 
 from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys, log_tail
 from mgd.golden_model.config import MGDConfig
@@ -62,6 +61,7 @@ from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
 from mgd.rtl.trainer_build import Build, build, max_cycles
 
+from .postsynth_bench import SIGNALS, TOP, UNDEFINED, parse_output, testbench
 from .trace import Comparison, compare
 
 __all__ = [
@@ -91,7 +91,6 @@ __all__ = [
     "main",
 ]
 
-TOP = "mgd_trainer"
 
 #: flow name → Yosys synthesis command, FPGA family (cell counting, cell library)
 FLOWS = {
@@ -100,12 +99,6 @@ FLOWS = {
     "ecp5": {"synth": "synth_ecp5", "family": "ecp5"},
 }
 
-#: the compared signals: the trainer's status outputs and the θ readout
-SIGNALS = ("phase", "step", "done", "cost", "c0", "c_tilde", "broadcast", "read_theta")
-INPUTS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps", "start", "read_addr")
-
-#: the value a sample gets when the netlist shows an x or z bit (no port of the trainer can hold it)
-UNDEFINED = -(1 << 62)
 
 #: Yosys log lines that point at a wrong netlist (the -dsp bug of docs/postsynth.md shows as the first one)
 SUSPICIOUS_WARNINGS = ("Driver-driver conflict", "multiple conflicting drivers")
@@ -323,86 +316,6 @@ def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
         if net and not (re.fullmatch(r"\\\S+|[A-Za-z_][\w$]*", net) and uses[net] <= 2):
             users.append(m.group(1))
     return users
-
-
-def _ports(trainer) -> dict[str, Shape]:
-    return {name: Shape.cast(member.shape) for name, member in trainer.signature.members.items()}
-
-
-def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycles: int = 2, module: str = "tb") -> str:
-    """Verilog testbench for the netlist of ``b.trainer``: ``reset_cycles`` rising edges with ``rst`` high (0: no
-    reset at all, the flip-flops start from their power-on values as in the Amaranth simulation), then cycle 0
-    writes the registers ``b.regs`` and pulses ``start``; every cycle the inputs change at the falling edge and one
-    line ``T cycle <hex per signal>`` (:data:`SIGNALS` in order, ``read_addr`` before ``read_theta``) is
-    printed 1 ns before the rising edge. Ends after the first cycle > 0 that shows ``done`` (``DONE``), or after
-    ``limit`` cycles (``LIMIT``). ``read_addr``: a fixed synapse, or None to sweep ``cycle mod P``."""
-    ports = _ports(b.trainer)
-    n_syn = len(b.trainer.synapses)
-    if read_addr is not None and not 0 <= read_addr < n_syn:
-        raise ValueError(f"read_addr must be in [0, {n_syn - 1}], got {read_addr}")
-    regs = {name: getattr(b.regs, name) for name in INPUTS if name not in ("start", "read_addr")}
-    shown = [*SIGNALS[:-1], "read_addr", "read_theta"]
-    if reset_cycles < 0:
-        raise ValueError(f"reset_cycles must be at least 0, got {reset_cycles}")
-    lines = ["`timescale 1ns/1ps", f"module {module};", f"  reg clk = 1'b0, rst = 1'b{int(reset_cycles > 0)};"]
-    for name in INPUTS:
-        init = regs.get(name, 0)
-        lines.append(f"  reg [{ports[name].width - 1}:0] {name} = {ports[name].width}'d{init};")
-    for name in SIGNALS:
-        lines.append(f"  wire [{ports[name].width - 1}:0] {name};")
-    conns = ", ".join(f".{n}({n})" for n in (*INPUTS, *SIGNALS, "clk", "rst"))
-    addr = str(read_addr) if read_addr is not None else f"cyc % {n_syn}"
-    fmt = " ".join(["%0d"] + ["%h"] * len(shown))
-    lines += [
-        f"  {TOP} dut({conns});",
-        "  always #5 clk = ~clk;   // rising edges at 5, 15, 25, ... ns",
-        "  integer cyc;",
-        "  initial begin",
-        f"    repeat ({reset_cycles}) @(posedge clk);",
-        "    @(negedge clk);",
-        "    rst = 1'b0;",
-        f"    for (cyc = 0; cyc < {limit}; cyc = cyc + 1) begin",
-        "      start = (cyc == 0);",
-        f"      read_addr = {addr};",
-        "      #4;   // 1 ns before the rising edge: this cycle's values",
-        f'      $display("T {fmt}", cyc, {", ".join(shown)});',
-        "      if (cyc > 0 && done === 1'b1) begin",
-        '        $display("DONE");',
-        "        $finish;",
-        "      end",
-        "      @(negedge clk);",
-        "    end",
-        '    $display("LIMIT");',
-        "    $finish;",
-        "  end",
-        "endmodule",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def parse_output(text: str, b: Build) -> dict[str, np.ndarray]:
-    """The trace in the ``T`` lines of a :func:`testbench` run: int64 arrays per signal (signed ports
-    sign-extended, any x/z digit → :data:`UNDEFINED`), plus ``read_addr``."""
-    ports = _ports(b.trainer)
-    shown = [*SIGNALS[:-1], "read_addr", "read_theta"]
-    rows = []
-    for line in text.splitlines():
-        if not line.startswith("T "):
-            continue
-        fields = line.split()[2:]
-        if len(fields) != len(shown):
-            raise SimulationError(f"malformed testbench line: {line!r}")
-        row = []
-        for name, digits in zip(shown, fields, strict=True):
-            if not re.fullmatch(r"[0-9a-fA-F]+", digits):
-                row.append(UNDEFINED)
-                continue
-            value, shape = int(digits, 16), ports[name]
-            if shape.signed and value >> (shape.width - 1):
-                value -= 1 << shape.width
-            row.append(value)
-        rows.append(row)
-    return {name: np.array([r[i] for r in rows], dtype=np.int64) for i, name in enumerate(shown)}
 
 
 def _run(cmd, cwd, what: str, timeout: float | None = None) -> subprocess.CompletedProcess:

@@ -45,17 +45,10 @@ def simulate(
     theta_at: dict[int, np.ndarray] = {}
     count = [0]
     syn = trainer.synapses
-    scalar_ports = {
-        "phase": trainer.phase,
-        "step": trainer.step,
-        "cost": trainer.cost,
-        "c0": trainer.c0,
-        "c_tilde": trainer.c_tilde,
-        "broadcast": trainer.broadcast,
-        "done": trainer.done,
-        "sample": trainer.controller.sample,
-        "index": trainer.controller.index,
-    }
+    status = trainer.status
+    phase_raw = status.phase.as_value()  # the Phase enum's bits: an int per cycle, as the golden schedule's
+    scalar_ports = {name: getattr(status, name) for name in status.signature.members if name != "phase"}
+    scalar_ports |= {"phase": phase_raw, "sample": trainer.controller.sample, "index": trainer.controller.index}
     bar = None
     if progress:
         from tqdm import tqdm
@@ -69,11 +62,11 @@ def simulate(
         cycle = 0
         for run_regs in runs:
             cycle = await one_run(ctx, run_regs, cycle)
-        theta_at.setdefault(ctx.get(trainer.step), thetas(ctx))
+        theta_at.setdefault(ctx.get(status.step), thetas(ctx))
 
     async def one_run(ctx, regs, first):
-        for name in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps"):
-            ctx.set(getattr(trainer, name), getattr(regs, name))
+        for name in trainer.regs.signature.members:
+            ctx.set(getattr(trainer.regs, name), getattr(regs, name))
         ctx.set(trainer.start, 1)
         starts[first] = regs
         last_step = -1
@@ -85,8 +78,8 @@ def simulate(
                 rows["code"].append([ctx.get(s.code) for s in syn])
                 rows["g"].append([ctx.get(s.g) for s in syn])
                 rows["theta"].append([ctx.get(s.theta) for s in syn])
-            step = ctx.get(trainer.step)
-            phase = ctx.get(trainer.phase)
+            step = ctx.get(status.step)
+            phase = ctx.get(phase_raw)
             if (
                 sample_every
                 and phase in (PHASES["begin"], PHASES["done"])
@@ -97,7 +90,7 @@ def simulate(
             if bar is not None and step != last_step:
                 bar.update(step - bar.n)
             last_step = step
-            done = ctx.get(trainer.done)
+            done = ctx.get(status.done)
             await ctx.tick()
             count[0] = cycle + 1
             if cycle == first:

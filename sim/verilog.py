@@ -21,9 +21,7 @@ def header(config: MGDConfig, fmts: FixedFormats, mode: str, unit: str, latency:
         "configuration: " + json.dumps(config.to_dict(), sort_keys=True),
         f"broadcast mode: {mode}; array latency L = {latency} cycles; a step takes L + 3 cycles (+ L + 1 with C0)",
         "runtime registers for this configuration: "
-        + ", ".join(
-            f"{k}={getattr(regs, k)}" for k in ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
-        ),
+        + ", ".join(f"regs__{k}={getattr(regs, k)}" for k in regs.NAMES),
         "formats (signed s<int>.<frac>, unsigned u<int>.<frac>; rounding: floor; every register saturates):",
     ]
     lines += [f"  {name}: {fmt.describe()} - {meaning}" for name, fmt, meaning in fmts.table()]
