@@ -6,6 +6,7 @@ whole session (~15 s); the CLI test reuses it through ``MGD_VERILATOR_CACHE``.
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -20,6 +21,8 @@ from mgd.sim import verilator_backend as vb
 from mgd.sim.backends import train_amaranth
 from mgd.sim.toolchain import have_verilator
 from mgd.sim.trainer_sim import simulate
+from mgd.sim.verilator_harness import harness, wrapper
+from mgd.sim.verilog import convert
 
 XOR = MGDConfig(
     dataset="xor",
@@ -147,28 +150,38 @@ def test_cli_refuses_trace_options_on_verilator(argv, match, capsys):
 def test_missing_verilator_is_a_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(vb, "verilator_root", lambda: None)
     with pytest.raises(vb.VerilatorError, match="'verilator' package is not installed"):
-        vb.compile_verilog("module mgd_trainer; endmodule\n", cache=tmp_path)
+        vb.compile_verilog("module mgd_trainer; endmodule\n", "", "", cache=tmp_path)
     monkeypatch.setenv("MGD_VERILATOR_CACHE", str(tmp_path))
     code, _, err = run_cli(["train", "--backend", "verilator", "--steps", "10", "--no-progress"], capsys)
     assert code == 2 and "Verilator is not available" in err
 
 
+def _xor_trainer_verilog() -> str:
+    return convert(MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, steps=10, seeds=1), name="mgd_trainer")
+
+
 @needs_verilator
 def test_failed_build_shows_the_compiler_log(tmp_path):
-    ports = [("input", 1, n) for n in ("clk", "rst", "start")] + [("input", 2, "read_addr"), ("input", 32, "steps")]
-    ports += [("input", 16, n) for n in ("tau_x", "tau_p", "tau_theta", "eta", "seed")] + [("input", 5, "dtheta_shift")]
-    ports += [("output", 3, "phase"), ("output", 32, "step"), ("output", 1, "done"), ("output", 20, "read_theta")]
-    text = "module mgd_trainer(" + ", ".join(n for _, _, n in ports) + ");\n"
-    text += "".join(f"  {d} [{w - 1}:0] {n};\n" if w > 1 else f"  {d} {n};\n" for d, w, n in ports)
-    text += "  assign phase = nonexistent_signal;\nendmodule\n"
+    text = _xor_trainer_verilog()
+    cut = text.index("endmodule")  # the first module: break it
+    text = text[:cut] + "  assign status__phase = nonexistent_signal;\n" + text[cut:]
     with pytest.raises(vb.VerilatorError, match="(?s)build failed.*nonexistent_signal"):
-        vb.compile_verilog(text, cache=tmp_path)
+        vb.compile_verilog(text, wrapper(DEFAULT_FORMATS, "prescaled", 9), harness(), cache=tmp_path)
     assert list(tmp_path.glob("*.failed/build.log"))  # the full log is kept
 
 
-def test_a_module_without_the_readout_port_is_refused(tmp_path):
-    with pytest.raises(vb.VerilatorError, match="lacks the ports"):
-        vb.wrapper("module mgd_trainer(clk);\n  input clk;\nendmodule\n")
+def test_the_wrapper_connects_every_port_of_the_trainer_verilog():
+    """The wrapper is generated from the trainer's signature, not from its Verilog: it must name exactly the ports
+    that Amaranth wrote (a renamed or added member would break the Verilator build otherwise)."""
+    text = _xor_trainer_verilog()
+    top = text[text.index("module mgd_trainer(") :]
+    top = top[: top.index("endmodule")]
+    ports = set(re.findall(r"^\s*(?:input|output)\s+(?:\[\d+:0\]\s+)?(\w+)\s*;", top, re.M))
+    inst = wrapper(DEFAULT_FORMATS, "prescaled", 9)
+    inst = inst[inst.index("mgd_trainer trainer(") :]
+    connected = set(re.findall(r"\.(\w+)\(", inst))
+    assert "regs__tau_x" in ports and "status__phase" in ports and "readout__theta" in ports
+    assert connected == ports
 
 
 @needs_verilator
