@@ -8,7 +8,7 @@ from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Modul
 from amaranth.lib import io
 
 from mgd.golden_model.config import MGDConfig
-from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
+from mgd.golden_model.formats import BOARD_FORMATS, FORMAT_SETS, FixedFormats
 
 from .board_trainer import BoardTrainer
 
@@ -60,7 +60,7 @@ class BoardTop(Elaboratable):
     def __init__(
         self,
         config: MGDConfig | None = None,
-        fmts: FixedFormats = COMPACT_FORMATS,
+        fmts: FixedFormats = FORMAT_SETS[BOARD_FORMATS],
         *,
         baud: int = BAUD,
         clock_divider: int = 1,

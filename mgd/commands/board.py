@@ -1,0 +1,103 @@
+"""``mgd board``: the host side of the UART link to a board running the trainer, or to its simulation
+(:mod:`mgd.boards.host_driver`)."""
+
+from __future__ import annotations
+
+import sys
+
+from mgd.golden_model.config import ConfigError
+
+from ..cli import json_out, write_json
+from ..validate import BAUD_RANGE, MAX_TIMEOUT, int_type, real_type, register_type
+
+
+def add_parser(sub):
+    board = sub.add_parser(
+        "board",
+        help="talk to a board running the trainer (or to its simulation)",
+        description="Host side of the UART link (docs/fpga.md): identify the design, train (load "
+        "the registers, start, poll progress, read θ), show the status or the weights. --simulate "
+        "runs the XOR board design in Amaranth simulation behind a UART model instead of a port.",
+    )
+    board.add_argument("action", choices=("info", "train", "status", "theta"))
+    where = board.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help="serial port of the board, e.g. /dev/ttyUSB1")
+    where.add_argument(
+        "--simulate", action="store_true", help="the XOR board design in simulation (slow: ~4 k cycles/s)"
+    )
+    board.add_argument(
+        "--baud",
+        type=int_type(*BAUD_RANGE),
+        default=115200,
+        help="baud rate of the port (default 115200, what the board tops use)",
+    )
+    board.add_argument(
+        "--steps",
+        type=register_type("steps"),
+        help="train: the steps register, 1 to 2^32 - 1 (default: keep the board's)",
+    )
+    board.add_argument(
+        "--timeout",
+        type=real_type(0, MAX_TIMEOUT, low_open=True),
+        default=60.0,
+        help="train: seconds to wait for the run (default 60)",
+    )
+    board.add_argument("--json", type=json_out, help="also write the result as JSON")
+    return board
+
+
+def run(args) -> int:
+    from mgd.boards.host_driver import Board, DeviceError, LinkError, PortError, SerialTransport
+
+    if args.simulate:
+        from mgd.boards.board_trainer import BoardTrainer
+        from mgd.boards.platform_top import xor_config
+        from mgd.golden_model.formats import BOARD_FORMATS, FORMAT_SETS
+        from mgd.sim.uart_model import SimulatedBoard
+
+        transport = SimulatedBoard(BoardTrainer(xor_config(), FORMAT_SETS[BOARD_FORMATS], divisor=4), 4)
+        board, poll, timeout = Board(transport, timeout=2e-3, retries=0), 2e-3, 10.0  # simulated seconds
+    else:
+        try:
+            transport = SerialTransport(args.port, args.baud)
+        except PortError as exc:
+            raise ConfigError(f"--port: {exc}") from None
+        board, poll, timeout = Board(transport), 0.05, args.timeout
+    try:
+        info = board.info()
+        out = {"info": info.__dict__}
+        if args.action == "info":
+            out["registers"] = board.registers()
+        elif args.action == "train":
+            if args.steps is not None:
+                board.configure(steps=args.steps)
+            board.start()
+            out["status"] = board.wait_done(timeout=timeout, poll=poll)
+            out["theta"] = board.read_theta().tolist()
+        elif args.action == "status":
+            out["status"] = board.status()
+        else:
+            out["theta"] = board.read_theta().tolist()
+    except (LinkError, DeviceError) as exc:
+        print(f"mgd board: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"board: {info.n_in} inputs, {info.n_out} outputs, {info.n_params} synapses, {info.n_samples} samples; "
+        f"θ s{info.theta_width - info.theta_frac - 1}.{info.theta_frac}, "
+        f"act s{info.act_width - info.act_frac - 1}.{info.act_frac}"
+    )
+    for key in ("registers", "status"):
+        if key in out:
+            print(f"{key}: " + ", ".join(f"{k}={v}" for k, v in out[key].items()))
+    if "status" in out and out["status"].get("seen"):
+        st = out["status"]
+        print(
+            f"accuracy counters: {st['correct']}/{st['seen']} fresh samples correct "
+            f"({100 * st['correct'] / st['seen']:.1f} %) over {st['step']:,} steps, {st['cycles']:,} cycles"
+        )
+    if "theta" in out:
+        scale = 2.0**-info.theta_frac
+        print("theta: " + " ".join(f"{v * scale:+.4f}" for v in out["theta"]))
+    if args.json:
+        write_json(args.json, out, indent=1)
+    return 0

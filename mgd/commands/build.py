@@ -1,0 +1,72 @@
+"""``mgd build``: a board's bitstream (the XOR trainer with its UART host link), built with YoWASP
+(:func:`mgd.boards.build.build_board`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..cli import json_out, write_json
+from ..validate import MAX_PNR_SEED, int_type, output_dir, register_type
+
+
+def add_parser(sub):
+    build = sub.add_parser(
+        "build",
+        help="build a board's bitstream (trainer + UART host link) with yowasp",
+        description="Bitstream of the XOR trainer with its UART host link for a board "
+        "(docs/fpga.md), built with the YoWASP toolchain through amaranth-boards; prints the size, "
+        "the post-route Fmax and the utilisation. --plan-only writes the build files and runs no "
+        "tool.",
+    )
+    build.add_argument("--board", choices=("icebreaker", "ulx3s-85f"), required=True)
+    build.add_argument(
+        "--build-dir", type=output_dir("build directory"), help="where the files go (default: build/BOARD)"
+    )
+    build.add_argument(
+        "--steps",
+        type=register_type("steps"),
+        default=10_000,
+        help="initial value of the steps register (1 to 2^32 - 1)",
+    )
+    build.add_argument(
+        "--seed", dest="pnr_seed", type=int_type(0, MAX_PNR_SEED), default=1, metavar="N", help="nextpnr placement seed"
+    )
+    build.add_argument("--plan-only", action="store_true", help="write the build plan only (no Yosys/nextpnr)")
+    build.add_argument("--json", type=json_out, help="also write the report as JSON")
+    return build
+
+
+def run(args) -> int:
+    from mgd.boards.build import build_board
+    from mgd.boards.platform_top import xor_config
+    from mgd.boards.unit_area import SynthesisError
+
+    build_dir = args.build_dir if args.build_dir is not None else Path("build") / args.board
+    print(
+        f"building {args.board} in {build_dir} (Yosys + nextpnr: minutes) ..."
+        if not args.plan_only
+        else f"writing the build plan of {args.board} to {build_dir}",
+        flush=True,
+    )
+    try:
+        report = build_board(
+            args.board, build_dir, config=xor_config(args.steps), do_build=not args.plan_only, seed=args.pnr_seed
+        )
+    except SynthesisError as exc:  # a missing tool, or a BuildError
+        print(f"mgd build: {exc}", file=sys.stderr)
+        return 1
+    if args.plan_only:
+        print(f"plan: {len(report['plan'])} files, UART divisor {report['divisor']} at {report['clock_mhz']:g} MHz")
+    else:
+        fmax = ", ".join(
+            f"{c}: {v['fmax_mhz']:.1f} MHz (target {v['target_mhz']:g})" for c, v in report["fmax"].items()
+        )
+        print(f"bitstream {report['bitstream']}: {report['bytes']:,} bytes in {report['seconds']:.0f} s")
+        print(f"post-route Fmax: {fmax}")
+        for bel, (used, avail) in report["utilisation"].items():
+            if used:
+                print(f"  {bel:>16}: {used:>6,} / {avail:>6,}  ({100 * used / avail:.0f} %)")
+    if args.json:
+        write_json(args.json, report, indent=1, default=str)
+    return 0

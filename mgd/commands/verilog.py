@@ -1,0 +1,45 @@
+"""``mgd verilog``: the Verilog of the trainer (or one unit) for a configuration and formats
+(:func:`mgd.sim.verilog.convert`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mgd.golden_model.files import write_text
+
+from ..cli import config_from_args, dataset_name, formats_help, formats_type
+from ..validate import check_hardware, output_file
+
+
+def add_parser(sub):
+    verilog = sub.add_parser(
+        "verilog",
+        help="write the Verilog of the trainer (or one unit) for a configuration",
+        description="Verilog of the trainer top (or of one unit) for any valid configuration, "
+        "with a header stating the configuration, runtime registers and formats.",
+    )
+    verilog.add_argument("--config", type=Path, help="JSON file of MGDConfig fields")
+    verilog.add_argument("--dataset", type=dataset_name, default="xor", help="dataset (memory contents)")
+    verilog.add_argument(
+        "--unit", choices=("trainer", "synapse", "cost_unit", "array", "controller"), default="trainer"
+    )
+    verilog.add_argument("--mode", choices=("prescaled", "raw"), default="prescaled")
+    verilog.add_argument(
+        "--formats", type=formats_type, default="default", metavar="NAME|FILE", help=formats_help("default")
+    )
+    verilog.add_argument(
+        "-o", "--output", type=output_file("Verilog file"), required=True, help="Verilog file to write"
+    )
+    return verilog
+
+
+def run(args) -> int:
+    from mgd.sim.verilog import convert
+
+    config = config_from_args(args, hardware=True).replace(seeds=1)
+    fmts = args.formats.fmts
+    check_hardware(config, fmts, mode=args.mode)  # refuses what the hardware cannot run
+    text = convert(config, fmts, mode=args.mode, unit=args.unit)
+    write_text(args.output, text)
+    print(f"wrote {args.output} ({len(text.splitlines()):,} lines, unit {args.unit})")
+    return 0
