@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
-from mgd.golden_model.schedule import PHASES, Registers
+from mgd.rtl.trainer_interfaces import Phase
 
 from . import host_protocol as proto
 from .host_link import HostLink
@@ -76,18 +76,18 @@ class BoardTrainer(wiring.Component):
         wiring.connect(m, link.tx, self.uart_tx.data)
         m.d.comb += [self.uart_rx.rx.eq(self.rx), self.tx.eq(self.uart_tx.tx), link.bit_tick.eq(self.uart_rx.bit_tick)]
 
-        w = Registers.WIDTHS
-        widths = w | {"eta": f.eta.width}
+        # the register file: one register per member of the trainer's RegistersSignature, plus the sample pointer
         regs = {
-            name: Signal(widths[name], init=getattr(self.registers, name), name=f"reg_{name}")
-            for name in proto.RUNTIME_REGISTERS
+            name: Signal.like(getattr(tr.regs, name), init=getattr(self.registers, name), name=f"reg_{name}")
+            for name in tr.regs.signature.members
         }
         regs["sample"] = Signal(range(max(2, tr.dataset.n)), name="reg_sample")
-        for name in proto.RUNTIME_REGISTERS:
-            m.d.comb += getattr(tr, name).eq(regs[name])
+        for name in tr.regs.signature.members:
+            m.d.comb += getattr(tr.regs, name).eq(regs[name])
+        status, host = tr.status, tr.host
 
         running = Signal()
-        m.d.comb += running.eq((tr.phase != PHASES["idle"]) & (tr.phase != PHASES["done"]))
+        m.d.comb += running.eq((status.phase != Phase.IDLE) & (status.phase != Phase.DONE))
         cycles = Signal(32)
         with m.If(tr.start):
             m.d.sync += cycles.eq(0)
@@ -123,7 +123,7 @@ class BoardTrainer(wiring.Component):
         P, N = self.model.mlp.n_params, tr.dataset.n
         formats = f.theta.width | f.theta.frac << 8 | f.act.width << 16 | f.act.frac << 24
         status_word = Signal(32)
-        m.d.comb += status_word.eq(running | tr.done << 1 | tr.phase << 4)
+        m.d.comb += status_word.eq(running | status.done << 1 | status.phase.as_value() << 4)
         read_only = {
             "id": proto.ID_MAGIC,
             "n_params": P,
@@ -132,29 +132,23 @@ class BoardTrainer(wiring.Component):
             "n_out": tr.dataset.n_out,
             "formats": formats,
             "status": status_word,
-            "step": tr.step,
-            "cost": tr.cost,
-            "c0": tr.c0,
-            "correct": tr.correct,
-            "seen": tr.seen,
+            "step": status.step,
+            "cost": status.cost,
+            "c0": status.c0,
+            "correct": host.correct,
+            "seen": host.seen,
             "cycles": cycles,
         }
-        checks = {
-            "tau_x": (value >= 1) & (value < 1 << w["tau_x"]),
-            "tau_p": (value >= 1) & (value < 1 << w["tau_p"]),
-            "tau_theta": (value >= 1) & (value < 1 << w["tau_theta"]),
-            "eta": value < (1 << f.eta.width),
-            "dtheta_shift": value <= f.theta.frac,
-            "seed": value < (1 << w["seed"]),
-            "steps": value >= 1,
-            "sample": value < N,
-        }
+        checks = {"sample": value < N}
+        for name in proto.RUNTIME_REGISTERS:  # the ranges the host driver checks too
+            low, high = proto.runtime_register_range(name, f.eta.width, f.theta.frac)
+            checks[name] = (value >= low) & (value <= high)
         theta_index = Signal(16)
         word_index = Signal(16)
         m.d.comb += [
             theta_index.eq(addr - proto.THETA_BASE),
             word_index.eq(addr - proto.DATASET_BASE),
-            tr.read_addr.eq(theta_index),
+            tr.readout.addr.eq(theta_index),
         ]
         with m.Switch(addr):
             for name, source in read_only.items():
@@ -169,18 +163,18 @@ class BoardTrainer(wiring.Component):
                 start = value[0]
                 answer(None, value < 8, config=start)
                 with m.If(accept):
-                    m.d.comb += [tr.start.eq(start), tr.stop.eq(value[1]), tr.clear_counters.eq(value[2])]
+                    m.d.comb += [tr.start.eq(start), host.stop.eq(value[1]), host.clear_counters.eq(value[2])]
             with m.Case(*range(proto.THETA_BASE, proto.THETA_BASE + P)):
-                answer(tr.read_theta, (signed_value >= f.theta.min) & (signed_value <= f.theta.max))
-                m.d.comb += [tr.theta0_addr.eq(theta_index), tr.theta0_data.eq(value), tr.theta0_en.eq(accept)]
+                answer(tr.readout.theta, (signed_value >= f.theta.min) & (signed_value <= f.theta.max))
+                m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(accept)]
             with m.Case(*range(proto.DATASET_BASE, proto.DATASET_BASE + self.n_words)):
                 answer(None, (signed_value >= f.act.min) & (signed_value <= f.act.max))
-                m.d.comb += tr.sample_addr.eq(regs["sample"])
-                m.d.comb += [tr.sample_en[k].eq(accept & (word_index == k)) for k in range(self.n_words)]
-                m.d.comb += [tr.sample_data[k].eq(value) for k in range(self.n_words)]
+                m.d.comb += host.sample_addr.eq(regs["sample"])
+                m.d.comb += [host.sample_en[k].eq(accept & (word_index == k)) for k in range(self.n_words)]
+                m.d.comb += [host.sample_data[k].eq(value) for k in range(self.n_words)]
 
         toggle = Signal()
         with m.If(bus.strobe):
             m.d.sync += toggle.eq(~toggle)
-        m.d.comb += self.leds.eq(running | tr.done << 1 | toggle << 2 | (link.bad_frames != 0) << 3)
+        m.d.comb += self.leds.eq(running | status.done << 1 | toggle << 2 | (link.bad_frames != 0) << 3)
         return m

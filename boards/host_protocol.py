@@ -34,6 +34,7 @@ __all__ = [
     "STATUS_NAMES",
     "REGISTERS",
     "RUNTIME_REGISTERS",
+    "RUNTIME_BASE",
     "THETA_BASE",
     "DATASET_BASE",
     "ID_MAGIC",
@@ -70,6 +71,11 @@ STATUS_NAMES = {v: k for k, v in STATUS.items()}
 #: identification register value: "MGD" and protocol version 1
 ID_MAGIC = 0x4D474401
 
+#: the trainer's runtime registers (:class:`~mgd.golden_model.schedule.Registers`, the one list of them), mapped
+#: in this order from RUNTIME_BASE (docs/fpga.md lists the addresses)
+RUNTIME_REGISTERS = Registers.NAMES
+RUNTIME_BASE = 0x0020
+
 #: register map: name → (address, access "r"/"rw"/"w"). Values are 32-bit words; signed quantities are
 #: two's complement 32-bit.
 REGISTERS = {
@@ -87,17 +93,10 @@ REGISTERS = {
     "correct": (0x0015, "r"),  # accuracy counter: fresh samples classified correctly at C₀ time
     "seen": (0x0016, "r"),  # accuracy counter: fresh samples counted
     "cycles": (0x0017, "r"),  # clock cycles since start (saturating), frozen when the run ends
-    "tau_x": (0x0020, "rw"),
-    "tau_p": (0x0021, "rw"),
-    "tau_theta": (0x0022, "rw"),
-    "eta": (0x0023, "rw"),  # the η register (fmts.eta stored integer)
-    "dtheta_shift": (0x0024, "rw"),
-    "seed": (0x0025, "rw"),
-    "steps": (0x0026, "rw"),
+    # the runtime registers at RUNTIME_BASE + their index, read-write (η: fmts.eta's stored integer)
+    **{name: (RUNTIME_BASE + i, "rw") for i, name in enumerate(RUNTIME_REGISTERS)},
     "sample": (0x0030, "rw"),  # which dataset sample the DATASET_BASE words write
 }
-#: the trainer's runtime registers (:class:`~mgd.golden_model.schedule.Registers`), in the map above
-RUNTIME_REGISTERS = Registers.NAMES
 
 
 def runtime_register_range(name: str, eta_width: int, theta_frac: int) -> tuple[int, int]:
