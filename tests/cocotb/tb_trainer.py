@@ -12,18 +12,21 @@ synapses, ``read_theta`` must show that θ). Each test writes its observed trace
   steps); after ``done`` the next run's registers are written and ``start`` pulsed in the following cycle, as
   :func:`mgd.sim.trainer_sim.simulate` does with a list of registers.
 
-Where Amaranth puts the signals in its Verilog: the top's ports keep their names; submodules are instances named
-after ``m.submodules`` (``controller``, ``synapse<i>`` with ``perturbator``, ``accumulator``, ``updater`` inside).
-Ports a parent does not use are dropped, and Yosys may hand a port's name to another net: inside ``synapse<i>``
-the wire called ``g`` is the accumulator's ``acc`` output (G + e, what the updater sees), while the G register
-reaches the parent as ``\\g$28``. So the per-synapse signals are read at the ports of the leaf units, whose names
-are stable: ``synapse<i>.perturbator.code``, ``synapse<i>.accumulator.g``, ``synapse<i>.updater.theta``.
+Where Amaranth puts the signals in its Verilog: the top's ports are the members of the trainer's signature, named
+by their path (``regs__tau_x``, ``status__phase``, ``readout__theta``: :func:`mgd.rtl.trainer_interfaces.port_name`);
+submodules are instances named after ``m.submodules`` (``controller``, ``synapse<i>`` with ``perturbator``,
+``accumulator``, ``updater`` inside). Ports a parent does not use are dropped, and Yosys may hand a port's name to
+another net: inside ``synapse<i>`` the wire called ``g`` is the accumulator's ``acc`` output (G + e, what the updater
+sees), while the G register reaches the parent as ``\\g$28``. So the per-synapse signals are read at the ports of
+the leaf units, whose names are stable: ``synapse<i>.perturbator.code``, ``synapse<i>.accumulator.g``,
+``synapse<i>.updater.theta``.
 """
 
 from __future__ import annotations
 
 import cocotb
 import numpy as np
+from amaranth.hdl import Shape
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 from tb_common import Mismatches, load_job, read, start
 
@@ -33,9 +36,13 @@ from mgd.golden_model.fixed_units import g_format
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.schedule import SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel
 from mgd.rtl.trainer_build import max_cycles
+from mgd.rtl.trainer_interfaces import StatusSignature, port_name
 from mgd.sim.trace import save
 
-REGISTERS = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
+
+def port(dut, *path: str):
+    """The handle of the trainer's port at member ``path`` (``regs__tau_x`` for ``("regs", "tau_x")``)."""
+    return getattr(dut, port_name(*path))
 
 
 async def run_and_check(dut, test: str) -> None:
@@ -48,18 +55,10 @@ async def run_and_check(dut, test: str) -> None:
     golden = ScheduleModel(model, runs[0], latency)
     n_syn = model.mlp.n_params
 
-    # (handle, signed) per traced signal; signedness from the formats, as the RTL's shapes are
-    scalars = {
-        "phase": (dut.phase, False),
-        "step": (dut.step, False),
-        "done": (dut.done, False),
-        "sample": (dut.controller.sample, False),
-        "index": (dut.controller.index, False),
-        "cost": (dut.cost, fmts.cost.signed),
-        "c0": (dut.c0, fmts.cost.signed),
-        "c_tilde": (dut.c_tilde, fmts.c_tilde.signed),
-        "broadcast": (dut.broadcast, True),
-    }
+    # (handle, signed) per traced signal: the status outputs, signed as their shapes in the trainer's signature
+    status = StatusSignature(fmts, mode).members
+    scalars = {name: (port(dut, "status", name), Shape.cast(m.shape).signed) for name, m in status.items()}
+    scalars |= {"sample": (dut.controller.sample, False), "index": (dut.controller.index, False)}
     assert set(scalars) == set(TRACE_SIGNALS)
     synapses = [getattr(dut, f"synapse{i}") for i in range(n_syn)]
     per_synapse = {
@@ -69,8 +68,10 @@ async def run_and_check(dut, test: str) -> None:
     }
     assert set(per_synapse) == set(SYNAPSE_SIGNALS)
 
-    for name in REGISTERS + ("start", "read_addr"):
-        getattr(dut, name).value = 0
+    for name in Registers.NAMES:
+        port(dut, "regs", name).value = 0
+    dut.start.value = 0
+    port(dut, "readout", "addr").value = 0
     await start(dut)
 
     rows = {name: [] for name in TRACE_SIGNALS + SYNAPSE_SIGNALS}
@@ -81,14 +82,14 @@ async def run_and_check(dut, test: str) -> None:
         starts.append(first)
         for cycle in range(first, first + limit):
             if cycle == first:
-                for name in REGISTERS:
-                    getattr(dut, name).value = getattr(regs, name)
+                for name in Registers.NAMES:
+                    port(dut, "regs", name).value = getattr(regs, name)
                 dut.start.value = 1
                 golden.regs = regs
             elif cycle == first + 1:
                 dut.start.value = 0
             addr = cycle % n_syn
-            dut.read_addr.value = addr
+            port(dut, "readout", "addr").value = addr
             await ReadOnly()
 
             want = golden.outputs()
@@ -97,7 +98,7 @@ async def run_and_check(dut, test: str) -> None:
                 got = [read(h, signed) for h in handles]
                 rows[name].append(got)
                 bad.check(cycle, name, got, [int(v) for v in want[name]])
-            bad.check(cycle, "read_theta", read(dut.read_theta, True), rows["theta"][-1][addr])
+            bad.check(cycle, "read_theta", read(port(dut, "readout", "theta"), True), rows["theta"][-1][addr])
 
             await RisingEdge(dut.clk)
             golden.clock(start=int(cycle == first))
