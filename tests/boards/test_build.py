@@ -3,9 +3,10 @@ the CLI's refusals. Real bitstreams: `mgd build --board …` (minutes; results i
 
 import pytest
 
-from mgd.boards.build import build_board, parse_nextpnr_log
+from mgd.boards.build import build_board
 from mgd.boards.platform_top import BOARDS, platform_for
 from mgd.cli import main
+from mgd.toolchain import parse_log
 
 
 @pytest.mark.parametrize("board,clock_mhz,constraints", [("icebreaker", 3, ".pcf"), ("ulx3s-85f", 25, ".lpf")])
@@ -32,7 +33,7 @@ Info: Max frequency for clock '$PACKER_GND_NET_$glb_clk': 35.05 MHz (PASS at 12.
 
 Info: Max frequency for clock 'clk12_0__io': 19.87 MHz (PASS at 12.00 MHz)
 """
-    report = parse_nextpnr_log(log)
+    report = parse_log(log)
     assert report["utilisation"] == {"ICESTORM_LC": [5000, 5280], "ICESTORM_DSP": [8, 8]}
     assert report["fmax"] == {"clk12_0__io": {"fmax_mhz": 19.87, "target_mhz": 12.0}}  # the last (post-route)
 

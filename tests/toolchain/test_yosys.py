@@ -1,0 +1,94 @@
+"""The one Yosys driver: scripts, the result type and its counting rules, caching, errors; one real run of a tiny
+Verilog module (a few seconds)."""
+
+import sys
+
+import pytest
+
+from mgd.toolchain import SynthesisError, SynthResult, count_cells, flow_name, synth_command, synth_script, synthesize
+
+TINY = """module tiny(input clk, input [7:0] a, input [7:0] b, output reg [8:0] s);
+  always @(posedge clk) s <= a + b;
+endmodule
+"""
+
+
+def test_scripts_and_flow_names():
+    assert [synth_command("ice40", d) for d in (None, False, True)] == [
+        "synth_ice40",
+        "synth_ice40",
+        "synth_ice40 -dsp",
+    ]
+    assert [synth_command("ecp5", d) for d in (None, True, False)] == ["synth_ecp5", "synth_ecp5", "synth_ecp5 -nodsp"]
+    assert [flow_name("ice40", True), flow_name("ice40", None), flow_name("ecp5", None), flow_name("ecp5", False)] == [
+        "ice40-dsp",
+        "ice40",
+        "ecp5",
+        "ecp5-nodsp",
+    ]
+    # the exact scripts of mgd area, mgd synth and post-synthesis simulation (their cache keys hash them)
+    assert synth_script("ice40", "t") == "read_rtlil t.il\nsynth_ice40 -top t\ntee -q -o stat.json stat -json\n"
+    assert synth_script("ice40", "t", dsp=True, json_netlist=True) == (
+        "read_rtlil t.il\nsynth_ice40 -dsp -top t -json t.json\ntee -q -o stat.json stat -json\n"
+    )
+    assert synth_script("ecp5", "p", language="verilog", verilog_netlist=True) == (
+        "read_verilog p.v\nsynth_ecp5 -top p\ntee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n"
+    )
+    with pytest.raises(ValueError, match="FPGA family must be one of ice40, ecp5"):
+        synth_command("gowin")
+
+
+def test_result_counts_cells_by_the_family_rules():
+    r = SynthResult(
+        "ecp5",
+        "t",
+        {"LUT4": 10, "CCU2C": 3, "TRELLIS_FF": 7, "MULT18X18D": 1, "PFUMX": 2, "DP16KD": 2, "$scopeinfo": 4},
+        warnings=["Warning: Driver-driver conflict for \\y [32]", "Warning: something else"],
+    )
+    assert (r.lut, r.ff, r.carry, r.dsp, r.bram, r.lut_sites) == (10, 7, 3, 1, 2, 16)
+    assert r.other == {"DP16KD": 2, "PFUMX": 2} and "$scopeinfo" not in r.cells and r.flow == "ecp5"
+    assert r.counts() == {**count_cells(r.cells, "ecp5")}
+    assert r.suspicious == ["Warning: Driver-driver conflict for \\y [32]"]
+    ice = SynthResult("ice40", "t", {"SB_LUT4": 5, "SB_CARRY": 4, "SB_DFFESR": 2, "SB_DFF": 1, "SB_MAC16": 1})
+    assert (ice.lut, ice.ff, ice.carry, ice.dsp, ice.bram, ice.lut_sites, ice.other) == (5, 3, 4, 1, 0, 5, {})
+    with pytest.raises(ValueError, match="FPGA family"):
+        SynthResult("xilinx", "t", {})
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(family="ice4o", top="t"), "FPGA family must be one of"),
+        (dict(family="ice40", top="a-b"), "plain identifier"),
+        (dict(family="ice40", top="t", language="vhdl"), "language must be rtlil or verilog"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_work(kwargs, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        synthesize(object(), workdir=tmp_path, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_run_is_a_synthesis_error(tmp_path):
+    fake = [sys.executable, "-c", "import sys; print('no such pass'); sys.exit(1)"]
+    with pytest.raises(SynthesisError, match=r"(?s)synth_ecp5 -nodsp of 'tiny' failed \(exit code 1\).*no such pass"):
+        synthesize(TINY, "ecp5", top="tiny", dsp=False, language="verilog", workdir=tmp_path, yosys=fake)
+    silent = [sys.executable, "-c", "pass"]  # exits 0 but writes nothing
+    with pytest.raises(SynthesisError, match="wrote no stat.json, yosys.log"):
+        synthesize(TINY, "ecp5", top="tiny", language="verilog", workdir=tmp_path, yosys=silent)
+
+
+def test_tiny_module_synthesized_and_cached(tmp_path):
+    """A registered 8-bit adder: 9 flip-flops and a carry chain on iCE40; the second run with the same cache takes
+    the files from it (same key, no Yosys run), a temporary work directory leaves no paths behind."""
+    cache = tmp_path / "cache"
+    r = synthesize(
+        TINY, "ice40", top="tiny", language="verilog", workdir=tmp_path / "a", verilog_netlist=True, cache_dir=cache
+    )
+    assert r.ff >= 9 and r.carry >= 7 and r.dsp == 0 and not r.cached and r.seconds > 0
+    assert r.yosys.startswith("Yosys ") and "SB_CARRY" in r.netlist.read_text()
+    assert (r.workdir, r.log) == (tmp_path / "a", tmp_path / "a" / "yosys.log") and r.json_netlist is None
+    assert (cache / f"ice40-{r.key}" / "netlist.v").is_file()
+    again = synthesize(TINY, "ice40", top="tiny", language="verilog", verilog_netlist=True, cache_dir=cache)
+    assert again.cached and again.seconds == 0 and again.key == r.key and again.cells == r.cells
+    assert again.workdir is None and again.netlist is None
