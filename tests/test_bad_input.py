@@ -794,22 +794,14 @@ def _rtl_trace(trainer, regs: Registers, cycles: int) -> dict:
     from amaranth.sim import Simulator
 
     ctl, syn = trainer.controller, trainer.synapses
-    ports = {
-        "phase": trainer.phase,
-        "step": trainer.step,
-        "cost": trainer.cost,
-        "c0": trainer.c0,
-        "c_tilde": trainer.c_tilde,
-        "broadcast": trainer.broadcast,
-        "done": trainer.done,
-        "sample": ctl.sample,
-        "index": ctl.index,
-    }
+    status = trainer.status
+    ports = {name: getattr(status, name) for name in status.signature.members}
+    ports |= {"phase": status.phase.as_value(), "sample": ctl.sample, "index": ctl.index}
     rows = {name: [] for name in [*ports, "code", "g", "theta"]}
 
     async def bench(ctx):
         for name in Registers.NAMES:
-            ctx.set(getattr(trainer, name), getattr(regs, name))
+            ctx.set(getattr(trainer.regs, name), getattr(regs, name))
         ctx.set(trainer.start, 1)
         for c in range(cycles):
             for name, port in ports.items():
