@@ -17,13 +17,24 @@ import pytest
 
 from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
 from mgd.rtl.trainer_build import build
-from mgd.sim import postsynth
-from mgd.sim.postsynth import SIGNALS, UNDEFINED, Netlist, SimulationError
-from mgd.sim.toolchain import have_icarus
+from mgd.sim import postsynth, postsynth_bench
+from mgd.sim.postsynth import SIGNALS, UNDEFINED, SimulationError
+from mgd.toolchain import SynthResult, have_icarus
 
 STEPS = 100  # default-suite run: 803 cycles (every step measures C0 with τ = 1: 8 cycles per step)
 
 needs_icarus = pytest.mark.skipif(not have_icarus(), reason="Icarus Verilog (iverilog, vvp) is not installed")
+
+
+def netlist(flow: str, path, cells=None, key: str = "") -> SynthResult:
+    """A synthesis result of ``flow`` that no Yosys made (for the checks that only read its fields)."""
+    family = postsynth.FLOWS[flow]["family"]
+    return SynthResult(family, postsynth.TOP, cells or {}, flow=flow, netlist=path, key=key)
+
+
+def register_bits(b) -> int:
+    """A lower bound of the flip-flops any correct netlist of ``b``'s trainer holds: every synapse's θ and G."""
+    return b.model.mlp.n_params * (b.model.fmts.theta.width + b.model.fmts.g.width)
 
 
 # ------------------------------------------------------------------ fixtures
@@ -83,7 +94,7 @@ FLOW_PARAMS = [
 
 @needs_icarus
 @pytest.mark.parametrize("flow", FLOW_PARAMS)
-def test_xor_netlist_matches_golden_every_cycle(flow, netlists, tmp_path):
+def test_xor_netlist_matches_golden_every_cycle(flow, netlists, xor_build, tmp_path):
     """100 XOR steps (803 cycles) of the synthesized trainer: phase, step, done, C, C0, C̃, broadcast and the θ
     readout (read_addr sweeping the 9 synapses) equal the golden schedule in every cycle, no x/z anywhere."""
     n = netlists[flow]
@@ -92,9 +103,11 @@ def test_xor_netlist_matches_golden_every_cycle(flow, netlists, tmp_path):
     assert r.finished and r.undefined == 0 and r.cycles == 803
     assert r.comparison.signals == list(SIGNALS) and r.comparison.cycles == 803
     assert n.suspicious == []
-    # what the netlists are made of (the cell models these runs exercised)
+    # what the netlists are made of (the cell models these runs exercised), as properties of the design: every
+    # synapse's θ and G in flip-flops, the sigmoid tables in block RAM, multipliers in DSPs only when asked for
+    assert n.ff >= register_bits(xor_build[0]) and n.bram > 0
     if flow == "ice40":
-        assert n.counts["dsp"] == 0 and set(n.cells) == {"SB_LUT4", "SB_CARRY", "SB_DFFSR", "SB_DFFESR", "SB_RAM40_4K"}
+        assert n.dsp == 0 and "SB_MAC16" not in n.cells
     elif flow == "ice40-dsp":
         assert n.cells.get("SB_MAC16", 0) > 0
     else:
@@ -161,7 +174,7 @@ COMPACT_PARAMS = [
 
 @needs_icarus
 @pytest.mark.parametrize("compact_flow", COMPACT_PARAMS)
-def test_compact_xor_netlist_matches_golden_every_cycle(compact_flow, compact_netlists, tmp_path):
+def test_compact_xor_netlist_matches_golden_every_cycle(compact_flow, compact_netlists, compact_build, tmp_path):
     """``COMPACT_FORMATS``, the formats the iCEBreaker bitstream is built with (``synth_ice40 -dsp``): 100 XOR steps
     of the netlist equal the compact golden schedule in every cycle. Every multiplier is at most 16 × 16, so the
     2-2-1 trainer takes exactly 8 SB_MAC16 (the UP5K has 8), and none of their carry outputs drives anything (the
@@ -173,12 +186,13 @@ def test_compact_xor_netlist_matches_golden_every_cycle(compact_flow, compact_ne
     assert r.comparison.signals == list(SIGNALS) and r.fmts == COMPACT_FORMATS
     assert n.suspicious == []
     assert "compact formats (θ 16 b, act 10 b, C 15 b), 100 steps: MATCH" in r.report()
+    assert n.ff >= register_bits(compact_build[0]) and n.bram > 0
     if compact_flow == "ice40-dsp":
-        assert n.cells["SB_MAC16"] == 8 and n.counts["dsp"] == 8
+        assert n.cells["SB_MAC16"] == 8 and n.dsp == 8
         assert postsynth.mac16_carry_users(n) == []
         assert "SB_MAC16 8, carry out CO used by: none" in r.report()
     elif compact_flow == "ice40":
-        assert n.counts["dsp"] == 0
+        assert n.dsp == 0
     else:
         assert n.cells["MULT18X18D"] == 8  # one 18×18 each: no product is split
 
@@ -198,9 +212,7 @@ def test_formats_are_part_of_the_design(xor_build, compact_build, tmp_path):
     key of a compact netlist does not match the default design)."""
     for flow in postsynth.FLOWS:
         assert postsynth.design_key(xor_build[1], flow) != postsynth.design_key(compact_build[1], flow)
-    default = Netlist(
-        "ice40-dsp", tmp_path / "netlist.v", {}, {}, [], 0.0, False, key=postsynth.design_key(xor_build[1], "ice40-dsp")
-    )
+    default = netlist("ice40-dsp", tmp_path / "netlist.v", key=postsynth.design_key(xor_build[1], "ice40-dsp"))
     with pytest.raises(ValueError, match="the formats may not"):
         postsynth.run("ice40-dsp", 10, tmp_path, fmts=COMPACT_FORMATS, netlist=default)
     assert postsynth.formats_name(COMPACT_FORMATS) == "compact"
@@ -216,7 +228,7 @@ def test_cli_refuses_unknown_formats(capsys):
 
 def test_a_netlist_of_another_design_is_refused(xor_build, tmp_path):
     b, text = xor_build
-    other = Netlist("ecp5", tmp_path / "netlist.v", {}, {}, [], 0.0, False, key="0" * 20)
+    other = netlist("ecp5", tmp_path / "netlist.v", key="0" * 20)
     with pytest.raises(ValueError, match="not synthesized from this design"):
         postsynth.run("ecp5", 10, tmp_path, netlist=other)
     with pytest.raises(ValueError, match="flow must be one of ice40, ice40-dsp, ecp5"):
@@ -255,7 +267,7 @@ def test_probe_on_ecp5_exercises_the_own_cell_models(tmp_path):
 def test_probe_without_dsp_is_right(tmp_path):
     """The control: plain ``synth_ice40`` (multipliers in LUTs) gets the probe right (~40 s of synthesis)."""
     r = postsynth.probe("ice40", tmp_path)
-    assert r["netlist"].counts["dsp"] == 0
+    assert r["netlist"].dsp == 0
     assert r["errors"] == {"y": 0, "sy": 0, "rdata": 0}
 
 
@@ -290,7 +302,7 @@ def test_parse_output_sign_extends_and_flags_undefined(xor_build):
     assert t["read_theta"].tolist() == [-(1 << 19), (1 << 19) - 1]
     assert t["cost"].tolist() == [16, 16] and t["c0"].tolist() == [8, UNDEFINED]
     assert t["read_addr"].tolist() == [2, 3]
-    with pytest.raises(SimulationError, match="malformed"):
+    with pytest.raises(postsynth_bench.TestbenchError, match="malformed"):
         postsynth.parse_output("T 0 1 2\n", b)
 
 
@@ -307,29 +319,19 @@ def test_golden_read_theta_follows_the_address(xor_build):
 
 
 def test_check_cells_refuses_what_the_library_does_not_model(tmp_path):
-    n = Netlist("ecp5", tmp_path / "netlist.v", {"LUT4": 3, "ALU54B": 1, "TRELLIS_DPR16X4": 2}, {}, [], 0.0, False, "")
+    n = netlist("ecp5", tmp_path / "netlist.v", {"LUT4": 3, "ALU54B": 1, "TRELLIS_DPR16X4": 2})
     with pytest.raises(SimulationError, match="ALU54B, TRELLIS_DPR16X4"):
         postsynth.check_cells(n)
-    ok = Netlist(
+    ok = netlist(
         "ecp5",
         tmp_path / "netlist.v",
         dict.fromkeys(["LUT4", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_FF", "DP16KD", "MULT18X18D"], 1),
-        {},
-        [],
-        0.0,
-        False,
-        "",
     )
     postsynth.check_cells(ok)
-    ice = Netlist(
+    ice = netlist(
         "ice40",
         tmp_path / "netlist.v",
         dict.fromkeys(["SB_LUT4", "SB_CARRY", "SB_DFFESR", "SB_RAM40_4K", "SB_MAC16"], 1),
-        {},
-        [],
-        0.0,
-        False,
-        "",
     )
     postsynth.check_cells(ice)
 
