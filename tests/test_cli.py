@@ -192,3 +192,62 @@ def test_hardware_options_need_a_hardware_backend(argv, match, capsys):
 def test_compare_refuses_a_missing_trace(tmp_path, capsys):
     code, _, err = run_cli(["compare", str(tmp_path / "nope.npz"), str(tmp_path / "nope2.npz")], capsys)
     assert code == 2 and "cannot read trace" in err
+
+
+def test_formats_file_on_the_fixed_backend_equals_the_named_set(tmp_path, capsys):
+    """``--formats FILE`` reads the formats from a JSON file: the compact set's file trains exactly like
+    ``--formats compact``, and ``--json`` records the formats used (the label and every field)."""
+    from mgd.golden_model.formats import COMPACT_FORMATS
+
+    path = tmp_path / "compact.json"
+    path.write_text(json.dumps(COMPACT_FORMATS.to_dict()))
+    common = ["train", "--backend", "fixed", "--steps", "100", "--seeds", "2", "--eval-every", "50", "--no-progress"]
+    runs = {}
+    for formats in ("compact", str(path), "default"):
+        js = tmp_path / f"{len(runs)}.json"
+        code, _, _ = run_cli(common + ["--formats", formats, "--json", str(js)], capsys)
+        assert code == 0
+        runs[formats] = json.loads(js.read_text())["mgd"]
+    by_file, by_name, default = runs[str(path)], runs["compact"], runs["default"]
+    assert by_file["formats"] == str(path) and by_name["formats"] == "compact" and default["formats"] == "default"
+    assert by_file["fixed_formats"] == by_name["fixed_formats"] == COMPACT_FORMATS.to_dict()
+    assert by_file["fixed_formats"]["theta"] == {"width": 16, "frac": 12, "signed": True}
+    assert by_file["final_cost"] == by_name["final_cost"] != default["final_cost"]  # the formats were used
+
+
+def test_verilog_takes_formats_from_a_file(tmp_path, capsys):
+    """``mgd verilog --formats FILE``: the header states the file's formats and θ's registers have its width."""
+    from mgd.golden_model.formats import DEFAULT_FORMATS, Fmt
+
+    path = tmp_path / "narrow.json"
+    narrow = DEFAULT_FORMATS.replace(theta=Fmt(18, 14), g=Fmt(22, 14))
+    path.write_text(json.dumps(narrow.to_dict()))
+    texts = {}
+    for formats in ("default", str(path)):
+        out = tmp_path / f"t{len(texts)}.v"
+        code, printed, _ = run_cli(["verilog", "--formats", formats, "--unit", "synapse", "-o", str(out)], capsys)
+        assert code == 0 and "wrote" in printed
+        texts[formats] = out.read_text()
+    assert f"θ, θ+θ̃, u: {narrow.theta.describe()}" in texts[str(path)]
+    assert f"θ, θ+θ̃, u: {DEFAULT_FORMATS.theta.describe()}" in texts["default"]
+    assert "[17:0]" in texts[str(path)] and "[17:0]" not in texts["default"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "argument --formats: invalid choice: 'FILE' (choose from 'default', 'compact', or a JSON file"),
+        ('{"theta": {"width": 16, "frac": 12.5}}', "argument --formats: formats file 'FILE': theta.frac must be"),
+        ('{"thetas": {}}', "unknown format field(s): thetas"),
+        ("[", "cannot read formats file 'FILE'"),
+    ],
+)
+@pytest.mark.parametrize("command", ["train --backend fixed", "verilog -o OUT", "synth --family ice40 --device up5k"])
+def test_bad_formats_are_refused_before_any_work(command, content, message, tmp_path, capsys):
+    path = tmp_path / "f.json"
+    if content is not None:
+        path.write_text(content)
+    argv = command.replace("OUT", str(tmp_path / "t.v")).split() + ["--formats", str(path)]
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2 and message.replace("FILE", str(path)) in err
+    assert not (tmp_path / "t.v").exists()

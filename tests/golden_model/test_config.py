@@ -1,7 +1,9 @@
 """Bad configurations fail with a clear message before any work."""
 
+import json
 import math
 
+import numpy as np
 import pytest
 
 from mgd.golden_model.config import ConfigError, MGDConfig
@@ -40,11 +42,22 @@ def test_bad_fields_raise_config_error_naming_the_field(changes, message):
 
 
 def test_analog_accepts_fractional_tau_theta_and_infinity():
-    analog = MGDConfig(algorithm="analog", tau_theta=2.5)
-    assert analog.validate() is analog and analog.tau_theta == 2.5
-    never = MGDConfig(tau_theta=math.inf)
-    assert never.validate() is never and not never.tau_theta_is_finite
-    assert MGDConfig.from_dict(never.to_dict()) == never  # "inf" in a dict / JSON file
+    """A fractional τθ is valid for the analog algorithm and is used as it is (not rounded to an integer); τθ = ∞ is
+    valid, never updates θ, and goes through a dict and strict JSON as ``"inf"``."""
+    from mgd.golden_model.training import train
+
+    small = dict(dataset="xor", steps=30, seeds=2, eval_every=30, tau_x=30)  # one sample: C̃ is not reset
+    analog = MGDConfig(algorithm="analog", tau_theta=2.5, **small)
+    assert analog.validate().tau_theta == 2.5
+    thetas = [train(analog.replace(tau_theta=tt)).theta for tt in (2, 2.5, 3)]
+    assert not np.array_equal(thetas[1], thetas[0]) and not np.array_equal(thetas[1], thetas[2])
+    never = MGDConfig(tau_theta=math.inf, **small).validate()
+    assert not never.tau_theta_is_finite
+    result = train(never)
+    assert np.array_equal(result.theta, result.theta0)  # τθ = ∞: G integrates, θ never moves
+    d = never.to_dict()
+    assert d["tau_theta"] == "inf"
+    assert MGDConfig.from_dict(json.loads(json.dumps(d, allow_nan=False))) == never
     with pytest.raises(ConfigError, match="tau_theta must be an integer number of steps for the discrete"):
         MGDConfig(algorithm="discrete", tau_theta=2.5).validate()
 
