@@ -277,11 +277,11 @@ def test_probe_without_dsp_is_right(tmp_path):
 def test_testbench_drives_registers_and_prints_outputs(xor_build):
     b, _ = xor_build
     tb = postsynth.testbench(b, limit=50)
-    assert "mgd_trainer dut(" in tb and ".read_theta(read_theta)" in tb and ".rst(rst)" in tb
-    assert "reg [15:0] eta = 16'd2048;" in tb and "reg [31:0] steps = 32'd100;" in tb
-    assert "read_addr = cyc % 9;" in tb and "cyc < 50;" in tb and "reg clk = 1'b0, rst = 1'b1;" in tb
+    assert "mgd_trainer dut(" in tb and ".readout__theta(readout__theta)" in tb and ".rst(rst)" in tb
+    assert "reg [15:0] regs__eta = 16'd2048;" in tb and "reg [31:0] regs__steps = 32'd100;" in tb
+    assert "readout__addr = cyc % 9;" in tb and "cyc < 50;" in tb and "reg clk = 1'b0, rst = 1'b1;" in tb
     fixed = postsynth.testbench(b, limit=50, read_addr=3, reset_cycles=0)
-    assert "read_addr = 3;" in fixed and "rst = 1'b0;" in fixed
+    assert "readout__addr = 3;" in fixed and "rst = 1'b0;" in fixed
     with pytest.raises(ValueError, match="read_addr must be in"):
         postsynth.testbench(b, limit=50, read_addr=9)
     with pytest.raises(ValueError, match="reset_cycles"):
