@@ -22,11 +22,7 @@ import numpy as np
 
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.toolchain import (
-    BRAM_CELLS,
     DEFAULT_FREQ_MHZ,
-    DEVICES,
-    FAMILIES,
-    SynthesisError,
     SynthResult,
     check_device,
     check_name,
@@ -39,9 +35,6 @@ from mgd.toolchain import (
 from .io_wrapper import IOWrapper
 
 __all__ = [
-    "DEVICES",
-    "DEFAULT_FREQ_MHZ",
-    "SynthesisError",
     "synth_row",
     "place_and_route",
     "make_trainer",
@@ -50,8 +43,6 @@ __all__ = [
     "synth_designs",
     "overhead",
     "format_table",
-    "BRAM_CELLS",
-    "FAMILIES",
     "TARGETS",
 ]
 

@@ -22,11 +22,9 @@ from amaranth.lib.wiring import In, Out
 from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.rtl.fixed import shape_of
-from mgd.toolchain import FAMILIES, SynthesisError, check_family, find_yosys, synthesize, yosys_version
+from mgd.toolchain import FAMILIES, check_family, find_yosys, synthesize, yosys_version
 
 __all__ = [
-    "FAMILIES",
-    "SynthesisError",
     "ThetaRegister",
     "unit_area",
     "area_variants",

@@ -36,7 +36,11 @@ from mgd.golden_model.config import MGDConfig  # noqa: E402
 from mgd.golden_model.formats import FORMAT_SETS  # noqa: E402
 from mgd.golden_model.network import MLP  # noqa: E402
 from mgd.rtl.feedforward_array import FeedforwardArray  # noqa: E402
-from mgd.toolchain import SynthesisError, synthesize  # noqa: E402
+from mgd.toolchain import (  # noqa: E402
+    BRAM_CELLS,  # noqa: E402
+    SynthesisError,
+    synthesize,
+)
 
 DOCS = Path(__file__).parent
 #: the page's prose with ``{placeholders}`` that :func:`write_doc` fills (``str.format``: literal braces doubled)
@@ -312,7 +316,7 @@ def sweep_tables(rows: list[dict], limits: dict) -> str:
         for r in rows:
             if r["family"] != family:
                 continue
-            other = ", ".join(f"{k} {v}" for k, v in r["other"].items() if k not in synth.BRAM_CELLS[family]) or "–"
+            other = ", ".join(f"{k} {v}" for k, v in r["other"].items() if k not in BRAM_CELLS[family]) or "–"
             verdicts = "".join(f" {'yes' if fits(r, limits[(f, d)], f) else '**no**'} |" for f, d, _ in devs)
             out.append(
                 f"| {r['layers']} | {r['n_params']} | {r['formats']} | {r['target']} | {r['lut']:,} | "

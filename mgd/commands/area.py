@@ -26,7 +26,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from mgd.boards.unit_area import FAMILIES, SynthesisError, area_report, format_markdown
+    from mgd.boards.unit_area import area_report, format_markdown
+    from mgd.toolchain import FAMILIES, SynthesisError
 
     families = tuple(FAMILIES) if args.family == "all" else (args.family,)
     try:

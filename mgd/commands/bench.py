@@ -43,7 +43,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from mgd.sim.verilator_backend import VerilatorError
+    from mgd.toolchain import VerilatorError
 
     from ..bench import format_bench, run_bench
 

@@ -40,7 +40,7 @@ def add_parser(sub):
 def run(args) -> int:
     from mgd.boards.build import build_board
     from mgd.boards.platform_top import xor_config
-    from mgd.boards.unit_area import SynthesisError
+    from mgd.toolchain import SynthesisError
 
     build_dir = args.build_dir if args.build_dir is not None else Path("build") / args.board
     print(
@@ -53,7 +53,7 @@ def run(args) -> int:
         report = build_board(
             args.board, build_dir, config=xor_config(args.steps), do_build=not args.plan_only, seed=args.pnr_seed
         )
-    except SynthesisError as exc:  # a missing tool, or a BuildError
+    except SynthesisError as exc:  # a missing or failed tool
         print(f"mgd build: {exc}", file=sys.stderr)
         return 1
     if args.plan_only:

@@ -79,7 +79,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from mgd.boards.synth import DEVICES, SynthesisError, format_table, synth_designs
+    from mgd.boards.synth import format_table, synth_designs
+    from mgd.toolchain import DEVICES, SynthesisError
 
     if args.device not in DEVICES[args.family]:
         raise ConfigError(f"{args.family} device must be one of {', '.join(DEVICES[args.family])}, got {args.device!r}")

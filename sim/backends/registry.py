@@ -145,7 +145,9 @@ class VerilatorBackend:
 
     def train(self, config, fmts, mode="prescaled", options=None):
         options = options or TrainOptions()
-        from ..verilator_backend import VerilatorError, train_verilator
+        from mgd.toolchain import VerilatorError
+
+        from ..verilator_backend import train_verilator
 
         try:
             return train_verilator(

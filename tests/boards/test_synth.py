@@ -14,12 +14,12 @@ from amaranth.lib.wiring import In, Out
 
 from mgd.boards import synth
 from mgd.boards.io_wrapper import IOWrapper, port_widths
-from mgd.boards.synth import SynthesisError, place_and_route
+from mgd.boards.synth import place_and_route
 from mgd.boards.unit_area import ThetaRegister
 from mgd.cli import main
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
-from mgd.toolchain import parse_report, synthesize
+from mgd.toolchain import SynthesisError, parse_report, synthesize
 
 XOR = MGDConfig(dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, seeds=1, seed=0, sample_order="random")
 

@@ -7,12 +7,12 @@ import sys
 import pytest
 
 from mgd.boards import unit_area
-from mgd.boards.unit_area import SynthesisError, ThetaRegister
+from mgd.boards.unit_area import ThetaRegister
 from mgd.cli import main
 from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.rtl.synapse import Synapse
-from mgd.toolchain import count_cells, tools
+from mgd.toolchain import SynthesisError, count_cells, tools
 
 
 def test_lfsr_sign_prescaled_synapse_on_ice40(tmp_path):

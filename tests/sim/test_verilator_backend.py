@@ -19,10 +19,10 @@ from mgd.golden_model.hardware_seed import hardware_seed
 from mgd.rtl.trainer_build import build, registers_for
 from mgd.sim import verilator_backend as vb
 from mgd.sim.backends import train_amaranth
-from mgd.sim.toolchain import have_verilator
 from mgd.sim.trainer_sim import simulate
 from mgd.sim.verilator_harness import harness, wrapper
 from mgd.sim.verilog import convert
+from mgd.toolchain import VerilatorError, have_verilator
 
 XOR = MGDConfig(
     dataset="xor",
@@ -149,7 +149,7 @@ def test_cli_refuses_trace_options_on_verilator(argv, match, capsys):
 
 def test_missing_verilator_is_a_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(vb, "verilator_root", lambda: None)
-    with pytest.raises(vb.VerilatorError, match="'verilator' package is not installed"):
+    with pytest.raises(VerilatorError, match="'verilator' package is not installed"):
         vb.compile_verilog("module mgd_trainer; endmodule\n", "", "", cache=tmp_path)
     monkeypatch.setenv("MGD_VERILATOR_CACHE", str(tmp_path))
     code, _, err = run_cli(["train", "--backend", "verilator", "--steps", "10", "--no-progress"], capsys)
@@ -165,7 +165,7 @@ def test_failed_build_shows_the_compiler_log(tmp_path):
     text = _xor_trainer_verilog()
     cut = text.index("endmodule")  # the first module: break it
     text = text[:cut] + "  assign status__phase = nonexistent_signal;\n" + text[cut:]
-    with pytest.raises(vb.VerilatorError, match="(?s)build failed.*nonexistent_signal"):
+    with pytest.raises(VerilatorError, match="(?s)build failed.*nonexistent_signal"):
         vb.compile_verilog(text, wrapper(DEFAULT_FORMATS, "prescaled", 9), harness(), cache=tmp_path)
     assert list(tmp_path.glob("*.failed/build.log"))  # the full log is kept
 
