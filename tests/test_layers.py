@@ -36,8 +36,9 @@ ALLOWED = {
 
 
 def _layer_of(module: str) -> str | None:
-    """The layer of an absolute module name (``mgd.sim.trace`` → ``sim``), None if it is not ours."""
-    if module != "mgd" and not module.startswith("mgd."):
+    """The layer of an absolute module name (``mgd.sim.trace`` → ``sim``), None if it is not ours (or is the bare
+    namespace ``mgd``: ``from mgd import toolchain`` counts as ``mgd.toolchain``)."""
+    if not module.startswith("mgd."):
         return None
     parts = module.split(".")
     if len(parts) > 1 and parts[1] in PACKAGES and parts[1] != "mgd":
@@ -139,6 +140,6 @@ def test_the_import_reader_sees_relative_lazy_and_from_imports(tmp_path):
     assert "mgd.sim.sub.deep" in found["mgd.sim.sub"]
     assert "mgd.golden_model" in found["mgd.sim.sub.deep"]
     assert _layer_of("mgd.boards.build") == "boards" and _layer_of("numpy") is None
-    assert _layer_of("mgd.cli") == "mgd" and _layer_of("mgd.commands.train") == "mgd"
+    assert _layer_of("mgd.cli") == "mgd" and _layer_of("mgd.commands.train") == "mgd" and _layer_of("mgd") is None
     assert find_cycle({"a": {"b": {"m"}}, "b": {"c": {"n"}}, "c": {"a": {"o"}}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b": {"m"}}, "b": {}}) is None
