@@ -176,6 +176,19 @@ class FixedMGD:
         self.sample = np.zeros(S, dtype=np.int64)
         self._order_block = None
 
+    def register_values(self, k: int = 0) -> dict[str, int]:
+        """The runtime registers that make the trainer run this model's initialisation ``k``: ``{name: value}`` over
+        :data:`Registers.NAMES <.schedule.Registers>`, not yet checked against the ports (:meth:`registers` checks)."""
+        cfg = self.config
+        tau_theta = cfg.tau_theta if math.isinf(cfg.tau_theta) else int(cfg.tau_theta)
+        values = {"tau_x": cfg.tau_x, "tau_p": cfg.tau_p, "tau_theta": tau_theta, "eta": int(self.eta)}
+        values |= {"dtheta_shift": self.k, "seed": int(self.hw_seeds[k]), "steps": cfg.steps}
+        return values
+
+    def registers(self, k: int = 0) -> Registers:
+        """:meth:`register_values` as checked :class:`~.schedule.Registers` of a design with these formats."""
+        return Registers.for_formats(self.fmts, **self.register_values(k))
+
     @staticmethod
     def _eta_register(config: MGDConfig, fmts: FixedFormats, power: float) -> int:
         """η/(Δθ·power) rounded to nearest (half up, as :meth:`~.formats.Fmt.quantize`) in the η format; refused

@@ -30,7 +30,8 @@ the values visible during that cycle (before its clock edge) of the signals :dat
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 import numpy as np
 
@@ -47,6 +48,11 @@ TRACE_SIGNALS = ("phase", "step", "sample", "index", "cost", "c0", "c_tilde", "b
 SYNAPSE_SIGNALS = ("code", "g", "theta")
 
 
+def _register(default: int, *, low: int, width: int | None):
+    """A field of :class:`Registers`: a runtime register with its lowest value and port width (None: the η format's)."""
+    return field(default=default, metadata={"low": low, "width": width})
+
+
 @dataclass(frozen=True)
 class Registers:
     """The trainer's runtime registers (set by the host or testbench, no re-elaboration needed).
@@ -58,21 +64,24 @@ class Registers:
     its port would be cut to its low bits by the RTL while the golden schedule used it whole: such values, bools and
     non-integers raise :class:`~.config.ConfigError` naming the register and its range."""
 
-    tau_x: int = 1
-    tau_p: int = 1
-    tau_theta: int = 1
-    eta: int = 0  # the η register, fmts.eta (η/(Δθ·power))
-    dtheta_shift: int = 4  # Δθ = 2^−k
-    seed: int = 0  # perturbation steps taken before step 0
-    steps: int = 1  # run length
+    tau_x: int = _register(1, low=1, width=16)  # steps per sample
+    tau_p: int = _register(1, low=1, width=16)  # steps per perturbation
+    tau_theta: int = _register(1, low=1, width=16)  # steps per update
+    eta: int = _register(0, low=0, width=None)  # the η register, fmts.eta (η/(Δθ·power)); width: eta_width
+    dtheta_shift: int = _register(4, low=0, width=5)  # Δθ = 2^−k
+    seed: int = _register(0, low=0, width=16)  # the run's draw: code steps (and sample jumps) before step 0
+    steps: int = _register(1, low=1, width=STEP_COUNTER_BITS)  # run length
     eta_width: int = DEFAULT_FORMATS.eta.width  # bits of the η port: the design's fmts.eta.width
 
+    # The register table (NAMES, WIDTHS, LOWS) is derived from the fields above, after the class: this class is the
+    # one definition of the runtime registers, which the RTL's RegistersSignature, the board's register file and host
+    # map, the Verilator harness and the testbenches all iterate over.
+    #: the register fields, in order (the host link's map, :data:`mgd.boards.host_protocol.RUNTIME_REGISTERS`)
+    NAMES: ClassVar[tuple[str, ...]]
     #: port widths of the registers (η's is ``eta_width``)
-    WIDTHS = {"tau_x": 16, "tau_p": 16, "tau_theta": 16, "dtheta_shift": 5, "seed": 16, "steps": STEP_COUNTER_BITS}
+    WIDTHS: ClassVar[dict[str, int]]
     #: smallest value of each register
-    LOWS = {"tau_x": 1, "tau_p": 1, "tau_theta": 1, "eta": 0, "dtheta_shift": 0, "seed": 0, "steps": 1}
-    #: the register fields, in the order of the host link's map (:data:`mgd.boards.host_protocol.RUNTIME_REGISTERS`)
-    NAMES = ("tau_x", "tau_p", "tau_theta", "eta", "dtheta_shift", "seed", "steps")
+    LOWS: ClassVar[dict[str, int]]
 
     @classmethod
     def range(cls, name: str, eta_width: int = DEFAULT_FORMATS.eta.width) -> tuple[int, int]:
@@ -111,6 +120,11 @@ class Registers:
             raise ConfigError(f"eta_width must be an integer in [1, 32] (the η format's width), got {self.eta_width!r}")
         for name in self.NAMES:
             object.__setattr__(self, name, self.check(name, getattr(self, name), self.eta_width))
+
+
+Registers.NAMES = tuple(f.name for f in fields(Registers) if "low" in f.metadata)
+Registers.WIDTHS = {f.name: f.metadata["width"] for f in fields(Registers) if f.metadata.get("width") is not None}
+Registers.LOWS = {f.name: f.metadata["low"] for f in fields(Registers) if "low" in f.metadata}
 
 
 def step_cycles(latency: int, with_c0: bool) -> int:

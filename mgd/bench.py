@@ -13,6 +13,7 @@ Each measurement runs a short calibration run, then one run sized to last about 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import time
@@ -116,7 +117,6 @@ def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = Fal
     """Cycles/s of the compiled trainer (harness clock: start pulse to done). The build is cached; ``convert_s`` and
     ``build_s`` are what conversion and compilation took when the build was made, ``cached`` says if it was."""
     from mgd.golden_model.fixed_mgd import FixedMGD
-    from mgd.rtl.trainer_build import registers_for
     from mgd.sim.verilator_backend import build_trainer, run
 
     config = hardware_config(dataset)
@@ -124,8 +124,7 @@ def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = Fal
     model = FixedMGD(config)
 
     def once(steps):
-        cfg = config.replace(steps=steps, eval_every=steps)
-        return run(vb, registers_for(cfg, model, model.fmts), steps)
+        return run(vb, dataclasses.replace(model.registers(), steps=steps), steps)
 
     calibration = 20_000 if model.mlp.n_params < 50 else 2_000
     r = once(calibration)

@@ -220,17 +220,6 @@ def config_file_fields(path) -> dict:
     return data
 
 
-#: the config field each runtime register comes from
-_REGISTER_FIELDS = {
-    "tau_x": "tau_x",
-    "tau_p": "tau_p",
-    "tau_theta": "tau_theta",
-    "eta": "eta",
-    "dtheta_shift": "dtheta",
-    "steps": "steps",
-}
-
-
 def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode: str = "prescaled"):
     """The fixed-point model of ``config`` if the trainer can run it, else :class:`ConfigError`: what
     :class:`~mgd.golden_model.fixed_mgd.FixedMGD` refuses, a register value outside its port (τ's < 2^16, steps in
@@ -238,12 +227,10 @@ def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode
     from mgd.golden_model.fixed_mgd import FixedMGD
 
     model = FixedMGD(config, fmts, mode=mode)  # refuses an η the η register cannot hold
-    values = {"tau_x": config.tau_x, "tau_p": config.tau_p, "tau_theta": config.tau_theta, "steps": config.steps}
-    for name, value in values.items():
+    for name, value in model.register_values().items():
         low, high = Registers.range(name, fmts.eta.width)
-        if not low <= value <= high:
+        if not low <= value <= high:  # a config field taken as it is (τ's, steps): named as the config names it
             raise ConfigError(
-                f"{_REGISTER_FIELDS[name]}={value:g} does not fit the hardware's {name} register: "
-                f"must be in [{low}, {high}]"
+                f"{name}={value:g} does not fit the hardware's {name} register: must be in [{low}, {high}]"
             )
     return model

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mgd.golden_model.config import ConfigError, MGDConfig
-from mgd.golden_model.fixed_mgd import FixedMGD, dtheta_shift
+from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers, step_cycles
 
 from .trainer import Trainer
 
-__all__ = ["Build", "build", "registers_for", "max_cycles"]
+__all__ = ["Build", "build", "max_cycles"]
 
 
 @dataclass
@@ -38,14 +38,15 @@ def build(
     hw_seed: int | None = None,
     host_port: bool = False,
 ) -> Build:
-    """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers. ``hw_seed`` is the
+    """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers
+    (:meth:`FixedMGD.registers <mgd.golden_model.fixed_mgd.FixedMGD.registers>`). ``hw_seed`` is the
     runtime seed register (the run's draw of codes and sample order, :mod:`mgd.golden_model.hardware_seed`;
     ``None``: the config's, derived from ``config.seed``); ``host_port``: the trainer a board's host link drives
     (:class:`~.trainer.Trainer`)."""
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
-    regs = registers_for(config, model, fmts)
+    regs = model.registers()
     trainer = Trainer(
         model.mlp,
         model.codes,
@@ -59,22 +60,6 @@ def build(
         task=model.dataset.task,
     )
     return Build(config, model, trainer, regs)
-
-
-def registers_for(config: MGDConfig, model: FixedMGD, fmts: FixedFormats, hw_seed: int | None = None) -> Registers:
-    """The runtime registers that make the trainer run ``config`` (η register from the fixed model; seed register
-    ``hw_seed``, by default the model's first initialisation's)."""
-    hw_seed = int(model.hw_seeds[0]) if hw_seed is None else hw_seed
-    return Registers.for_formats(
-        fmts,
-        tau_x=config.tau_x,
-        tau_p=config.tau_p,
-        tau_theta=int(config.tau_theta),
-        eta=int(model.eta),
-        dtheta_shift=dtheta_shift(config, fmts),
-        seed=hw_seed,
-        steps=config.steps,
-    )
 
 
 def max_cycles(regs: Registers, latency: int) -> int:

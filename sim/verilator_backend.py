@@ -35,7 +35,7 @@ from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import TrainResult
-from mgd.rtl.trainer_build import max_cycles, registers_for
+from mgd.rtl.trainer_build import max_cycles
 from mgd.toolchain.cache import recorded, sha
 from mgd.toolchain.verilator import VerilatorError, cache_dir, compile_model, verilator_root
 
@@ -322,7 +322,7 @@ def train_verilator(
             (
                 cfg,
                 model,
-                registers_for(cfg, model, fmts),
+                model.registers(),
                 build_trainer(cfg, fmts, mode=mode, cache=cache, progress=progress),
             )
         )

@@ -9,7 +9,7 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.training import TrainResult
-from mgd.rtl.trainer_build import build, max_cycles, registers_for
+from mgd.rtl.trainer_build import build, max_cycles
 
 from .. import trace as trace_io
 from ..trainer_sim import simulate
@@ -57,6 +57,6 @@ def schedule_trace(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled")
 
     cfg = one_seed_config(config, 0)
     model = FixedMGD(cfg, fmts, mode=mode)
-    regs = registers_for(cfg, model, fmts)
+    regs = model.registers()
     latency = len(model.layers) - 1
     return ScheduleModel(model, regs, latency).run_until_done(max_cycles(regs, latency) + 2)

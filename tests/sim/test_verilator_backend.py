@@ -16,7 +16,7 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.hardware_seed import hardware_seed
-from mgd.rtl.trainer_build import build, registers_for
+from mgd.rtl.trainer_build import build
 from mgd.sim import verilator_backend as vb
 from mgd.sim.backends import train_amaranth
 from mgd.sim.trainer_sim import simulate
@@ -85,7 +85,7 @@ def test_runtime_registers_reach_the_compiled_trainer(xor_build):
     """The same binary with other registers (τx, τp, τθ, η, Δθ shift, seed): θ still equals the golden model's."""
     cfg = XOR.replace(tau_x=3, tau_p=2, tau_theta=5, eta=0.3, dtheta=2**-5, steps=300)
     model = FixedMGD(cfg, hw_seed=7)
-    regs = registers_for(cfg, model, DEFAULT_FORMATS, hw_seed=7)
+    regs = model.registers()
     r = vb.run(xor_build, regs, 60)
     expected_steps = [0, 60, 120, 180, 240, 300]  # every 60 steps, and at done (step 300)
     assert_same(r["theta_at"], golden_thetas(cfg, expected_steps, hw_seed=7))
