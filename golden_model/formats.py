@@ -59,9 +59,9 @@ class Fmt:
     signed: bool = True
 
     def __post_init__(self):
-        if not isinstance(self.width, int) or not 1 <= self.width <= 62:
+        if isinstance(self.width, bool) or not isinstance(self.width, int) or not 1 <= self.width <= 62:
             raise ValueError(f"format width must be an integer in [1, 62], got {self.width!r}")
-        if not isinstance(self.frac, int) or self.frac < 0:
+        if isinstance(self.frac, bool) or not isinstance(self.frac, int) or self.frac < 0:
             raise ValueError(f"format fraction bits must be a non-negative integer, got {self.frac!r}")
 
     @property

@@ -31,13 +31,13 @@ def test_range_of_every_width_is_twos_complement_or_unsigned():
         assert s.max - s.min + 1 == u.max - u.min + 1 == 2**width  # both hold exactly 2^width values
 
 
-@pytest.mark.parametrize("width", [0, 63, -1, 8.0, "8", None])
+@pytest.mark.parametrize("width", [0, 63, -1, 8.0, "8", None, True])
 def test_width_outside_one_to_sixty_two_is_refused(width):
     with pytest.raises(ValueError, match="width"):
         Fmt(width, 0)
 
 
-@pytest.mark.parametrize("frac", [-1, 1.0, None])
+@pytest.mark.parametrize("frac", [-1, 1.0, None, False])
 def test_bad_fraction_bits_are_refused(frac):
     with pytest.raises(ValueError, match="fraction bits"):
         Fmt(8, frac)
