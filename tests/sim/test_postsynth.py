@@ -17,7 +17,7 @@ import pytest
 
 from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
 from mgd.rtl.trainer_build import build
-from mgd.sim import postsynth, postsynth_bench
+from mgd.sim import postsynth, postsynth_bench, postsynth_cells, postsynth_probe
 from mgd.sim.postsynth import SIGNALS, UNDEFINED, SimulationError
 from mgd.toolchain import SynthResult, have_icarus
 
@@ -142,11 +142,11 @@ def test_other_runtime_registers_on_the_same_netlist(flow, netlists, xor_build, 
 def test_a_wrong_cell_model_shows_as_a_divergence(flow, netlists, tmp_path, monkeypatch):
     """The comparison has teeth: a MULT18X18D model that takes its unsigned operands as signed (the mixed-sign
     pieces of the array's products) makes the first C0 wrong, and the report says where."""
-    text = (postsynth.CELLS_DIR / "ecp5_cells_sim.v").read_text()
+    text = (postsynth_cells.CELLS_DIR / "ecp5_cells_sim.v").read_text()
     assert text.count("{SIGNEDA & a[17], a}") == 1
     (tmp_path / "cells").mkdir()
     (tmp_path / "cells" / "ecp5_cells_sim.v").write_text(text.replace("{SIGNEDA & a[17], a}", "{a[17], a}"))
-    monkeypatch.setattr(postsynth, "CELLS_DIR", tmp_path / "cells")
+    monkeypatch.setattr(postsynth_cells, "CELLS_DIR", tmp_path / "cells")
     r = postsynth.run(flow, 20, tmp_path, netlist=netlists[flow])
     assert r.finished and not r.ok
     assert r.comparison.first == (6, "c0")  # the first C0 capture (cycle L + 4 = 6)
@@ -189,7 +189,7 @@ def test_compact_xor_netlist_matches_golden_every_cycle(compact_flow, compact_ne
     assert n.ff >= register_bits(compact_build[0]) and n.bram > 0
     if compact_flow == "ice40-dsp":
         assert n.cells["SB_MAC16"] == 8 and n.dsp == 8
-        assert postsynth.mac16_carry_users(n) == []
+        assert postsynth_cells.mac16_carry_users(n) == []
         assert "SB_MAC16 8, carry out CO used by: none" in r.report()
     elif compact_flow == "ice40":
         assert n.dsp == 0
@@ -245,9 +245,9 @@ def test_probe_catches_the_ice40_dsp_carry_bug(tmp_path):
     vectors differ, and only in that top bit's worth (the synthesis log says nothing for the combinational form).
     The signed 20×12 product and the RAM in the same netlist are right. If this starts passing, Yosys fixed the
     bug: update docs/postsynth.md and docs/area.md."""
-    r = postsynth.probe("ice40-dsp", tmp_path)
+    r = postsynth_probe.probe("ice40-dsp", tmp_path)
     assert r["netlist"].cells.get("SB_MAC16", 0) > 0
-    users = postsynth.mac16_carry_users(r["netlist"])
+    users = postsynth_cells.mac16_carry_users(r["netlist"])
     assert len(users) == 1 and users[0].startswith("y_")  # y[32] is the MAC's CO: the bug's signature
     assert r["errors"]["sy"] == 0 and r["errors"]["rdata"] == 0
     assert r["errors"]["y"] > 100, "the known synth_ice40 -dsp carry bug no longer shows: see the docstring"
@@ -257,7 +257,7 @@ def test_probe_catches_the_ice40_dsp_carry_bug(tmp_path):
 def test_probe_on_ecp5_exercises_the_own_cell_models(tmp_path):
     """The ECP5 probe netlist has MULT18X18D (unsigned 16×16 and mixed-sign pieces of the signed 20×12 product)
     and a DP16KD that is written as well as read (the trainer only reads its ROMs): all outputs right."""
-    r = postsynth.probe("ecp5", tmp_path)
+    r = postsynth_probe.probe("ecp5", tmp_path)
     assert r["netlist"].cells.get("MULT18X18D", 0) >= 2 and r["netlist"].cells.get("DP16KD", 0) >= 1
     assert r["errors"] == {"y": 0, "sy": 0, "rdata": 0}
 
@@ -266,7 +266,7 @@ def test_probe_on_ecp5_exercises_the_own_cell_models(tmp_path):
 @pytest.mark.slow
 def test_probe_without_dsp_is_right(tmp_path):
     """The control: plain ``synth_ice40`` (multipliers in LUTs) gets the probe right (~40 s of synthesis)."""
-    r = postsynth.probe("ice40", tmp_path)
+    r = postsynth_probe.probe("ice40", tmp_path)
     assert r["netlist"].dsp == 0
     assert r["errors"] == {"y": 0, "sy": 0, "rdata": 0}
 
@@ -321,19 +321,19 @@ def test_golden_read_theta_follows_the_address(xor_build):
 def test_check_cells_refuses_what_the_library_does_not_model(tmp_path):
     n = netlist("ecp5", tmp_path / "netlist.v", {"LUT4": 3, "ALU54B": 1, "TRELLIS_DPR16X4": 2})
     with pytest.raises(SimulationError, match="ALU54B, TRELLIS_DPR16X4"):
-        postsynth.check_cells(n)
+        postsynth_cells.check_cells(n)
     ok = netlist(
         "ecp5",
         tmp_path / "netlist.v",
         dict.fromkeys(["LUT4", "CCU2C", "PFUMX", "L6MUX21", "TRELLIS_FF", "DP16KD", "MULT18X18D"], 1),
     )
-    postsynth.check_cells(ok)
+    postsynth_cells.check_cells(ok)
     ice = netlist(
         "ice40",
         tmp_path / "netlist.v",
         dict.fromkeys(["SB_LUT4", "SB_CARRY", "SB_DFFESR", "SB_RAM40_4K", "SB_MAC16"], 1),
     )
-    postsynth.check_cells(ice)
+    postsynth_cells.check_cells(ice)
 
 
 def test_mac16_carry_users_reads_the_co_connections(tmp_path):
@@ -352,12 +352,12 @@ def test_mac16_carry_users_reads_the_co_connections(tmp_path):
   SB_LUT4 l (.I0(c_co), .O(z));
 endmodule
 """)
-    assert postsynth.mac16_carry_users(path) == ["c", "d"]
+    assert postsynth_cells.mac16_carry_users(path) == ["c", "d"]
 
 
 def test_ecp5_cell_library_is_self_contained():
     """Compiles in Icarus on its own (no `include, no defines), unlike yosys' share/ecp5/cells_sim.v."""
-    files, args = postsynth.cell_library("ecp5")
+    files, args = postsynth_cells.cell_library("ecp5")
     text = files[0].read_text()
     assert not re.search(r"^\s*`(include|ifdef|ifndef)", text, re.M) and args == []
     if have_icarus():
