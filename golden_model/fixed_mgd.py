@@ -58,7 +58,11 @@ from .samples import ArrayOrder
 from .schedule import Registers
 from .training import TrainResult, build, evaluation_steps, resolve_layers, threshold_for
 
-__all__ = ["FixedMGD", "code_kind", "dtheta_shift", "train_fixed", "float_twin"]
+__all__ = ["FixedMGD", "ENGINES", "code_kind", "dtheta_shift", "train_fixed", "float_twin"]
+
+#: the engines :func:`train_fixed` runs the steps with: "numpy" (:meth:`FixedMGD.step`, the spec) or "compiled"
+#: (:class:`~.fixed_engine.FixedEngine`, numba; bit-identical)
+ENGINES = ("numpy", "compiled")
 
 _KIND_OF_FLOAT = {v: k for k, v in FLOAT_KIND.items()}
 
@@ -285,10 +289,38 @@ class FixedMGD:
 
 
 def train_fixed(
-    config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, *, mode="prescaled", progress=False, **kwargs
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode="prescaled",
+    progress=False,
+    engine: str = "numpy",
+    **kwargs,
 ) -> TrainResult:
-    """Run the fixed-point model for ``config.steps`` steps, evaluating every ``eval_every`` steps."""
+    """Run the fixed-point model for ``config.steps`` steps, evaluating every ``eval_every`` steps (accuracy and
+    mean cost on the evaluation set, real values). ``engine``: "numpy" steps :class:`FixedMGD` (the spec),
+    "compiled" runs the same steps in :class:`~.fixed_engine.FixedEngine` (numba) between evaluations; both return
+    the same :class:`~.training.TrainResult` (θ bit-identical), except ``wall_time``. ``kwargs`` go to
+    :class:`FixedMGD` (``lfsr``, ``levels_bits``, ``theta0``, ``order``, ``hw_seed``)."""
+    if engine not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     model = FixedMGD(config, fmts, mode=mode, **kwargs)
+    if engine == "compiled":
+        from .fixed_engine import FixedEngine  # imports numba: only when asked for
+
+        compiled = FixedEngine(model)
+
+        def advance(target):
+            compiled.run(target - model.n)
+
+        evaluate = compiled.evaluate
+    else:
+
+        def advance(target):
+            while model.n < target:
+                model.step()
+
+        evaluate = model.evaluate
     threshold = threshold_for(config, model.dataset)
     eval_steps = evaluation_steps(config)
     accs, costs, reached = [], [], [None] * config.seeds
@@ -299,11 +331,10 @@ def train_fixed(
         bar = tqdm(total=config.steps, desc=f"fixed {config.dataset}", unit="step", leave=False, mininterval=0.5)
     t0 = time.perf_counter()
     for target in eval_steps:
-        while model.n < target:
-            model.step()
+        advance(target)
         if bar is not None:
             bar.update(target - bar.n)
-        acc, c = model.evaluate()
+        acc, c = evaluate()
         accs.append(acc)
         costs.append(c)
         for s in np.flatnonzero(acc >= threshold):
