@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: the command modules of :mod:`mgd.commands`, in the order ``mgd --help`` lists them
-COMMANDS = ("train", "bench", "area", "verilog", "compare", "build", "board", "synth")
+COMMANDS = ("train", "bench", "area", "verilog", "compare", "build", "board", "synth", "sweep")
 
 
 class Parser(argparse.ArgumentParser):
