@@ -21,6 +21,8 @@ run on a machine compiles them (seconds), later processes load them.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
@@ -353,6 +355,16 @@ class FixedEngine:
             self.sample_states = np.zeros(1, dtype=np.int64)
         self._xt = self._yt = None
 
+    def compile(self) -> dict:
+        """Make the kernels ready (compile them, or load them from numba's on-disk cache) without changing the model;
+        returns ``{"seconds": time taken, "cached": True if loaded from the cache}``."""
+        t0 = time.perf_counter()
+        misses = sum(_run.stats.cache_misses.values()) + sum(_evaluate.stats.cache_misses.values())
+        self.run(0)
+        self._evaluate(self.model.theta, self.x[:0], self.y[:0])
+        after = sum(_run.stats.cache_misses.values()) + sum(_evaluate.stats.cache_misses.values())
+        return {"seconds": time.perf_counter() - t0, "cached": after == misses}
+
     def run(self, steps: int, *, record: bool = False) -> Trace | None:
         """Advance the model ``steps`` steps (n → n + steps) in compiled code; with ``record``, return every step's
         values (:class:`Trace`, memory S·steps·(3P + 6) int64), else None."""
@@ -408,20 +420,24 @@ class FixedEngine:
 
     def evaluate(self, theta=None):
         """Accuracy and mean cost (real) of every initialisation on the evaluation set, as
-        :meth:`.fixed_mgd.FixedMGD.evaluate` computes them (the same stored integers, the same numpy means):
-        two float arrays (S,)."""
+        :meth:`.fixed_mgd.FixedMGD.evaluate` computes them (the same stored integers, the same numpy means): two
+        float arrays (S,)."""
         m = self.model
-        theta = _i64(np.atleast_2d(m.theta if theta is None else theta))
         if self._xt is None:
             f, ds = m.fmts, m.dataset
             self._xt, self._yt = _i64(f.act.quantize(ds.x_test)), _i64(f.act.quantize(ds.y_test))
-        S, B = theta.shape[0], len(self._xt)
-        costs = np.zeros((S, B), dtype=np.int64)
-        correct = np.zeros((S, B), dtype=np.bool_)
+        costs, correct = self._evaluate(m.theta if theta is None else theta, self._xt, self._yt)
+        return np.asarray(correct.mean(axis=-1)), m.fmts.cost.real(costs).mean(axis=1)
+
+    def _evaluate(self, theta, x, y):
+        """Per-sample cost (cost format) and correct flag (S, B) of θ (S, P) on the stored samples ``x``, ``y``."""
+        theta = _i64(np.atleast_2d(theta))
+        costs = np.zeros((theta.shape[0], len(x)), dtype=np.int64)
+        correct = np.zeros((theta.shape[0], len(x)), dtype=np.bool_)
         _evaluate(
             theta,
-            self._xt,
-            self._yt,
+            x,
+            y,
             self.layers,
             self.widx,
             self.woff,
@@ -433,4 +449,4 @@ class FixedEngine:
             costs,
             correct,
         )
-        return np.asarray(correct.mean(axis=-1)), m.fmts.cost.real(costs).mean(axis=1)
+        return costs, correct

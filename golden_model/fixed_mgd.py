@@ -309,6 +309,7 @@ def train_fixed(
         from .fixed_engine import FixedEngine  # imports numba: only when asked for
 
         compiled = FixedEngine(model)
+        compiled.compile()  # compiled, or loaded from numba's cache, before the clock starts
 
         def advance(target):
             compiled.run(target - model.n)

@@ -33,6 +33,20 @@ def _taking(option: str) -> list[str]:
     return [name for name, b in BACKENDS.items() if option in b.options]
 
 
+def _engines(backend) -> tuple[str, ...]:
+    """The engines ``backend`` computes with (:attr:`~mgd.sim.backends.registry.Backend.engines`)."""
+    return getattr(backend, "engines", ("numpy",))
+
+
+def _with_engine(engine: str) -> list[str]:
+    """The backends that take ``--engine engine``."""
+    return [name for name, b in BACKENDS.items() if engine in _engines(b)]
+
+
+#: every engine some backend takes, "numpy" (the default) first
+ENGINES = tuple(dict.fromkeys(e for b in BACKENDS.values() for e in ("numpy", *_engines(b))))
+
+
 def add_parser(sub):
     train = sub.add_parser(
         "train",
@@ -97,6 +111,14 @@ def add_parser(sub):
         help=f"{'/'.join(_taking('vcd'))}: write the first network's VCD here",
     )
     train.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="numpy",
+        help="what computes the model's steps: numpy (default) or compiled (numba: the first use compiles, then it "
+        "is cached; on the fixed backend bit-identical to numpy); "
+        + "; ".join(f"{e}: {'/'.join(_with_engine(e))}" for e in ENGINES if e != "numpy"),
+    )
+    train.add_argument(
         "--jobs",
         type=int_type(1, MAX_JOBS),
         default=1,
@@ -109,6 +131,8 @@ def _check_run_options(args, backend) -> None:
     """Refuse the run options ``backend`` does not take (before any work)."""
     if args.vcd and "vcd" not in backend.options:
         raise ConfigError(f"--vcd needs --backend {_either(_taking('vcd'))}")
+    if args.engine not in _engines(backend):
+        raise ConfigError(f"--engine {args.engine} needs --backend {_either(_with_engine(args.engine))}")
     if args.jobs != 1 and "jobs" not in backend.options:
         raise ConfigError(f"--jobs needs --backend {_either(_taking('jobs'))}")
     if backend.hardware and args.trace and "trace" not in backend.options:
@@ -133,7 +157,9 @@ def run(args) -> int:
     fmts = args.formats.fmts if backend.hardware else None
     if backend.hardware:
         check_hardware(config, fmts, mode=args.mode)  # refuses what the hardware cannot run, before any work
-    options = TrainOptions(progress=not args.no_progress, trace=args.trace, vcd=args.vcd, jobs=args.jobs)
+    options = TrainOptions(
+        progress=not args.no_progress, trace=args.trace, vcd=args.vcd, jobs=args.jobs, engine=args.engine
+    )
     try:
         result, hardware = backend.train(config, fmts, args.mode, options)
     except BackendError as exc:
@@ -152,6 +178,7 @@ def run(args) -> int:
     if args.json:
         summary = {k: r.summary() for k, r in results.items()}
         summary["mgd"]["backend"] = args.backend
+        summary["mgd"]["engine"] = args.engine
         if backend.hardware:
             summary["mgd"].update(args.formats.to_json())
             summary["mgd"]["mode"] = args.mode

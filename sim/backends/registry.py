@@ -1,8 +1,9 @@
 """The training backends behind one interface, and the registry the command line looks them up in.
 
 A backend (:class:`Backend`) has a ``name``, a one-line ``description``, says whether it is ``hardware`` (it runs
-the fixed-point formats and broadcast mode of the trainer, and takes ``fmts`` and ``mode``) and which run
-``options`` it takes beside progress (``trace``, ``vcd``, ``jobs``), and trains::
+the fixed-point formats and broadcast mode of the trainer, and takes ``fmts`` and ``mode``), which run
+``options`` it takes beside progress (``trace``, ``vcd``, ``jobs``) and which ``engines`` it can compute with
+(:attr:`TrainOptions.engine`; ``("numpy",)`` unless it has a compiled one), and trains::
 
     result, extras = get_backend("amaranth").train(config, fmts, "prescaled", TrainOptions())
 
@@ -43,16 +44,18 @@ class BackendError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainOptions:
-    """How to run (not what to compute): a progress bar, and the run options only some backends take (a backend
-    lists the ones it takes in :attr:`Backend.options`): ``trace`` (the first network's per-cycle trace, .npz),
-    ``vcd`` (the first network's VCD), ``jobs`` (networks simulated at once), ``cache`` (Verilator's build cache;
-    None: its default)."""
+    """How to run (not what to compute): a progress bar, the engine, and the run options only some backends take (a
+    backend lists the ones it takes in :attr:`Backend.options`): ``trace`` (the first network's per-cycle trace,
+    .npz), ``vcd`` (the first network's VCD), ``jobs`` (networks simulated at once), ``cache`` (Verilator's build
+    cache; None: its default). ``engine``: what computes the model's steps, one of the backend's
+    :attr:`Backend.engines` ("numpy", or "compiled": numba, the same results)."""
 
     progress: bool = False
     trace: Path | None = None
     vcd: Path | None = None
     jobs: int = 1
     cache: Path | None = None
+    engine: str = "numpy"
 
 
 @runtime_checkable
@@ -63,6 +66,7 @@ class Backend(Protocol):
     description: str
     hardware: bool
     options: frozenset[str]
+    engines: tuple[str, ...]  # the TrainOptions.engine values it takes, the default ("numpy") first
 
     def train(
         self, config: MGDConfig, fmts: FixedFormats | None, mode: str, options: TrainOptions | None = None
@@ -79,6 +83,7 @@ class GoldenBackend:
     description = "float numpy model"
     hardware = False
     options = frozenset()
+    engines = ("numpy",)
 
     def train(self, config, fmts=None, mode="prescaled", options=None):
         options = options or TrainOptions()
@@ -88,19 +93,21 @@ class GoldenBackend:
 
 
 class FixedBackend:
-    """The bit-exact fixed-point model of the hardware (:func:`mgd.golden_model.fixed_mgd.train_fixed`); ``trace``
-    writes the golden per-cycle schedule of the first network."""
+    """The bit-exact fixed-point model of the hardware (:func:`mgd.golden_model.fixed_mgd.train_fixed`), stepped by
+    numpy or by the compiled engine (:mod:`mgd.golden_model.fixed_engine`, bit-identical); ``trace`` writes the
+    golden per-cycle schedule of the first network."""
 
     name = "fixed"
     description = "the bit-exact fixed-point model of the hardware"
     hardware = True
     options = frozenset({"trace"})
+    engines = ("numpy", "compiled")
 
     def train(self, config, fmts, mode="prescaled", options=None):
         options = options or TrainOptions()
         from mgd.golden_model.fixed_mgd import train_fixed
 
-        result = train_fixed(config, fmts, mode=mode, progress=options.progress)
+        result = train_fixed(config, fmts, mode=mode, progress=options.progress, engine=options.engine)
         if options.trace:
             from .. import trace as trace_io
             from .amaranth_sim import schedule_trace
@@ -120,6 +127,7 @@ class AmaranthBackend:
     description = "the RTL trainer in Amaranth simulation, one network per seed"
     hardware = True
     options = frozenset({"trace", "vcd"})
+    engines = ("numpy",)
 
     def train(self, config, fmts, mode="prescaled", options=None):
         options = options or TrainOptions()
@@ -142,6 +150,7 @@ class VerilatorBackend:
     description = "the same RTL compiled by Verilator, free-running (fast; builds cached in out/verilator-cache)"
     hardware = True
     options = frozenset({"jobs"})
+    engines = ("numpy",)
 
     def train(self, config, fmts, mode="prescaled", options=None):
         options = options or TrainOptions()
