@@ -90,12 +90,14 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
     fig, ax = plt.subplots(figsize=(7, 4.5))
     numeric = all(isinstance(r[x], int | float) and not isinstance(r[x], bool) for r in rows)
     ticks = sorted({r[x] for r in rows}, key=_sort_key)
+    drawn_any = False
     for line in sorted(groups, key=lambda t: tuple(map(_sort_key, t))):
         by_x = groups[line]
         xs = sorted(by_x, key=_sort_key)
         with np.errstate(invalid="ignore"):  # ∞ (never reached) interpolated with ∞: not drawn either way
             stats = np.array([np.quantile(np.array(by_x[v], dtype=float), [0.25, 0.5, 0.75]) for v in xs])
         stats[~np.isfinite(stats)] = np.nan
+        drawn_any |= bool(np.isfinite(stats[:, 1]).any())
         pos = np.array(xs if numeric else [ticks.index(v) for v in xs], dtype=float)
         if numeric:
             pos[~np.isfinite(pos)] = np.nan  # τθ = ∞ has no place on a numeric axis
@@ -103,7 +105,9 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
         (drawn,) = ax.plot(pos, stats[:, 1], marker="o", label=label)
         ax.fill_between(pos, stats[:, 0], stats[:, 2], color=drawn.get_color(), alpha=0.2, linewidth=0)
     finite = [float(v) for v in ticks if numeric and math.isfinite(v) and v > 0]
-    if finite and max(finite) / min(finite) > 10:
+    if not drawn_any:
+        ax.text(0.5, 0.5, f"no finite {ylabel}", transform=ax.transAxes, ha="center")
+    elif finite and max(finite) / min(finite) > 10:
         ax.set_xscale("log")
     if not numeric:
         ax.set_xticks(range(len(ticks)), [_label(v) for v in ticks])
