@@ -121,8 +121,12 @@ def _codes(out, kind, t, states, stride, period, levels_bits, index_period):
     P = len(out)
     if kind <= 1:
         mask = (1 << levels_bits) - 1
+        phase = t % period  # synapse i reads (i·stride + t) mod period: stepped by stride, wrapped, no division
         for i in range(P):
-            state = states[(i * stride + t) % period]
+            state = states[phase]
+            phase += stride
+            if phase >= period:
+                phase -= period
             if kind == 0:
                 out[i] = 1 if state & 1 else -1
             else:

@@ -9,6 +9,13 @@ simulator (:func:`mgd.sim.trainer_sim.simulate`, ``record=False``); ``verilator`
 (:mod:`mgd.sim.verilator_backend`). Cycles/s exclude elaboration, Verilog conversion and compilation, which are
 reported beside (``setup_s``; for Verilator ``convert_s`` and ``build_s`` as recorded when the cached build was made).
 Each measurement runs a short calibration run, then one run sized to last about ``min_time`` seconds.
+
+Engines (``fixed``): the bit-exact fixed-point model stepped by each of its engines (:data:`ENGINE_CASES`: numpy,
+:meth:`~mgd.golden_model.fixed_mgd.FixedMGD.step`; compiled, :class:`~mgd.golden_model.fixed_engine.FixedEngine`),
+one network of the dataset's hardware preset, steps/s excluding evaluation; the compiled rows report the compile
+time beside (``compile_s``: compiled, or loaded from numba's cache when ``cached``; excluded from steps/s) and their
+speed as a multiple of the numpy engine's (``speedup``). One function per (backend, engine) case: another model's
+engines are added to :data:`ENGINE_CASES` the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from mgd.golden_model.training import build
 
 GOLDEN_CASES = [("xor", 1), ("xor", 100), ("nist7x7", 1), ("nist7x7", 100)]
 RTL_DATASETS = ("xor", "nist7x7")
-BACKENDS = ("golden", "amaranth", "verilator")
+BACKENDS = ("golden", "fixed", "amaranth", "verilator")
 
 
 def bench_golden(dataset: str, seeds: int, min_time: float = 1.0) -> dict:
@@ -146,6 +153,76 @@ def bench_verilator(dataset: str, min_time: float = 1.0, *, progress: bool = Fal
     )
 
 
+def _timed_steps(advance, calibration: int, min_time: float) -> tuple[int, float, float]:
+    """``advance(n)`` runs n steps: a calibration run of ``calibration`` steps, then one sized to last about
+    ``min_time`` seconds; (steps, wall seconds, CPU seconds) of the second."""
+    t0 = time.perf_counter()
+    advance(calibration)
+    steps = _sized(calibration / max(time.perf_counter() - t0, 1e-9), min_time, calibration)
+    t0, c0 = time.perf_counter(), time.process_time()
+    advance(steps)
+    return steps, time.perf_counter() - t0, time.process_time() - c0
+
+
+def _engine_row(backend, engine, model, steps, seconds, cpu_seconds, **extra) -> dict:
+    return {
+        "backend": backend,
+        "engine": engine,
+        "dataset": model.config.dataset,
+        "layers": list(model.layers),
+        "seeds": model.config.seeds,
+        "steps": steps,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "steps_per_s": steps / seconds,
+        "seed_steps_per_s": steps * model.config.seeds / seconds,
+        **extra,
+    }
+
+
+def bench_fixed_numpy(dataset: str, min_time: float = 1.0) -> dict:
+    """Steps/s of :meth:`FixedMGD.step <mgd.golden_model.fixed_mgd.FixedMGD.step>` (numpy), one network of the
+    dataset's hardware preset, no evaluation."""
+    from mgd.golden_model.fixed_mgd import FixedMGD
+
+    model = FixedMGD(hardware_config(dataset))
+
+    def advance(n):
+        for _ in range(n):
+            model.step()
+
+    return _engine_row("fixed", "numpy", model, *_timed_steps(advance, 200, min_time))
+
+
+def bench_fixed_compiled(dataset: str, min_time: float = 1.0) -> dict:
+    """Steps/s of the compiled engine (:class:`~mgd.golden_model.fixed_engine.FixedEngine`) on the same network;
+    ``compile_s``: compiling (or loading from numba's cache, ``cached``) the kernels, excluded."""
+    from mgd.golden_model.fixed_engine import FixedEngine
+    from mgd.golden_model.fixed_mgd import FixedMGD
+
+    model = FixedMGD(hardware_config(dataset))
+    engine = FixedEngine(model)
+    ready = engine.compile()
+    row = _engine_row("fixed", "compiled", model, *_timed_steps(engine.run, 20_000, min_time))
+    return row | {"compile_s": ready["seconds"], "cached": ready["cached"]}
+
+
+#: the engine cases per backend: ``{backend: {engine: function(dataset, min_time) -> row}}``, "numpy" first (the
+#: other engines' ``speedup`` is relative to it)
+ENGINE_CASES = {"fixed": {"numpy": bench_fixed_numpy, "compiled": bench_fixed_compiled}}
+
+
+def bench_engines(backend: str, dataset: str, min_time: float = 1.0) -> list[dict]:
+    """One row per engine of ``backend`` (:data:`ENGINE_CASES`) on ``dataset``; each non-numpy row has
+    ``speedup``: its steps/s over the numpy engine's."""
+    rows = [case(dataset, min_time) for case in ENGINE_CASES[backend].values()]
+    base = next(r for r in rows if r["engine"] == "numpy")
+    for r in rows:
+        if r is not base:
+            r["speedup"] = r["steps_per_s"] / base["steps_per_s"]
+    return rows
+
+
 def run_bench(min_time: float = 1.0, backends=BACKENDS, datasets=RTL_DATASETS, *, progress: bool = False) -> dict:
     """Measure ``backends`` on ``datasets``, each case for about ``min_time`` seconds (a finite number in
     (0, 3600])."""
@@ -158,6 +235,9 @@ def run_bench(min_time: float = 1.0, backends=BACKENDS, datasets=RTL_DATASETS, *
     rows = []
     if "golden" in backends:
         rows += [bench_golden(d, s, min_time) for d, s in GOLDEN_CASES if d in datasets]
+    for backend in ENGINE_CASES:
+        if backend in backends:
+            rows += [r for d in datasets for r in bench_engines(backend, d, min_time)]
     for d in datasets:
         if "amaranth" in backends:
             rows.append(bench_amaranth(d, min_time))
@@ -180,11 +260,11 @@ def _fmt(value, spec=",.0f") -> str:
 
 
 def format_bench(report: dict) -> str:
-    """The table; cycles/s is by the wall clock, cycles/CPU-s by the process's CPU time (they differ on a busy
-    machine: the load average is printed below)."""
+    """The table (engine "-": the backend has one); cycles/s is by the wall clock, cycles/CPU-s by the process's
+    CPU time (they differ on a busy machine: the load average is printed below)."""
     lines = [
-        f"{'backend':<9} {'network':<8} {'seeds':>5} {'steps/s':>10} {'seed-steps/s':>13} {'cycles/s':>11} "
-        f"{'cycles/CPU-s':>12}  {'setup/build'}"
+        f"{'backend':<9} {'engine':<8} {'network':<8} {'seeds':>5} {'steps/s':>10} {'seed-steps/s':>13} "
+        f"{'cycles/s':>11} {'cycles/CPU-s':>12}  {'setup/build'}"
     ]
     for r in report["results"]:
         net = "-".join(map(str, r["layers"]))
@@ -195,8 +275,12 @@ def format_bench(report: dict) -> str:
             setup = f"convert {_fmt(r['convert_s'], '.1f')} + build {_fmt(r['build_s'], '.1f')} s" + (
                 " (cached)" if r["cached"] else ""
             )
+        elif "compile_s" in r:
+            setup = f"compile {r['compile_s']:.2f} s" + (" (cached)" if r["cached"] else "")
+        if "speedup" in r:
+            setup = f"{r['speedup']:,.0f}× numpy; {setup}"
         lines.append(
-            f"{r['backend']:<9} {net:<8} {r['seeds']:>5} {r['steps_per_s']:>10,.0f} "
+            f"{r['backend']:<9} {r.get('engine', '-'):<8} {net:<8} {r['seeds']:>5} {r['steps_per_s']:>10,.0f} "
             f"{r['seed_steps_per_s']:>13,.0f} {_fmt(r.get('cycles_per_s')):>11} "
             f"{_fmt(r.get('cycles_per_cpu_s')):>12}  {setup}".rstrip()
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mgd.golden_model.config import ConfigError
 
+from ..bench import BACKENDS
 from ..cli import json_out, write_json
 from ..validate import MAX_MIN_TIME, real_type
 
@@ -12,10 +13,11 @@ def add_parser(sub):
     bench = sub.add_parser(
         "bench",
         help="measure simulation throughput of the backends",
-        description="Throughput of each backend: golden model steps/s (1 and 100 seeds); RTL "
-        "simulation cycles/s of the trainer in Amaranth and Verilator (one network, build time "
-        "excluded and reported; the first Verilator build of nist7x7 takes minutes, then it is "
-        "cached).",
+        description="Throughput of each backend: golden model steps/s (1 and 100 seeds); the "
+        "fixed-point model's steps/s in each engine (numpy and compiled, one network; the compiled "
+        "engine's speed-up over numpy, its compile time excluded and reported); RTL simulation "
+        "cycles/s of the trainer in Amaranth and Verilator (one network, build time excluded and "
+        "reported; the first Verilator build of nist7x7 takes minutes, then it is cached).",
     )
     bench.add_argument(
         "--min-time",
@@ -26,8 +28,8 @@ def add_parser(sub):
     bench.add_argument(
         "--backends",
         nargs="+",
-        choices=("golden", "amaranth", "verilator"),
-        default=["golden", "amaranth", "verilator"],
+        choices=BACKENDS,
+        default=list(BACKENDS),
         help="backends to measure (default: all)",
     )
     bench.add_argument(
