@@ -251,3 +251,36 @@ def test_bad_formats_are_refused_before_any_work(command, content, message, tmp_
     code, _, err = run_cli(argv, capsys)
     assert code == 2 and message.replace("FILE", str(path)) in err
     assert not (tmp_path / "t.v").exists()
+
+
+def test_fixed_backend_trains_the_same_in_both_engines(tmp_path, capsys):
+    """``--engine compiled`` on the fixed backend: the same curves and final values as numpy, and ``--json``
+    records the engine."""
+    common = ["train", "--backend", "fixed", "--dataset", "xor", "--formats", "compact", "--seeds", "3"]
+    common += ["--steps", "600", "--eval-every", "100", "--no-progress", "--json"]
+    runs = {}
+    for engine in ("numpy", "compiled"):
+        js = tmp_path / f"{engine}.json"
+        code, out, _ = run_cli(common + [str(js), "--engine", engine], capsys)
+        assert code == 0 and "median final accuracy" in out
+        runs[engine] = json.loads(js.read_text())["mgd"]
+        assert runs[engine]["engine"] == engine
+    for key in ("final_accuracy", "final_cost", "steps_to_threshold", "curve", "hardware_seeds"):
+        assert runs["numpy"][key] == runs["compiled"][key], key
+
+
+def test_an_engine_a_backend_does_not_have_is_refused(capsys):
+    code, out, err = run_cli(["train", "--backend", "amaranth", "--steps", "10", "--engine", "compiled"], capsys)
+    assert code == 2 and "--engine compiled needs --backend" in err and "fixed" in err
+    assert "median final accuracy" not in out  # no work was done
+
+
+def test_bench_measures_the_fixed_engines(capsys, tmp_path):
+    js = tmp_path / "b.json"
+    argv = ["bench", "--min-time", "0.05", "--backends", "fixed", "--datasets", "xor", "--json", str(js)]
+    code, out, _ = run_cli(argv, capsys)
+    assert code == 0 and "compiled" in out and "× numpy" in out
+    rows = {r["engine"]: r for r in json.loads(js.read_text())["results"]}
+    assert set(rows) == {"numpy", "compiled"} and rows["compiled"]["layers"] == [2, 2, 1]
+    assert rows["compiled"]["speedup"] == rows["compiled"]["steps_per_s"] / rows["numpy"]["steps_per_s"]
+    assert rows["compiled"]["compile_s"] >= 0 and isinstance(rows["compiled"]["cached"], bool)
