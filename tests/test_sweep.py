@@ -59,6 +59,15 @@ def test_seed_lists_hardware_points_and_merged_duplicates():
     assert [p.seed for p in golden] == [7, 9]
 
 
+def test_engine_is_a_sweep_field():
+    s = parse_spec(spec(base={**TINY, "backend": "fixed"}, grid={"engine": ["numpy", "compiled"]}, seeds=1))
+    assert [p.engine for p in s.points] == [None, "compiled"]  # None: the backend's default
+    plain = parse_spec(spec(base={**TINY, "backend": "fixed"}, seeds=1))
+    assert s.points[0].key == plain.points[0].key != s.points[1].key
+    with pytest.raises(SpecError, match="grid.engine\[0\]: engine must be one of numpy, compiled"):
+        parse_spec(spec(grid={"engine": ["gpu"]}))
+
+
 @pytest.mark.parametrize(
     "parts, words",
     [

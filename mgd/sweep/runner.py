@@ -92,7 +92,7 @@ def _column_value(point: Point, name: str):
     if name in CONFIG_FIELDS:
         value = point.config[name]
     elif name == "engine":
-        value = point.engine
+        value = point.engine or (None if point.backend == "synth" else "numpy")  # None: the backend's default
     elif point.synth is not None and name in point.synth:
         value = point.synth[name]
     else:

@@ -93,18 +93,14 @@ TRAIN_BACKENDS = tuple(_train_backends())
 
 
 def engine_choices() -> tuple[str, ...] | None:
-    """The values of :class:`~mgd.sim.backends.TrainOptions`' ``engine`` if the backends take one, else None."""
+    """The values of :class:`~mgd.sim.backends.TrainOptions`' ``engine`` that some backend takes (each backend's
+    ``engines``), or None if the backends take no engine."""
     from mgd.sim.backends import TrainOptions
 
-    fields = {f.name: f for f in dataclasses.fields(TrainOptions)}
-    if "engine" not in fields:
+    if "engine" not in {f.name for f in dataclasses.fields(TrainOptions)}:
         return None
-    import mgd.sim.backends as backends
-
-    for name in ("ENGINES", "ENGINE_CHOICES"):
-        if hasattr(backends, name):
-            return tuple(getattr(backends, name))
-    return ("numpy", "compiled")
+    engines = [e for b in _train_backends().values() for e in getattr(b, "engines", ("numpy",))]
+    return tuple(dict.fromkeys(engines))
 
 
 @dataclass(frozen=True)
@@ -337,6 +333,12 @@ def _make_point(index, raw: dict, seed: int, *, use_preset: bool, base_dir) -> P
         if synth["device"] not in DEVICES[synth["family"]]:
             raise _err(where, f"{synth['family']} device must be one of {', '.join(DEVICES[synth['family']])}")
     engine = settings.get("engine") if backend != "synth" else None
+    if engine is not None:
+        engines = getattr(_train_backends()[backend], "engines", ("numpy",))
+        if engine not in engines:
+            raise _err(where, f"engine {engine!r}: the {backend} backend takes {', '.join(engines)}")
+        if engine == engines[0]:
+            engine = None  # the backend's default: the same point as one that does not name it
     cfg = config.to_dict()
     key = point_key(backend, cfg, fixed, mode, engine, synth)
     return Point(index, seed, backend, cfg, shown, formats, fixed, mode, engine, synth, key)
