@@ -64,7 +64,7 @@ def test_engine_is_a_sweep_field():
     assert [p.engine for p in s.points] == [None, "compiled"]  # None: the backend's default
     plain = parse_spec(spec(base={**TINY, "backend": "fixed"}, seeds=1))
     assert s.points[0].key == plain.points[0].key != s.points[1].key
-    with pytest.raises(SpecError, match="grid.engine\[0\]: engine must be one of numpy, compiled"):
+    with pytest.raises(SpecError, match=r"grid.engine\[0\]: engine must be one of numpy, compiled"):
         parse_spec(spec(grid={"engine": ["gpu"]}))
 
 
