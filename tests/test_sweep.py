@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.dataset
 import pyarrow.parquet as pq
 import pytest
 from cli_runner import run_cli
@@ -124,6 +125,16 @@ def test_synth_points_validate_and_run_once():
         parse_spec(spec(list=[{"backend": "synth", "device": "85k"}]))
 
 
+def test_a_synth_point_records_the_design_size():
+    """The inference-only array of XOR on an iCE40 UP5K (Yosys and nextpnr, about 15 s)."""
+    s = parse_spec(spec(base={"dataset": "xor", "backend": "synth", "target": "array"}, seeds=3))
+    (point,) = s.points
+    row = run_point(point.to_dict())
+    assert row["status"] == "ok", row["error"]
+    assert row["lut"] > 0 and row["ff"] > 0 and row["logic_cells"] > 0 and row["fmax_mhz"] > 0
+    assert row["dsp"] is not None
+
+
 def test_a_point_runs_with_its_own_seed_register():
     s = parse_spec(spec(base={**TINY, "backend": "fixed"}, seeds=[3, 4]))
     rows = [run_point(p.to_dict()) for p in s.points]
@@ -163,6 +174,7 @@ def test_small_sweep_on_a_local_cluster(tmp_path):
             assert r["cycles_per_second"] is None
     assert sorted({r["eta"] for r in rows}) == [0.1, 1.0, 10.0]
     assert len(part_files(out)) == 1  # merged at the end
+    assert pyarrow.dataset.dataset(out, format="parquet").to_table().num_rows == 8  # _spec.json is not part of it
     again = run_sweep(s, out, workers=2, progress=False)
     assert (again.skipped, again.ok, again.failed) == (8, 0, 0)
     retry = run_sweep(s, out, workers=2, progress=False, retry_failed=True)

@@ -385,7 +385,7 @@ def run_sweep(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_write(out_dir / "spec.json", "w", encoding="utf-8") as f:
+    with atomic_write(out_dir / "_spec.json", "w", encoding="utf-8") as f:
         json.dump(spec.source, f, indent=2)
     run_id = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     done = done_keys(out_dir, retry_failed=retry_failed)
