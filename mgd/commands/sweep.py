@@ -50,30 +50,53 @@ def add_parser(sub):
         metavar="FIELD",
         help="one line per value of this swept field (default: per combination of the other swept fields)",
     )
+    sweep.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="plot and summarise only the rows with this value (repeatable), e.g. --where formats=compact",
+    )
+    sweep.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the table per setting (seeds pooled: solved, steps to threshold median [q1, q3], accuracy) as "
+        "markdown",
+    )
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     return sweep
 
 
-def _plot(args) -> None:
-    from mgd.sweep.plot import plot_sweep
+def _report(args) -> None:
+    """The --summary table and the --plot figure of the table in --out."""
+    from mgd.sweep.plot import plot_sweep, swept_fields
     from mgd.sweep.runner import read_table
+    from mgd.sweep.summary import format_markdown, select, summarize
 
     table = read_table(args.out)
     if table.num_rows == 0:
         raise ConfigError(f"--out {str(args.out)!r} holds no sweep table (no part-*.parquet files)")
-    plot_sweep(table, args.plot, x=args.x, y=args.y, by=args.by)
-    print(f"wrote {args.plot}")
+    try:
+        table = select(table, args.where)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.summary:
+        fields = swept_fields(table)
+        print(format_markdown(summarize(table, fields), fields))
+    if args.plot:
+        plot_sweep(table, args.plot, x=args.x, y=args.y, by=args.by)
+        print(f"wrote {args.plot}")
 
 
 def run(args) -> int:
     from mgd.sweep.spec import load_spec
 
     if args.plot_only:
-        if args.plot is None:
-            raise ConfigError("--plot-only needs --plot PNG")
+        if args.plot is None and not args.summary:
+            raise ConfigError("--plot-only needs --plot PNG (or --summary)")
         if args.spec is not None or args.dry_run:
             raise ConfigError("--plot-only plots the table in --out: give no SPEC and no --dry-run")
-        _plot(args)
+        _report(args)
         return 0
     if args.spec is None:
         raise ConfigError("SPEC is required (or --plot-only with --plot to plot the table in --out)")
@@ -102,6 +125,6 @@ def run(args) -> int:
         retry_failed=args.retry_failed,
     )
     print(summary.describe())
-    if args.plot:
-        _plot(args)
+    if args.plot or args.summary:
+        _report(args)
     return 0
