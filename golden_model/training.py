@@ -192,9 +192,26 @@ class TrainResult:
 
 
 def train(
-    config: MGDConfig, *, theta0=None, source=None, order=None, progress: bool = False, desc: str | None = None
+    config: MGDConfig,
+    *,
+    theta0=None,
+    source=None,
+    order=None,
+    progress: bool = False,
+    desc: str | None = None,
+    engine: str = "numpy",
 ) -> TrainResult:
-    """Run ``config`` and evaluate it every ``eval_every`` steps (and at steps 0 and ``steps``)."""
+    """Run ``config`` and evaluate it every ``eval_every`` steps (and at steps 0 and ``steps``).
+
+    ``engine``: "numpy" (the model's classes, step by step) or "compiled" (the same computation and random draws in
+    one numba kernel, :func:`mgd.golden_model.float_engine.train_compiled`; equal up to floating-point
+    reassociation)."""
+    if engine == "compiled":
+        from .float_engine import train_compiled
+
+        return train_compiled(config, theta0=theta0, source=source, order=order, progress=progress, desc=desc)
+    if engine != "numpy":
+        raise ConfigError(f"engine={engine!r} is not one of: numpy, compiled")
     run = build(config, theta0=theta0, source=source, order=order)
     threshold = threshold_for(config, run.dataset)
     steps = config.steps
