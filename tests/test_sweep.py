@@ -143,6 +143,23 @@ def test_a_point_runs_with_its_own_seed_register():
     assert rows[0]["curve_step"] == [0, 2, 4] and len(rows[0]["curve_accuracy"]) == 3
 
 
+def test_a_gradient_point_records_the_iterations_to_the_target_cosine():
+    """The measurement kind of the scaling study: the point's steps_to_threshold is iterations_to_cosine's."""
+    from mgd.golden_model.config import MGDConfig
+    from mgd.golden_model.gradient_estimate import iterations_to_cosine
+
+    base = {"dataset": "xor", "backend": "gradient", "steps": 300, "dtheta": 0.01, "threshold": 0.9}
+    s = parse_spec(spec(base=base, grid={"perturb_target": ["weight", "node"]}, seeds=[2], preset=False))
+    assert [p.engine for p in s.points] == [None, None] and all(p.fixed_formats is None for p in s.points)
+    for point in s.points:
+        row = run_point(point.to_dict())
+        assert row["status"] == "ok", row["error"]
+        config = MGDConfig.from_dict(point.config)
+        assert config.seeds == 1 and config.seed == 2
+        assert row["steps_to_threshold"] == iterations_to_cosine(config, 0.9)[0]
+        assert row["threshold"] == 0.9
+
+
 # ------------------------------------------------------------------ the runner
 
 

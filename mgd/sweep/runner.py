@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from mgd.golden_model.files import atomic_write
 
-from .spec import CONFIG_FIELDS, Point, SweepSpec
+from .spec import CONFIG_FIELDS, MEASURE_KINDS, Point, SweepSpec
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -92,7 +92,7 @@ def _column_value(point: Point, name: str):
     if name in CONFIG_FIELDS:
         value = point.config[name]
     elif name == "engine":
-        value = point.engine or (None if point.backend == "synth" else "numpy")  # None: the backend's default
+        value = point.engine or (None if point.backend in MEASURE_KINDS else "numpy")  # None: the backend's default
     elif point.synth is not None and name in point.synth:
         value = point.synth[name]
     else:
@@ -145,6 +145,8 @@ def run_point(point: dict) -> dict:
     try:
         if point["backend"] == "synth":
             row.update(_run_synth(point))
+        elif point["backend"] == "gradient":
+            row.update(_run_gradient(point))
         else:
             row.update(_run_training(point))
     except Exception as exc:  # a failing point is a result, not the end of the sweep
@@ -183,6 +185,21 @@ def _run_training(point: dict) -> dict:
         "curve_step": [int(s) for s in result.eval_steps],
         "curve_accuracy": np.asarray(result.accuracy[:, 0], dtype=float).tolist(),
         "curve_cost": np.asarray(result.cost[:, 0], dtype=float).tolist(),
+    }
+
+
+def _run_gradient(point: dict) -> dict:
+    """Steps until cos(G, ∇C) ≥ the config's threshold (default 0.95), recorded as ``steps_to_threshold``."""
+    from mgd.golden_model.config import MGDConfig
+    from mgd.golden_model.gradient_estimate import iterations_to_cosine
+
+    config = MGDConfig.from_dict(point["config"])
+    target = 0.95 if config.threshold is None else config.threshold
+    reached = float(iterations_to_cosine(config, target)[0])
+    return {
+        "threshold": target,
+        "steps_to_threshold": math.nan if math.isinf(reached) else reached,
+        "steps": config.steps,
     }
 
 

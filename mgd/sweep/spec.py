@@ -88,8 +88,12 @@ def _train_backends() -> dict:
     return BACKENDS
 
 
-#: the training backends' names (the registry of :mod:`mgd.sim.backends`); ``"synth"`` is the synthesis point kind
+#: the training backends' names (the registry of :mod:`mgd.sim.backends`)
 TRAIN_BACKENDS = tuple(_train_backends())
+#: point kinds that measure instead of training: ``"synth"`` (synthesis and place-and-route of the design) and
+#: ``"gradient"`` (the float model's G against the exact gradient: steps until cos(G, ∇C) reaches the config's
+#: ``threshold``, default 0.95; :func:`mgd.golden_model.gradient_estimate.iterations_to_cosine`)
+MEASURE_KINDS = ("synth", "gradient")
 
 
 def engine_choices() -> tuple[str, ...] | None:
@@ -187,7 +191,7 @@ def _check_value(where: str, name: str, value, base_dir: Path | None):
             f"{', '.join(run)}",
         )
     if name == "backend":
-        names = (*TRAIN_BACKENDS, "synth")
+        names = (*TRAIN_BACKENDS, *MEASURE_KINDS)
         if value not in names:
             raise _err(where, f"backend must be one of {', '.join(names)}, got {value!r}")
     elif name == "mode":
@@ -294,11 +298,13 @@ def _applies(name: str, backend: str, hardware: bool) -> bool:
     if name in ("formats", "mode"):
         return hardware
     if name == "engine":
-        return backend != "synth"
+        return backend not in MEASURE_KINDS
     return True
 
 
 def _is_hardware(backend: str) -> bool:
+    if backend == "gradient":
+        return False
     return backend == "synth" or _train_backends()[backend].hardware
 
 
@@ -332,7 +338,7 @@ def _make_point(index, raw: dict, seed: int, *, use_preset: bool, base_dir) -> P
 
         if synth["device"] not in DEVICES[synth["family"]]:
             raise _err(where, f"{synth['family']} device must be one of {', '.join(DEVICES[synth['family']])}")
-    engine = settings.get("engine") if backend != "synth" else None
+    engine = settings.get("engine") if backend not in MEASURE_KINDS else None
     if engine is not None:
         engines = getattr(_train_backends()[backend], "engines", ("numpy",))
         if engine not in engines:
