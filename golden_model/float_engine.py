@@ -709,11 +709,13 @@ def bench_float_engine(dataset: str = "xor", seeds: int = 1, engine: str = "comp
     steps = 1000
     while True:
         cfg = base.replace(steps=steps)
+        c0 = time.process_time()
         r = train(cfg, engine=engine)
+        cpu = time.process_time() - c0
         if r.wall_time >= min_time or steps >= 10**9:
             break
         steps = int(steps * max(2.0, 1.2 * min_time / max(r.wall_time, 1e-6)))
-    return {
+    row = {
         "backend": "golden",
         "engine": engine,
         "dataset": dataset,
@@ -722,7 +724,10 @@ def bench_float_engine(dataset: str = "xor", seeds: int = 1, engine: str = "comp
         "eval_every": cfg.eval_every,
         "steps": steps,
         "seconds": r.wall_time,
+        "cpu_seconds": cpu,
         "steps_per_s": steps / r.wall_time,
         "seed_steps_per_s": steps * seeds / r.wall_time,
-        "compile_s": compile_s,
     }
+    if engine == "compiled":
+        row.update(compile_s=compile_s, cached=not _run.stats.cache_misses)
+    return row

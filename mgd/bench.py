@@ -207,9 +207,28 @@ def bench_fixed_compiled(dataset: str, min_time: float = 1.0) -> dict:
     return row | {"compile_s": ready["seconds"], "cached": ready["cached"]}
 
 
+def bench_golden_numpy(dataset: str, min_time: float = 1.0) -> dict:
+    """Steps/s of the float model's ``train`` on numpy, one network of the dataset's preset (its ``eval_every``,
+    evaluations included): :func:`~mgd.golden_model.float_engine.bench_float_engine`."""
+    from mgd.golden_model.float_engine import bench_float_engine
+
+    return bench_float_engine(dataset, 1, "numpy", min_time)
+
+
+def bench_golden_compiled(dataset: str, min_time: float = 1.0) -> dict:
+    """Steps/s of the float model's ``train`` on the compiled engine (:mod:`mgd.golden_model.float_engine`), the
+    same run; ``compile_s``: compiling (or loading from numba's cache) the kernel, excluded."""
+    from mgd.golden_model.float_engine import bench_float_engine
+
+    return bench_float_engine(dataset, 1, "compiled", min_time)
+
+
 #: the engine cases per backend: ``{backend: {engine: function(dataset, min_time) -> row}}``, "numpy" first (the
 #: other engines' ``speedup`` is relative to it)
-ENGINE_CASES = {"fixed": {"numpy": bench_fixed_numpy, "compiled": bench_fixed_compiled}}
+ENGINE_CASES = {
+    "golden": {"numpy": bench_golden_numpy, "compiled": bench_golden_compiled},
+    "fixed": {"numpy": bench_fixed_numpy, "compiled": bench_fixed_compiled},
+}
 
 
 def bench_engines(backend: str, dataset: str, min_time: float = 1.0) -> list[dict]:

@@ -77,19 +77,20 @@ class Backend(Protocol):
 
 
 class GoldenBackend:
-    """The float numpy model (:func:`mgd.golden_model.training.train`)."""
+    """The float model (:func:`mgd.golden_model.training.train`), stepped by numpy or by the compiled engine
+    (:mod:`mgd.golden_model.float_engine`: the same draws, equal up to floating-point reassociation)."""
 
     name = "golden"
     description = "float numpy model"
     hardware = False
     options = frozenset()
-    engines = ("numpy",)
+    engines = ("numpy", "compiled")
 
     def train(self, config, fmts=None, mode="prescaled", options=None):
         options = options or TrainOptions()
         from mgd.golden_model.training import train
 
-        return train(config, progress=options.progress, desc="MGD"), None
+        return train(config, progress=options.progress, desc="MGD", engine=options.engine), None
 
 
 class FixedBackend:
