@@ -33,6 +33,8 @@ import time
 
 import numpy as np
 from numba import njit
+from numba.np.random.generator_core import next_uint32
+from numba.np.random.random_methods import buffered_bounded_lemire_uint32
 
 from .config import ConfigError, MGDConfig
 from .perturbations import ArraySource, RandomCode, Sequential, Sinusoid, WalshCode
@@ -59,62 +61,146 @@ _N, _COUNT, _STARTED, _EVAL = range(4)
 
 
 # --------------------------------------------------------------------------------------------------- the network
+#
+# Everything called once per step or per sample is inlined into the kernel (``inline="always"``: no call, no array
+# arguments to pass and count references of); arrays are indexed in place (``theta[s, i]``, ``x[m, i]``), never
+# sliced; every scratch buffer is made once per kernel call, before the step loop.
+
+# columns of the network table ``net`` (one row per layer)
+_NI, _NO, _AI, _AO, _WB, _BB, _NB, _KIND, _SI, _SO = range(10)
 
 
-@njit(cache=True)
-def _forward(p, x, nu, use_nu, gain, off, layers, w_base, b_base, col_major, bias_sign, acts, in_off, n_off, buf, ubuf):
-    """One forward pass of one seed: ``buf`` receives every layer's input and the output (at ``in_off``), ``ubuf``
-    every neuron's pre-activation u = g·(W·a + s·b + ν − o); ``p`` the parameters, ``nu`` the node perturbation."""
-    for i in range(layers[0]):
-        buf[i] = x[i]
-    for layer in range(layers.shape[0] - 1):
-        n_in, n_out = layers[layer], layers[layer + 1]
-        ai, ao, wb, bb, nb = in_off[layer], in_off[layer + 1], w_base[layer], b_base[layer], n_off[layer]
-        kind = acts[layer]
+@njit(inline="always")
+def _sigmoid(u):
+    return 0.5 * (1.0 + math.tanh(0.5 * u))  # as the numpy model computes it
+
+
+@njit(inline="always")
+def _activation(kind, u):
+    if kind == 0:
+        return _sigmoid(u)
+    if kind == 1:
+        return u if u > 0.0 else 0.0
+    return u
+
+
+@njit(inline="always")
+def _forward(pp, pr, xx, xr, nu, use_nu, gain, off, s, net, bias_sign, buf, ubuf):
+    """One forward pass of seed ``s`` with the parameters ``pp[pr]`` on the input ``xx[xr]``: ``buf`` receives every
+    layer's input and the output (at ``net[layer, _AI]``), ``ubuf`` every neuron's pre-activation
+    u = g·(W·a + s·b + ν − o) (``nu[s]`` the node perturbation when ``use_nu``). W·a is summed in four partial sums
+    (interleaved inputs), so that a wide layer is not one chain of dependent additions."""
+    for i in range(net[0, _NI]):
+        buf[i] = xx[xr, i]
+    for layer in range(net.shape[0]):
+        n_in, n_out, ai, ao = net[layer, _NI], net[layer, _NO], net[layer, _AI], net[layer, _AO]
+        wb, bb, nb, kind, si, so = (
+            net[layer, _WB], net[layer, _BB], net[layer, _NB], net[layer, _KIND], net[layer, _SI], net[layer, _SO],
+        )  # fmt: skip
+        n4 = n_in - n_in % 4
         for o in range(n_out):
-            z = 0.0
-            for i in range(n_in):
-                w = p[wb + i * n_out + o] if col_major else p[wb + o * n_in + i]
-                z += buf[ai + i] * w
-            z = z + bias_sign * p[bb + o]
+            w = wb + o * so
+            z0 = 0.0
+            z1 = 0.0
+            z2 = 0.0
+            z3 = 0.0
+            for i in range(0, n4, 4):
+                z0 += buf[ai + i] * pp[pr, w + i * si]
+                z1 += buf[ai + i + 1] * pp[pr, w + (i + 1) * si]
+                z2 += buf[ai + i + 2] * pp[pr, w + (i + 2) * si]
+                z3 += buf[ai + i + 3] * pp[pr, w + (i + 3) * si]
+            for i in range(n4, n_in):
+                z0 += buf[ai + i] * pp[pr, w + i * si]
+            z = (z0 + z1) + (z2 + z3) if n4 else z0
+            z = z + bias_sign * pp[pr, bb + o]
             if use_nu:
-                z = z + nu[nb + o]
-            u = gain[nb + o] * (z - off[nb + o])
+                z = z + nu[s, nb + o]
+            u = gain[s, nb + o] * (z - off[s, nb + o])
             ubuf[nb + o] = u
-            if kind == 0:
-                a = 0.5 * (1.0 + math.tanh(0.5 * u))
-            elif kind == 1:
-                a = u if u > 0.0 else 0.0
-            else:
-                a = u
-            buf[ao + o] = a
+            buf[ao + o] = _activation(kind, u)
 
 
-@njit(cache=True)
-def _sample_cost(buf, y, out_at):
-    """MSE of the output in ``buf`` (from ``out_at``) against target ``y``: the mean over outputs."""
+@njit(inline="always")
+def _sample_cost(buf, yy, yr, out_at):
+    """MSE of the output in ``buf`` (from ``out_at``) against target ``yy[yr]``: the mean over outputs."""
+    n_out = yy.shape[1]
     c = 0.0
-    for o in range(y.shape[0]):
-        d = buf[out_at + o] - y[o]
+    for o in range(n_out):
+        d = buf[out_at + o] - yy[yr, o]
         c += d * d
-    return c / y.shape[0]
+    return c / n_out
 
 
 @njit(cache=True)
-def _gradient(p, x, y, gain, off, layers, w_base, b_base, col_major, bias_sign, acts, in_off, n_off, buf, ubuf, g):
-    """Exact gradient of one sample's cost with respect to ``p`` (defects included) into ``g``: backprop."""
-    nu = np.empty(0)
-    _forward(p, x, nu, False, gain, off, layers, w_base, b_base, col_major, bias_sign, acts, in_off, n_off, buf, ubuf)
-    L = layers.shape[0] - 1
-    n_last = layers[L]
-    delta = np.empty(n_last)
+def _evaluate(theta, s, gain, off, net, bias_sign, xt, y_test, task, cur, nxt):
+    """Accuracy and summed squared error of seed ``s`` on the evaluation set, whose inputs ``xt`` are stored by
+    feature (n_in, n_test): a block of samples at a time, layer by layer, every weight applied to the whole block
+    (a loop over samples, without dependent additions); ``cur``, ``nxt`` (width, block) scratch."""
+    n_test = xt.shape[1]
+    B = cur.shape[1]
+    L = net.shape[0]
+    n_out_last = net[L - 1, _NO]
+    right = 0
+    total = 0.0
+    for m0 in range(0, n_test, B):
+        nb_ = min(B, n_test - m0)
+        for i in range(net[0, _NI]):
+            for m in range(nb_):
+                cur[i, m] = xt[i, m0 + m]
+        for layer in range(L):
+            n_in, n_out = net[layer, _NI], net[layer, _NO]
+            wb, bb, nb, kind, si, so = (
+                net[layer, _WB], net[layer, _BB], net[layer, _NB], net[layer, _KIND], net[layer, _SI],
+                net[layer, _SO],
+            )  # fmt: skip
+            for o in range(n_out):
+                for m in range(nb_):
+                    nxt[o, m] = 0.0
+                for i in range(n_in):
+                    w = theta[s, wb + o * so + i * si]
+                    for m in range(nb_):
+                        nxt[o, m] += cur[i, m] * w
+                b = bias_sign * theta[s, bb + o]
+                g, f = gain[s, nb + o], off[s, nb + o]
+                for m in range(nb_):
+                    nxt[o, m] = _activation(kind, g * ((nxt[o, m] + b) - f))
+            cur, nxt = nxt, cur
+        for m in range(nb_):
+            for o in range(n_out_last):
+                d = cur[o, m] - y_test[m0 + m, o]
+                total += d * d
+            if task == 0:
+                ok = True
+                for o in range(n_out_last):
+                    if (cur[o, m] > 0.5) != (y_test[m0 + m, o] > 0.5):
+                        ok = False
+            else:
+                best_y, best_t = 0, 0
+                for o in range(n_out_last):
+                    if cur[o, m] > cur[best_y, m]:
+                        best_y = o
+                    if y_test[m0 + m, o] > y_test[m0 + m, best_t]:
+                        best_t = o
+                ok = best_y == best_t
+            if ok:
+                right += 1
+    return right, total
+
+
+@njit(inline="always")
+def _gradient(pp, pr, xx, xr, yy, yr, gain, off, s, net, bias_sign, buf, ubuf, delta, dz, g, no_nu):
+    """Exact gradient of one sample's cost with respect to ``pp[pr]`` (defects included) into ``g``: backprop
+    (``delta``, ``dz`` scratch of the widest layer)."""
+    _forward(pp, pr, xx, xr, no_nu, False, gain, off, s, net, bias_sign, buf, ubuf)
+    L = net.shape[0]
+    n_last, out_at = net[L - 1, _NO], net[L - 1, _AO]
     for o in range(n_last):
-        delta[o] = 2.0 * (buf[in_off[L] + o] - y[o]) / n_last
+        delta[o] = 2.0 * (buf[out_at + o] - yy[yr, o]) / n_last
     for layer in range(L - 1, -1, -1):
-        n_in, n_out = layers[layer], layers[layer + 1]
-        ai, ao, wb, bb, nb = in_off[layer], in_off[layer + 1], w_base[layer], b_base[layer], n_off[layer]
-        kind = acts[layer]
-        dz = np.empty(n_out)
+        n_in, n_out, ai, ao = net[layer, _NI], net[layer, _NO], net[layer, _AI], net[layer, _AO]
+        wb, bb, nb, kind, si, so = (
+            net[layer, _WB], net[layer, _BB], net[layer, _NB], net[layer, _KIND], net[layer, _SI], net[layer, _SO],
+        )  # fmt: skip
         for o in range(n_out):
             a = buf[ao + o]
             if kind == 0:
@@ -123,24 +209,24 @@ def _gradient(p, x, y, gain, off, layers, w_base, b_base, col_major, bias_sign, 
                 slope = 1.0 if ubuf[nb + o] > 0.0 else 0.0
             else:
                 slope = 1.0
-            dz[o] = delta[o] * slope * gain[nb + o]
+            d = delta[o] * slope * gain[s, nb + o]
+            dz[o] = d
             for i in range(n_in):
-                g[wb + i * n_out + o if col_major else wb + o * n_in + i] = dz[o] * buf[ai + i]
-            g[bb + o] = bias_sign * dz[o]
+                g[wb + o * so + i * si] = d * buf[ai + i]
+            g[bb + o] = bias_sign * d
         if layer:
-            delta = np.zeros(n_in)
             for i in range(n_in):
-                s = 0.0
+                t = 0.0
                 for o in range(n_out):
-                    s += dz[o] * (p[wb + i * n_out + o] if col_major else p[wb + o * n_in + i])
-                delta[i] = s
+                    t += dz[o] * pp[pr, wb + o * so + i * si]
+                delta[i] = t
 
 
 # ------------------------------------------------------------------------------------------------- the training
 
 
-@njit(cache=True)
-def _popcount_parity(v):
+@njit(inline="always")
+def _parity(v):
     c = 0
     while v:
         v &= v - np.uint64(1)
@@ -148,49 +234,70 @@ def _popcount_parity(v):
     return c & 1
 
 
-@njit(cache=True)
-def _pattern(ci, t, rows, walsh_len, freq, phase, patterns, rng_p, u):
-    """The unit perturbation pattern u(t) of every seed into ``u`` (S, K), drawing from ``rng_p`` as the numpy
-    sources do."""
-    S, K = u.shape
-    kind = ci[4]
+@njit(inline="always")
+def _draw_index(bitgen, n):
+    """``integers(0, n)`` as NumPy draws it for int64 (n ≤ 2³²: Lemire's method on 32-bit draws), without making an
+    array (numba's ``integers`` makes one even for a scalar)."""
+    if n == 1:
+        return 0
+    return np.int64(buffered_bounded_lemire_uint32(bitgen, np.uint32(n - 1)))
+
+
+@njit(inline="always")
+def _pattern(kind, t, rows, walsh_len, freq, phase, patterns, rng_p, dtheta, ptb):
+    """θ̃ = Δθ·u(t) for every seed into ``ptb`` (S, K), u drawn from ``rng_p`` as the numpy sources draw it. The ±1
+    code, ``integers(0, 2)``: Lemire's method for the range 2 never rejects and is the top bit of a 32-bit draw."""
+    S, K = ptb.shape
     if kind == 0:
-        bits = rng_p.integers(0, 2, (S, K))
+        bitgen = rng_p.bit_generator
         for s in range(S):
             for k in range(K):
-                u[s, k] = bits[s, k] * 2.0 - 1.0
+                ptb[s, k] = dtheta * (np.float64(next_uint32(bitgen) >> np.uint32(31)) * 2.0 - 1.0)
     elif kind == 1:
-        u[:, :] = rng_p.uniform(-1.0, 1.0, (S, K))
+        u = rng_p.uniform(-1.0, 1.0, (S, K))
+        for s in range(S):
+            for k in range(K):
+                ptb[s, k] = dtheta * u[s, k]
     elif kind == 2:
-        u[:, :] = rng_p.standard_normal((S, K))
+        u = rng_p.standard_normal((S, K))
+        for s in range(S):
+            for k in range(K):
+                ptb[s, k] = dtheta * u[s, k]
     elif kind == 3:
         tm = np.uint64(t % walsh_len)
         for s in range(S):
             for k in range(K):
-                u[s, k] = 1.0 - 2.0 * _popcount_parity(rows[s, k] & tm)
+                ptb[s, k] = dtheta * (1.0 - 2.0 * _parity(rows[s, k] & tm))
     elif kind == 4:
-        u[:, :] = 0.0
-        u[:, t % K] = 1.0
+        j = t % K
+        for s in range(S):
+            for k in range(K):
+                ptb[s, k] = dtheta if k == j else 0.0
     elif kind == 5:
         tf = float(t)
         for s in range(S):
             for k in range(K):
-                u[s, k] = math.sin(2.0 * math.pi * freq[s, k] * tf + phase[s, k])
+                ptb[s, k] = dtheta * math.sin(2.0 * math.pi * freq[s, k] * tf + phase[s, k])
     else:
-        u[:, :] = patterns[t % patterns.shape[0]]
+        r = t % patterns.shape[0]
+        for s in range(S):
+            for k in range(K):
+                ptb[s, k] = dtheta * patterns[r, s, k]
 
 
-@njit(cache=True)
-def _next_sample(ci, istate, perm, order_arr, rng_s, sample):
+@njit(inline="always")
+def _next_sample(kind, n, istate, perm, order_arr, rng_s, sample):
     """The next sample index of every seed into ``sample``, as the numpy sample orders draw it."""
-    k = istate[1]
-    istate[1] = k + 1
-    kind, n = ci[5], ci[11]
+    k = istate[_COUNT]
+    istate[_COUNT] = k + 1
     S = sample.shape[0]
     if kind == 0:
-        sample[:] = rng_s.integers(0, n, S)
+        bitgen = rng_s.bit_generator
+        for s in range(S):
+            sample[s] = _draw_index(bitgen, n)
     elif kind == 1:
-        sample[:] = k % n
+        for s in range(S):
+            sample[s] = k % n
     elif kind == 2:
         if k % n == 0:
             for s in range(S):
@@ -200,32 +307,40 @@ def _next_sample(ci, istate, perm, order_arr, rng_s, sample):
         for s in range(S):
             sample[s] = perm[s, k % n]
     else:
-        sample[:] = order_arr[k % order_arr.shape[0]]
+        r = k % order_arr.shape[0]
+        for s in range(S):
+            sample[s] = order_arr[r, s]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _update(ci, cf, istate, theta, G, opt_m, opt_v, rng_u):
     """θ ← opt(θ, G), plus update noise, clipped to ±θmax (the numpy model's ``DiscreteMGD._update``)."""
     S, P = theta.shape
     kind = ci[6]
     eta = cf[2]
-    first = istate[2] == 0
-    istate[2] = 1
-    for s in range(S):
-        for i in range(P):
-            g = G[s, i]
-            if kind == 0:
-                theta[s, i] = theta[s, i] - eta * g
-            elif kind == 1:
-                v = g if first else cf[3] * opt_m[s, i] + g
+    first = istate[_STARTED] == 0
+    istate[_STARTED] = 1
+    if kind == 0:
+        for s in range(S):
+            for i in range(P):
+                theta[s, i] = theta[s, i] - eta * G[s, i]
+    elif kind == 1:
+        beta = cf[3]
+        for s in range(S):
+            for i in range(P):
+                v = G[s, i] if first else beta * opt_m[s, i] + G[s, i]
                 opt_m[s, i] = v
                 theta[s, i] = theta[s, i] - eta * v
-            else:
-                m = cf[4] * (0.0 if first else opt_m[s, i]) + (1.0 - cf[4]) * g
-                v = cf[5] * (0.0 if first else opt_v[s, i]) + (1.0 - cf[5]) * g * g
+    else:
+        b1, b2, eps = cf[4], cf[5], cf[6]
+        for s in range(S):
+            for i in range(P):
+                g = G[s, i]
+                m = b1 * (0.0 if first else opt_m[s, i]) + (1.0 - b1) * g
+                v = b2 * (0.0 if first else opt_v[s, i]) + (1.0 - b2) * g * g
                 opt_m[s, i] = m
                 opt_v[s, i] = v
-                theta[s, i] = theta[s, i] - eta * m / (math.sqrt(v) + cf[6])
+                theta[s, i] = theta[s, i] - eta * m / (math.sqrt(v) + eps)
     if cf[8] != 0.0:
         amp = cf[8] * cf[0]
         if ci[9]:
@@ -262,19 +377,13 @@ def _run(
     inputs,
     sample,
     perm,
-    layers,
-    w_base,
-    b_base,
-    col_major,
+    net,
     bias_sign,
-    acts,
-    in_off,
-    n_off,
     gain,
     off,
     x_train,
     y_train,
-    x_test,
+    xt_test,
     y_test,
     eval_steps,
     acc_out,
@@ -296,78 +405,63 @@ def _run(
     the next of ``eval_steps``; with ``ci[13]`` record θ after step n in ``trace[n]`` for n < len(trace)."""
     S, P = theta.shape
     K = ptb.shape[1]
-    L = layers.shape[0] - 1
+    L = net.shape[0]
     analog, tau_x, tau_p, tt = ci[0] == 1, ci[1], ci[2], ci[3]
-    node, backprop = ci[7] == 1, ci[8] == 1
+    source, order, node, backprop, n_train, task, record = ci[4], ci[5], ci[7] == 1, ci[8] == 1, ci[11], ci[12], ci[13]
     dtheta, norm, sigma_c = cf[0], cf[1], cf[7]
-    n_units = in_off[L] + layers[L]
+    out_at = net[L - 1, _AO]
+    n_units = out_at + net[L - 1, _NO]
+    n_neurons = net[L - 1, _NB] + net[L - 1, _NO]
+    n_inputs = out_at  # every layer's input: the node perturbation's inputs
+    width = 1
+    for layer in range(L):
+        width = max(width, net[layer, _NI], net[layer, _NO])
     buf = np.empty(n_units)
-    ubuf = np.empty(max(n_off[L - 1] + layers[L], 1))
-    p = np.empty(P)
+    ubuf = np.empty(n_neurons)
+    pw = np.empty((1, P))  # θ + θ̃ of one seed
     g = np.empty(P)
-    u = np.empty((S, K))
+    e = np.empty(K)
+    delta = np.empty(width)
+    dz = np.empty(width)
     cost = np.empty(S)
-    nu = np.empty(K)
-    no_nu = np.empty(0)
-    out_at = in_off[L]
-    n_inputs = in_off[L]
-    n = istate[0]
+    no_nu = np.empty((1, 1))
+    block = 256
+    cur = np.empty((width, block))
+    nxt = np.empty((width, block))
+    n_test = xt_test.shape[1]
+    n_out = y_test.shape[1]
+    a_hp = cf[10] / (cf[10] + cf[11])
+    decay = analog and not math.isinf(cf[12])
+    n = istate[_N]
     while True:
-        j = istate[3]
+        j = istate[_EVAL]
         if j < eval_steps.shape[0] and eval_steps[j] == n:
-            n_test = x_test.shape[0]
             for s in range(S):
-                right = 0
-                total = 0.0
-                for m in range(n_test):
-                    _forward(
-                        theta[s], x_test[m], no_nu, False, gain[s], off[s], layers, w_base, b_base, col_major,
-                        bias_sign, acts, in_off, n_off, buf, ubuf,
-                    )  # fmt: skip
-                    for o in range(layers[L]):
-                        d = buf[out_at + o] - y_test[m, o]
-                        total += d * d
-                    if ci[12] == 0:
-                        ok = True
-                        for o in range(layers[L]):
-                            if (buf[out_at + o] > 0.5) != (y_test[m, o] > 0.5):
-                                ok = False
-                    else:
-                        best_y, best_t = 0, 0
-                        for o in range(layers[L]):
-                            if buf[out_at + o] > buf[out_at + best_y]:
-                                best_y = o
-                            if y_test[m, o] > y_test[m, best_t]:
-                                best_t = o
-                        ok = best_y == best_t
-                    if ok:
-                        right += 1
+                right, total = _evaluate(theta, s, gain, off, net, bias_sign, xt_test, y_test, task, cur, nxt)
                 acc_out[j, s] = right / n_test
-                cost_out[j, s] = total / (n_test * y_test.shape[1])
-            istate[3] = j + 1
+                cost_out[j, s] = total / (n_test * n_out)
+            istate[_EVAL] = j + 1
         if n >= n_end:
             break
         new_sample = n % tau_x == 0
         if new_sample:
-            _next_sample(ci, istate, perm, order_arr, rng_s, sample)
+            _next_sample(order, n_train, istate, perm, order_arr, rng_s, sample)
         if not analog:
             if backprop:
                 for s in range(S):
+                    m = sample[s]
                     _gradient(
-                        theta[s], x_train[sample[s]], y_train[sample[s]], gain[s], off[s], layers, w_base, b_base,
-                        col_major, bias_sign, acts, in_off, n_off, buf, ubuf, g,
-                    )  # fmt: skip
+                        theta, s, x_train, m, y_train, m, gain, off, s, net, bias_sign, buf, ubuf, delta, dz, g, no_nu
+                    )
                     for i in range(P):
                         G[s, i] += g[i]
             else:
                 if new_sample or (tt > 0 and n % tt == 0):
                     ptb[:, :] = 0.0
                     for s in range(S):
-                        _forward(
-                            theta[s], x_train[sample[s]], no_nu, False, gain[s], off[s], layers, w_base, b_base,
-                            col_major, bias_sign, acts, in_off, n_off, buf, ubuf,
-                        )  # fmt: skip
-                        c0[s] = _sample_cost(buf, y_train[sample[s]], out_at)
+                        m = sample[s]
+                        _forward(theta, s, x_train, m, no_nu, False, gain, off, s, net, bias_sign, buf, ubuf)
+                        c0[s] = _sample_cost(buf, y_train, m, out_at)
                         if node:
                             for i in range(n_inputs):
                                 inputs[s, i] = buf[i]
@@ -376,21 +470,13 @@ def _run(
                         for s in range(S):
                             c0[s] = c0[s] + sigma_c * z[s]
                 if n % tau_p == 0:
-                    _pattern(ci, n // tau_p, rows, walsh_len, freq, phase, patterns, rng_p, u)
-                    for s in range(S):
-                        for k in range(K):
-                            ptb[s, k] = dtheta * u[s, k]
+                    _pattern(source, n // tau_p, rows, walsh_len, freq, phase, patterns, rng_p, dtheta, ptb)
         else:
-            _pattern(ci, n, rows, walsh_len, freq, phase, patterns, rng_p, u)
-            for s in range(S):
-                for k in range(K):
-                    ptb[s, k] = dtheta * u[s, k]
+            _pattern(source, n, rows, walsh_len, freq, phase, patterns, rng_p, dtheta, ptb)
             if node:
                 for s in range(S):
-                    _forward(
-                        theta[s], x_train[sample[s]], no_nu, False, gain[s], off[s], layers, w_base, b_base,
-                        col_major, bias_sign, acts, in_off, n_off, buf, ubuf,
-                    )  # fmt: skip
+                    m = sample[s]
+                    _forward(theta, s, x_train, m, no_nu, False, gain, off, s, net, bias_sign, buf, ubuf)
                     for i in range(n_inputs):
                         inputs[s, i] = buf[i]
                 if sigma_c != 0.0:
@@ -398,69 +484,78 @@ def _run(
         if analog or not backprop:
             # the perturbed measurement C(θ + θ̃) and the error e = C̃·θ̃/norm (Algorithm 2: the high-passed C̃)
             for s in range(S):
+                m = sample[s]
                 if node:
-                    for k in range(K):
-                        nu[k] = ptb[s, k]
-                    _forward(
-                        theta[s], x_train[sample[s]], nu, True, gain[s], off[s], layers, w_base, b_base, col_major,
-                        bias_sign, acts, in_off, n_off, buf, ubuf,
-                    )  # fmt: skip
+                    _forward(theta, s, x_train, m, ptb, True, gain, off, s, net, bias_sign, buf, ubuf)
                 else:
                     for i in range(P):
-                        p[i] = theta[s, i] + ptb[s, i]
-                    _forward(
-                        p, x_train[sample[s]], no_nu, False, gain[s], off[s], layers, w_base, b_base, col_major,
-                        bias_sign, acts, in_off, n_off, buf, ubuf,
-                    )  # fmt: skip
-                cost[s] = _sample_cost(buf, y_train[sample[s]], out_at)
+                        pw[0, i] = theta[s, i] + ptb[s, i]
+                    _forward(pw, 0, x_train, m, no_nu, False, gain, off, s, net, bias_sign, buf, ubuf)
+                cost[s] = _sample_cost(buf, y_train, m, out_at)
             if sigma_c != 0.0:
                 z = rng_c.standard_normal(S)
                 for s in range(S):
                     cost[s] = cost[s] + sigma_c * z[s]
-            if analog:
-                a_hp = cf[10] / (cf[10] + cf[11])
-                for s in range(S):
+            for s in range(S):
+                if analog:
                     if new_sample:
                         c_prev[s] = cost[s]
                     c_tilde[s] = a_hp * (c_tilde[s] + cost[s] - c_prev[s])
                     c_prev[s] = cost[s]
-            else:
-                for s in range(S):
+                else:
                     c_tilde[s] = cost[s] - c0[s]
             for s in range(S):
-                # e in perturbation space, then mapped to the parameters (node: ∂C/∂W_kj = e_k·x_j, ∂C/∂b_k = s·e_k)
-                for k in range(K):
-                    nu[k] = c_tilde[s] * ptb[s, k] * cf[11] / norm if analog else c_tilde[s] * ptb[s, k] / norm
-                if node:
-                    for layer in range(L):
-                        n_in, n_out = layers[layer], layers[layer + 1]
-                        ai, wb, bb, nb = in_off[layer], w_base[layer], b_base[layer], n_off[layer]
-                        for o in range(n_out):
-                            e = nu[nb + o]
-                            for i in range(n_in):
-                                g[wb + i * n_out + o if col_major else wb + o * n_in + i] = e * inputs[s, ai + i]
-                            g[bb + o] = bias_sign * e
+                ct = c_tilde[s]
+                if node or decay:
+                    # e in perturbation space, then mapped to the parameters (node: ∂C/∂W_kj = e_k·x_j,
+                    # ∂C/∂b_k = s·e_k)
+                    if analog:
+                        for k in range(K):
+                            e[k] = ct * ptb[s, k] * cf[11] / norm
+                    else:
+                        for k in range(K):
+                            e[k] = ct * ptb[s, k] / norm
+                    if node:
+                        for layer in range(L):
+                            n_in, n_o, ai = net[layer, _NI], net[layer, _NO], net[layer, _AI]
+                            wb, bb, nb, si, so = (
+                                net[layer, _WB], net[layer, _BB], net[layer, _NB], net[layer, _SI], net[layer, _SO]
+                            )  # fmt: skip
+                            for o in range(n_o):
+                                eo = e[nb + o]
+                                for i in range(n_in):
+                                    g[wb + o * so + i * si] = eo * inputs[s, ai + i]
+                                g[bb + o] = bias_sign * eo
+                    else:
+                        for i in range(P):
+                            g[i] = e[i]
+                    if decay:
+                        a_lp = cf[11] / (cf[12] + cf[11])
+                        r = cf[12] / cf[11]
+                        for i in range(P):
+                            G[s, i] = a_lp * (g[i] + r * G[s, i])
+                    else:
+                        for i in range(P):
+                            G[s, i] += g[i]
+                elif analog:
+                    dt = cf[11]
+                    for i in range(P):
+                        G[s, i] += ct * ptb[s, i] * dt / norm
                 else:
                     for i in range(P):
-                        g[i] = nu[i]
-                if analog and not math.isinf(cf[12]):
-                    a_lp = cf[11] / (cf[12] + cf[11])
-                    r = cf[12] / cf[11]
-                    for i in range(P):
-                        G[s, i] = a_lp * (g[i] + r * G[s, i])
-                else:
-                    for i in range(P):
-                        G[s, i] += g[i]
+                        G[s, i] += ct * ptb[s, i] / norm
         if analog:
-            if not math.isinf(cf[12]):
+            if decay:
                 _update(ci, cf, istate, theta, G, opt_m, opt_v, rng_u)
         elif tt > 0 and (n + 1) % tt == 0:
             _update(ci, cf, istate, theta, G, opt_m, opt_v, rng_u)
             G[:, :] = 0.0
-        if ci[13] and n < trace.shape[0]:
-            trace[n] = theta
+        if record and n < trace.shape[0]:
+            for s in range(S):
+                for i in range(P):
+                    trace[n, s, i] = theta[s, i]
         n += 1
-        istate[0] = n
+        istate[_N] = n
 
 
 # ------------------------------------------------------------------------------------------------ the Python side
@@ -567,16 +662,28 @@ class _Kernel:
         self.inputs = np.zeros((S, int(layers[:-1].sum())))
         self.sample = np.zeros(S, np.int64)
         self.perm = np.zeros((S, len(ds.x_train)), np.int64) if perm0 is None else np.array(perm0, np.int64)
-        self.layers = layers
-        self.w_base = np.array([s.start for s in mlp._w_slices], np.int64)
-        self.b_base = np.array([s.start for s in mlp._b_slices], np.int64)
-        self.col_major = mlp.param_order == "authors"
-        self.bias_sign = float(mlp.bias_sign)
-        self.acts = np.array(
-            [_ACT[mlp.output_activation if i == L - 1 else mlp.activation] for i in range(L)], np.int64
+        col_major = mlp.param_order == "authors"
+        in_off = np.concatenate([[0], np.cumsum(layers)[:-1]]).astype(np.int64)
+        n_off = np.concatenate([[0], np.cumsum(layers[1:])[:-1]]).astype(np.int64)
+        self.net = np.array(
+            [
+                [
+                    layers[i],
+                    layers[i + 1],
+                    in_off[i],
+                    in_off[i + 1],
+                    mlp._w_slices[i].start,
+                    mlp._b_slices[i].start,
+                    n_off[i],
+                    _ACT[mlp.output_activation if i == L - 1 else mlp.activation],
+                    layers[i + 1] if col_major else 1,  # weight index step per input
+                    1 if col_major else layers[i],  # … and per output
+                ]
+                for i in range(L)
+            ],
+            np.int64,
         )
-        self.in_off = np.concatenate([[0], np.cumsum(layers)[:-1]]).astype(np.int64)
-        self.n_off = np.concatenate([[0], np.cumsum(layers[1:])[:-1]]).astype(np.int64)
+        self.bias_sign = float(mlp.bias_sign)
         if run.defects is None:
             self.gain, self.off = np.ones((S, mlp.n_neurons)), np.zeros((S, mlp.n_neurons))
         else:
@@ -584,7 +691,7 @@ class _Kernel:
             self.off = np.ascontiguousarray(np.concatenate(run.defects.offset, axis=1), f64)
         self.x_train = np.ascontiguousarray(ds.x_train, f64)
         self.y_train = np.ascontiguousarray(ds.y_train, f64)
-        self.x_test = np.ascontiguousarray(ds.x_test, f64)
+        self.xt_test = np.ascontiguousarray(np.asarray(ds.x_test, f64).T)  # by feature, for the evaluation
         self.y_test = np.ascontiguousarray(ds.y_test, f64)
         self.eval_steps = np.array(eval_steps, np.int64)
         self.acc = np.zeros((len(eval_steps), S))
@@ -599,10 +706,9 @@ class _Kernel:
         """Advance to step ``n_end`` (evaluating on the way, and at ``n_end`` if it is an evaluation step)."""
         _run(
             n_end, self.ci, self.cf, self.istate, self.theta, self.G, self.ptb, self.c0, self.c_tilde, self.c_prev,
-            self.opt_m, self.opt_v, self.inputs, self.sample, self.perm, self.layers, self.w_base, self.b_base,
-            self.col_major, self.bias_sign, self.acts, self.in_off, self.n_off, self.gain, self.off, self.x_train,
-            self.y_train, self.x_test, self.y_test, self.eval_steps, self.acc, self.cost, self.trace, self.rows,
-            self.walsh_len, self.freq, self.phase, self.patterns, self.order_arr, self.rng_p, self.rng_s,
+            self.opt_m, self.opt_v, self.inputs, self.sample, self.perm, self.net, self.bias_sign, self.gain, self.off,
+            self.x_train, self.y_train, self.xt_test, self.y_test, self.eval_steps, self.acc, self.cost, self.trace,
+            self.rows, self.walsh_len, self.freq, self.phase, self.patterns, self.order_arr, self.rng_p, self.rng_s,
             self.rng_c, self.rng_u,
         )  # fmt: skip
 
