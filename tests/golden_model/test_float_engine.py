@@ -241,3 +241,87 @@ def test_xor_preset_both_engines_every_theta():
     ra, rb = train(config), train(config, engine="compiled")
     assert np.array_equal(ra.accuracy, rb.accuracy)
     assert ra.steps_to_threshold == rb.steps_to_threshold
+
+
+@pytest.mark.parametrize("dataset", ["xor", "nist7x7"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"param_order": "layer", "bias_sign": -1, "sigma_act": 0.1},
+        {"activation": "relu", "output_activation": "linear"},
+    ],
+)
+def test_evaluation_equals_the_numpy_model(dataset, changes):
+    """The kernel's evaluation (sample blocks, the vectorised logistic) against training.evaluate, at θ₀ and at 10·θ₀
+    (many neurons saturated, outputs tied at exactly 0 or 1): the same accuracy, the mean cost within 1e-12. (Where
+    σ is within an ulp of 1, NumPy's own SIMD tanh and the C library's round differently for about 1 input in 1000:
+    an argmax tie there can differ in either engine, hence not a larger scale.)"""
+    from mgd.golden_model.float_engine import _Kernel
+    from mgd.golden_model.training import evaluate
+
+    config = MGDConfig(dataset=dataset, seeds=3, seed=11, init_scale=1.0, **changes)
+    for scale in (1.0, 10.0):
+        run = build(config)
+        run.algo.theta = run.algo.theta * scale
+        kernel = _Kernel(run, [0])
+        kernel.run(0)
+        acc, cost = evaluate(run)
+        assert np.array_equal(kernel.acc[0], acc)
+        assert_close(cost, kernel.cost[0])
+
+
+def test_the_logistic_is_the_numpy_models_within_rounding():
+    """The kernel's logistic (scalar, C exp) and the evaluation's (its own exp, vectorised) against the numpy
+    model's 0.5·(1 + tanh(u/2)): within 2.5e-16 absolutely, exactly 0 and 1 where it is, from deep saturation to
+    ±inf and NaN."""
+    from numba import njit
+
+    from mgd.golden_model.float_engine import _logistic_rows, _sigmoid
+
+    @njit
+    def both(u, g, f, b):
+        n = u.shape[0]
+        z = u.reshape(1, n).copy()
+        tb, pb, sb = np.empty(n), np.empty(n), np.empty(n, np.int64)
+        _logistic_rows(z, 0, n, g, f, b, tb, pb, sb)
+        scalar = np.empty(n)
+        for m in range(n):
+            scalar[m] = _sigmoid(g * ((u[m] + b) - f))
+        return z[0], scalar
+
+    rng = np.random.default_rng(0)
+    u = np.concatenate(
+        [
+            rng.normal(0, 3, 4000),
+            rng.uniform(-800, 800, 4000),
+            rng.uniform(-40, -30, 1000),
+            [0.0, -0.0, 1e-300, -1e-300, 1e-17, 37.0, -37.0, 745.0, -745.0, 1e6, -1e6],
+        ]
+    )
+    numpy_form = 0.5 * (1.0 + np.tanh(0.5 * u))
+    for got in both(u, 1.0, 0.0, 0.0):
+        assert np.max(np.abs(got - numpy_form)) <= 2.5e-16
+        saturated = np.abs(u) > 40
+        assert np.array_equal(got[saturated], numpy_form[saturated])
+    for got in both(np.array([np.inf, -np.inf, np.nan, 2.0]), 2.0, 1.0, 0.5):  # σ(2·((u + 0.5) − 1))
+        assert got[0] == 1.0 and got[1] == 0.0 and np.isnan(got[2])
+        assert abs(got[3] - 0.5 * (1.0 + math.tanh(1.5))) <= 2.5e-16
+
+
+@pytest.mark.parametrize("perturbation", ["code", "uniform", "gaussian"])
+@pytest.mark.parametrize("sample_order", ["random", "shuffled"])
+def test_the_generators_end_in_the_numpy_models_state(perturbation, sample_order):
+    """The ±1 codes and sample indices are drawn one value at a time (no arrays), the others as arrays: after a
+    run the perturbation and sample generators are where the numpy model leaves them, and θ is equal."""
+    from mgd.golden_model.float_engine import _Kernel
+
+    config = MGDConfig(dataset="nist7x7", perturbation=perturbation, sample_order=sample_order, seeds=3, tau_p=2)
+    a, b = build(config), build(config)
+    for _ in range(57):
+        a.algo.step()
+    kernel = _Kernel(b, [])
+    kernel.run(57)
+    assert a.algo.source.rng.bit_generator.state == b.algo.source.rng.bit_generator.state
+    assert a.algo.order.rng.bit_generator.state == b.algo.order.rng.bit_generator.state
+    assert_close(a.algo.theta, kernel.theta)
