@@ -15,11 +15,13 @@ generator and NumPy's algorithms, so every draw, its order and the generator's s
 
 Walsh rows, sinusoid frequencies and phases, activation defects and θ₀ are taken from the built run. The kernel
 evaluates the evaluation set at the evaluation steps too (accuracy and mean cost, as :func:`~.training.evaluate`),
-so a run is one kernel call. Results differ from the numpy model only by floating-point reassociation (sums of
-products in a different order, ``tanh``/``sin`` of the C library instead of NumPy's): within 1e-12 relative on the
-tests' runs. Every option of :class:`~.config.MGDConfig` is compiled, including ``estimator="backprop"``;
-``source``/``order`` overrides are compiled when they are the model's own kinds or playback
-(:class:`~.perturbations.ArraySource`, :class:`~.samples.ArrayOrder`), anything else is refused with a
+so a run is one kernel call. Results differ from the numpy model only by floating-point rounding (sums of
+products in a different order, the logistic's tanh from an exp, :func:`_sigmoid`, ``sin`` of the C library instead
+of NumPy's): within 1e-12 relative on the tests' runs. For speed the kernel inlines everything it calls per step,
+indexes arrays in place, makes its scratch once per call, draws ±1 codes and sample indices without making arrays,
+and evaluates by blocks of samples (:func:`_evaluate`). Every option of :class:`~.config.MGDConfig` is compiled,
+including ``estimator="backprop"``; ``source``/``order`` overrides are compiled when they are the model's own kinds
+or playback (:class:`~.perturbations.ArraySource`, :class:`~.samples.ArrayOrder`), anything else is refused with a
 :class:`~.config.ConfigError`.
 
 :func:`theta_trace` returns θ after every step of a short run, from either engine, for the equality tests.
