@@ -26,7 +26,9 @@ from mgd.sweep.runner import read_table  # noqa: E402
 
 
 def n_params(layers) -> int:
-    return MLP(tuple(layers)).n_params
+    """P of a network given as sizes or as the table's text ``64-16-10``."""
+    sizes = layers.split("-") if isinstance(layers, str) else layers
+    return MLP(tuple(int(n) for n in sizes)).n_params
 
 
 def rows(table):
