@@ -13,9 +13,10 @@ def add_parser(sub):
     bench = sub.add_parser(
         "bench",
         help="measure simulation throughput of the backends",
-        description="Throughput of each backend: golden model steps/s (1 and 100 seeds); the "
-        "fixed-point model's steps/s in each engine (numpy and compiled, one network; the compiled "
-        "engine's speed-up over numpy, its compile time excluded and reported); RTL simulation "
+        description="Throughput of each backend: the float golden model's and the fixed-point model's "
+        "steps/s in each engine (numpy and compiled, one network, the presets' evaluation included; the "
+        "compiled engine's speed-up over numpy, its compile time excluded and reported; the golden model "
+        "also with 100 seeds vectorised); RTL simulation "
         "cycles/s of the trainer in Amaranth and Verilator (one network, build time excluded and "
         "reported; the first Verilator build of nist7x7 takes minutes, then it is cached).",
     )
