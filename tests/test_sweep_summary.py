@@ -47,3 +47,14 @@ def test_select_keeps_matching_rows_and_names_bad_conditions():
         select(table, ["eta=7"])
     with pytest.raises(ValueError, match="FIELD=VALUE"):
         select(table, ["colour=red"])
+
+
+def test_a_field_swept_later_is_read_from_the_rows_settings():
+    """Rows written before a spec gained a swept field have no value in its column: the summary takes it from the
+    row's full configuration."""
+    old = {**_row(0.5, 0, 10.0), "eta": None, "settings": json.dumps({"config": {"eta": 0.25}})}
+    new = {**_row(0.1, 0, 20.0), "settings": json.dumps({"config": {"eta": 0.1}})}
+    table = _table([old, new])
+    rows = summarize(table, ["eta"])
+    assert [r["eta"] for r in rows] == [0.1, 0.25]
+    assert select(table, ["eta=0.25"]).num_rows == 1

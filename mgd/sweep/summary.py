@@ -7,15 +7,20 @@ as :mod:`.plot`). :func:`format_markdown` prints the rows as the tables in docs/
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 
 import numpy as np
 
+from mgd.golden_model.config import MGDConfig
+
 from .plot import _label, _sort_key, swept_fields
 
-__all__ = ["summarize", "format_markdown", "select"]
+__all__ = ["summarize", "format_markdown", "select", "column_values"]
 
 _NEVER = 1e300
+_CONFIG_FIELDS = {f.name for f in dataclasses.fields(MGDConfig)}
 
 
 def summarize(table, fields: list[str] | None = None) -> list[dict]:
@@ -23,7 +28,7 @@ def summarize(table, fields: list[str] | None = None) -> list[dict]:
     "failed"}]`` per combination of ``fields`` (default: the table's swept fields) over the rows with status ok;
     ``failed`` counts the points that raised."""
     fields = swept_fields(table) if fields is None else fields
-    columns = {name: table.column(name).to_pylist() for name in [*fields, "status", "steps_to_threshold"]}
+    columns = {name: column_values(table, name) for name in [*fields, "status", "steps_to_threshold"]}
     columns["final_accuracy"] = table.column("final_accuracy").to_pylist()
     groups: dict[tuple, list[int]] = {}
     for i in range(table.num_rows):
@@ -54,6 +59,18 @@ def summarize(table, fields: list[str] | None = None) -> list[dict]:
     return rows
 
 
+def column_values(table, name: str) -> list:
+    """Column ``name`` as a list; where it is missing or None (rows written before the field was swept: a rerun of
+    a spec that gained a field), the value from the row's ``settings`` JSON (its full configuration)."""
+    values = table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
+    if any(v is None for v in values) and "settings" in table.column_names:
+        for i, text in enumerate(table.column("settings").to_pylist()):
+            if values[i] is None and text:
+                settings = json.loads(text)
+                values[i] = settings.get("config", {}).get(name, settings.get(name))
+    return values
+
+
 def _steps(value: float) -> str:
     return "never" if math.isinf(value) else ("–" if math.isnan(value) else f"{value:,.0f}")
 
@@ -82,9 +99,9 @@ def select(table, conditions: list[str]):
     mask = np.ones(table.num_rows, dtype=bool)
     for condition in conditions:
         field, sep, value = condition.partition("=")
-        if not sep or field not in table.column_names:
+        if not sep or (field not in table.column_names and field not in _CONFIG_FIELDS):
             raise ValueError(f"--where {condition!r}: must be FIELD=VALUE with FIELD a column of the table")
-        labels = np.array([_label(v) for v in table.column(field).to_pylist()], dtype=object)
+        labels = np.array([_label(v) for v in column_values(table, field)], dtype=object)
         match = labels == value
         if not match.any():
             raise ValueError(f"--where {condition!r}: no row has {field} = {value} (values: {sorted(set(labels))})")
