@@ -58,3 +58,21 @@ def test_a_field_swept_later_is_read_from_the_rows_settings():
     rows = summarize(table, ["eta"])
     assert [r["eta"] for r in rows] == [0.1, 0.25]
     assert select(table, ["eta=0.25"]).num_rows == 1
+
+
+def test_the_table_knows_the_fields_swept_in_any_of_its_parts(tmp_path):
+    """A spec that gained a swept field between runs: the merged table lists both runs' swept fields."""
+    import pyarrow.parquet as pq
+
+    from mgd.sweep.plot import swept_fields
+    from mgd.sweep.runner import PART_PREFIX, read_table
+
+    for name, swept, row in (("a", ["tau_theta"], _row(0.5, 0, 1.0)), ("b", ["tau_theta", "eta"], _row(0.1, 0, 2.0))):
+        t = pa.Table.from_pylist([{**row, "key": name, "tau_theta": 1}])
+        pq.write_table(
+            t.replace_schema_metadata({b"mgd.swept": json.dumps(swept).encode()}),
+            tmp_path / f"{PART_PREFIX}{name}.parquet",
+        )
+    table = read_table(tmp_path)
+    assert table.num_rows == 2
+    assert set(swept_fields(table)) == {"tau_theta", "eta"}

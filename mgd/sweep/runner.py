@@ -301,6 +301,12 @@ def read_table(out_dir, *, dedupe: bool = True) -> pa.Table:
         return pa.table({n: pa.array([], type=t) for n, t in RESULT_COLUMNS})
     tables = [pq.read_table(p) for p in parts]
     table = pa.concat_tables(tables, promote_options="permissive")
+    swept: list[str] = []  # the swept fields of every part (a spec may have gained one between runs)
+    for t in tables:
+        swept += json.loads((t.schema.metadata or {}).get(b"mgd.swept", b"[]"))
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), b"mgd.swept": json.dumps(list(dict.fromkeys(swept))).encode()}
+    )
     if not dedupe:
         return table
     keys = table.column("key").to_pylist()
