@@ -257,14 +257,14 @@ def test_evaluation_equals_the_numpy_model(dataset, changes):
     (many neurons saturated, outputs tied at exactly 0 or 1): the same accuracy, the mean cost within 1e-12. (Where
     σ is within an ulp of 1, NumPy's own SIMD tanh and the C library's round differently for about 1 input in 1000:
     an argmax tie there can differ in either engine, hence not a larger scale.)"""
-    from mgd.golden_model.float_engine import _Kernel
+    from mgd.golden_model.float_engine import Kernel
     from mgd.golden_model.training import evaluate
 
     config = MGDConfig(dataset=dataset, seeds=3, seed=11, init_scale=1.0, **changes)
     for scale in (1.0, 10.0):
         run = build(config)
         run.algo.theta = run.algo.theta * scale
-        kernel = _Kernel(run, [0])
+        kernel = Kernel(run, [0])
         kernel.run(0)
         acc, cost = evaluate(run)
         assert np.array_equal(kernel.acc[0], acc)
@@ -277,17 +277,17 @@ def test_the_logistic_is_the_numpy_models_within_rounding():
     ±inf and NaN."""
     from numba import njit
 
-    from mgd.golden_model.float_engine import _logistic_rows, _sigmoid
+    from mgd.golden_model.float_engine import logistic_rows, sigmoid
 
     @njit
     def both(u, g, f, b):
         n = u.shape[0]
         z = u.reshape(1, n).copy()
         tb, pb, sb = np.empty(n), np.empty(n), np.empty(n, np.int64)
-        _logistic_rows(z, 0, n, g, f, b, tb, pb, sb)
+        logistic_rows(z, 0, n, g, f, b, tb, pb, sb)
         scalar = np.empty(n)
         for m in range(n):
-            scalar[m] = _sigmoid(g * ((u[m] + b) - f))
+            scalar[m] = sigmoid(g * ((u[m] + b) - f))
         return z[0], scalar
 
     rng = np.random.default_rng(0)
@@ -314,13 +314,13 @@ def test_the_logistic_is_the_numpy_models_within_rounding():
 def test_the_generators_end_in_the_numpy_models_state(perturbation, sample_order):
     """The ±1 codes and sample indices are drawn one value at a time (no arrays), the others as arrays: after a
     run the perturbation and sample generators are where the numpy model leaves them, and θ is equal."""
-    from mgd.golden_model.float_engine import _Kernel
+    from mgd.golden_model.float_engine import Kernel
 
     config = MGDConfig(dataset="nist7x7", perturbation=perturbation, sample_order=sample_order, seeds=3, tau_p=2)
     a, b = build(config), build(config)
     for _ in range(57):
         a.algo.step()
-    kernel = _Kernel(b, [])
+    kernel = Kernel(b, [])
     kernel.run(57)
     assert a.algo.source.rng.bit_generator.state == b.algo.source.rng.bit_generator.state
     assert a.algo.order.rng.bit_generator.state == b.algo.order.rng.bit_generator.state
