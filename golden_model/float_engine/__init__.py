@@ -35,12 +35,17 @@ layout of the kernel's settings and state arrays) and :mod:`.kernel` (the step l
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
 from ..config import ConfigError, MGDConfig
-from .kernel import Kernel, run_steps
-from .network import logistic_rows, sigmoid
+from .cache_guard import drop_stale_caches
+
+drop_stale_caches(Path(__file__).parent)  # before any kernel is loaded: numba checks only each function's own file
+
+from .kernel import Kernel, run_steps  # noqa: E402
+from .network import logistic_rows, sigmoid  # noqa: E402
 
 __all__ = [
     "ENGINES",

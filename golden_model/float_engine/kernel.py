@@ -2,9 +2,8 @@
 kernel), and :class:`Kernel`, which makes a built run into its arguments and keeps its state between calls.
 
 The loop inlines the network (:mod:`.network`), the draws (:mod:`.draws`) and the update (:mod:`.update`) from
-their modules. Numba's cache (``cache=True``) is invalidated by changes to this file only, not to the files of the
-functions it inlines or calls: after editing those, touch this file (or clear ``__pycache__``) so that the kernel
-is compiled again.
+their modules. Numba's cache (``cache=True``) checks this file only; :mod:`.cache_guard` drops the package's cache
+when any of its sources changes, so an edit to an inlined function is compiled in.
 """
 
 from __future__ import annotations
