@@ -30,18 +30,20 @@ def _held(config: MGDConfig) -> MGDConfig:
     return config.replace(tau_theta=math.inf, tau_x=config.steps + 1)
 
 
+def _cosines(config: MGDConfig):
+    """cos(G, ∇C) per seed after each step 1 … ``config.steps`` of the held run (a generator)."""
+    algo = build(_held(config)).algo
+    algo.step()
+    grad = algo.objective.exact_gradient(algo.theta)  # the sample is set by the first step; θ never moves
+    yield _cosine(algo.G, grad)
+    for _ in range(config.steps - 1):
+        algo.step()
+        yield _cosine(algo.G, grad)
+
+
 def cosine_trace(config: MGDConfig) -> np.ndarray:
     """cos(G, ∇C) after every step 1 … ``config.steps``: shape (steps, seeds)."""
-    run = build(_held(config))
-    algo = run.algo
-    out = np.empty((config.steps, config.seeds))
-    grad = None
-    for n in range(config.steps):
-        algo.step()
-        if grad is None:  # the sample is set by the first step; θ never moves
-            grad = algo.objective.exact_gradient(algo.theta)
-        out[n] = _cosine(algo.G, grad)
-    return out
+    return np.array(list(_cosines(config))).reshape(config.steps, config.seeds)
 
 
 def iterations_to_cosine(config: MGDConfig, target: float = 0.95) -> np.ndarray:
@@ -49,16 +51,9 @@ def iterations_to_cosine(config: MGDConfig, target: float = 0.95) -> np.ndarray:
     ``config.steps``). ``target`` must be in (0, 1]."""
     if not 0 < target <= 1:
         raise ValueError(f"target must be in (0, 1], got {target!r}")
-    run = build(_held(config))
-    algo = run.algo
     reached = np.full(config.seeds, np.inf)
-    grad = None
-    for n in range(1, config.steps + 1):
-        algo.step()
-        if grad is None:
-            grad = algo.objective.exact_gradient(algo.theta)
-        hit = (_cosine(algo.G, grad) >= target) & np.isinf(reached)
-        reached[hit] = n
+    for n, cos in enumerate(_cosines(config), start=1):
+        reached[(cos >= target) & np.isinf(reached)] = n
         if np.isfinite(reached).all():
             break
     return reached

@@ -14,7 +14,7 @@ Directions are those of the side that drives the trainer (a host or a testbench)
 
 from __future__ import annotations
 
-from amaranth.hdl import signed, unsigned
+from amaranth.hdl import Shape, signed, unsigned
 from amaranth.lib import data, enum, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -33,7 +33,7 @@ __all__ = [
     "HostSignature",
     "trainer_members",
     "port_name",
-    "flat_members",
+    "port_shapes",
 ]
 
 
@@ -55,11 +55,10 @@ def port_name(*path: str) -> str:
     return "__".join(path)
 
 
-def flat_members(signature: wiring.Signature, *prefix: str):
-    """``(path, flow, shape)`` of every port of ``signature`` (its nested signatures flattened), flow as seen from
-    the side the signature describes."""
-    for path, member in signature.members.flatten():
-        yield (*prefix, *path), member.flow, member.shape
+def port_shapes(signature: wiring.Signature) -> dict[tuple[str, ...], tuple[wiring.Flow, Shape]]:
+    """``{path: (flow, shape)}`` of every port of ``signature`` (nested signatures flattened; flows as seen from
+    the side the signature describes): what generated testbenches and wrappers declare."""
+    return {path: (m.flow, Shape.cast(m.shape)) for path, m in signature.members.flatten() if m.is_port}
 
 
 class _Parametric(wiring.Signature):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from amaranth.hdl import Shape
 from amaranth.lib import wiring
 
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.rtl.trainer_build import Build
-from mgd.rtl.trainer_interfaces import StatusSignature, port_name
+from mgd.rtl.trainer_interfaces import StatusSignature, port_name, port_shapes
 
-__all__ = ["SIGNALS", "UNDEFINED", "TOP", "TestbenchError", "trainer_ports", "trace_name", "testbench", "parse_output"]
+__all__ = ["SIGNALS", "UNDEFINED", "TOP", "TestbenchError", "trace_name", "testbench", "parse_output"]
 
 TOP = "mgd_trainer"
 
@@ -39,15 +38,6 @@ def trace_name(path: tuple[str, ...]) -> str:
     return f"read_{path[-1]}" if path[0] == "readout" else path[-1]
 
 
-def trainer_ports(trainer) -> dict[tuple[str, ...], tuple[wiring.Flow, Shape]]:
-    """``{path: (flow, shape)}`` of every port of ``trainer`` (flows as seen by the trainer)."""
-    return {
-        path: (member.flow, Shape.cast(member.shape))
-        for path, member in trainer.signature.members.flatten()
-        if member.is_port
-    }
-
-
 def _shown(ports) -> list[tuple[str, ...]]:
     """The printed ports, in order: the status members, then ``read_addr`` and ``read_theta``."""
     status = [p for p in ports if p[0] == "status"]
@@ -61,7 +51,7 @@ def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycle
     line ``T cycle <hex per signal>`` (the status members in order, ``read_addr``, ``read_theta``) is printed 1 ns
     before the rising edge. Ends after the first cycle > 0 that shows ``done`` (``DONE``), or after ``limit``
     cycles (``LIMIT``). ``read_addr``: a fixed synapse, or None to sweep ``cycle mod P``."""
-    ports = trainer_ports(b.trainer)
+    ports = port_shapes(b.trainer.signature)
     n_syn = len(b.trainer.synapses)
     if read_addr is not None and not 0 <= read_addr < n_syn:
         raise ValueError(f"read_addr must be in [0, {n_syn - 1}], got {read_addr}")
@@ -109,7 +99,7 @@ def testbench(b: Build, *, limit: int, read_addr: int | None = None, reset_cycle
 def parse_output(text: str, b: Build) -> dict[str, np.ndarray]:
     """The trace in the ``T`` lines of a :func:`testbench` run: int64 arrays per signal (trace names; signed ports
     sign-extended, any x/z digit → :data:`UNDEFINED`), ``read_addr`` included."""
-    ports = trainer_ports(b.trainer)
+    ports = port_shapes(b.trainer.signature)
     shown = _shown(ports)
     rows = []
     for line in text.splitlines():

@@ -30,7 +30,7 @@ from amaranth.lib import wiring
 
 from mgd.golden_model.formats import FixedFormats
 from mgd.golden_model.schedule import Registers
-from mgd.rtl.trainer_interfaces import Phase, port_name, trainer_members
+from mgd.rtl.trainer_interfaces import Phase, port_name, port_shapes, trainer_members
 
 __all__ = ["TOP", "WRAPPER", "HARNESS_ARGUMENTS", "wrapper", "harness"]
 
@@ -44,11 +44,6 @@ _SHOWN = {"phase": ("status", "phase"), "step": ("status", "step"), "done": ("st
 _READOUT = {"read_addr": ("readout", "addr"), "read_theta": ("readout", "theta")}
 
 
-def _ports(fmts: FixedFormats, mode: str, n_params: int) -> dict[tuple[str, ...], tuple[wiring.Flow, Shape]]:
-    signature = wiring.Signature(trainer_members(fmts, mode, n_params))
-    return {path: (m.flow, Shape.cast(m.shape)) for path, m in signature.members.flatten() if m.is_port}
-
-
 def _range(shape: Shape) -> str:
     return f"[{shape.width - 1}:0] " if shape.width > 1 else ""
 
@@ -57,7 +52,7 @@ def wrapper(fmts: FixedFormats, mode: str, n_params: int) -> str:
     """Verilog of module ``mgd_harness``: the trainer (module ``mgd_trainer`` with these formats, broadcast mode
     and P) with ``rst`` low and its runtime registers in a register file (``cfg_<name>`` written when ``cfg_we``
     is high at a clock edge), as a host would on a board."""
-    ports = _ports(fmts, mode, n_params)
+    ports = port_shapes(wiring.Signature(trainer_members(fmts, mode, n_params)))
     regs = [p for p in ports if p[0] == "regs"]
     outs = {**_SHOWN, "read_theta": _READOUT["read_theta"]}
     header = ["clk", "cfg_we", "start", "read_addr", *(f"cfg_{p[-1]}" for p in regs), *outs]

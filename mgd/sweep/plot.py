@@ -40,13 +40,15 @@ def swept_fields(table) -> list[str]:
     return varied + [n for n in names if n not in varied]
 
 
-def _label(value) -> str:
+def label(value) -> str:
+    """How a swept value is shown (axes, legends, tables): ``0.5``, ``∞``, ``compact``."""
     if isinstance(value, float):
         return "∞" if math.isinf(value) else f"{value:g}"
     return str(value)
 
 
-def _sort_key(value):
+def sort_key(value):
+    """Numbers first, in order, then everything else by its text."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (0, float(value), "")
     return (1, 0.0, str(value))
@@ -89,11 +91,11 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     numeric = all(isinstance(r[x], int | float) and not isinstance(r[x], bool) for r in rows)
-    ticks = sorted({r[x] for r in rows}, key=_sort_key)
+    ticks = sorted({r[x] for r in rows}, key=sort_key)
     drawn_any = False
-    for line in sorted(groups, key=lambda t: tuple(map(_sort_key, t))):
+    for line in sorted(groups, key=lambda t: tuple(map(sort_key, t))):
         by_x = groups[line]
-        xs = sorted(by_x, key=_sort_key)
+        xs = sorted(by_x, key=sort_key)
         with np.errstate(invalid="ignore"):  # ∞ (never reached) interpolated with ∞: not drawn either way
             stats = np.array([np.quantile(np.array(by_x[v], dtype=float), [0.25, 0.5, 0.75]) for v in xs])
         stats[~np.isfinite(stats)] = np.nan
@@ -101,8 +103,8 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
         pos = np.array(xs if numeric else [ticks.index(v) for v in xs], dtype=float)
         if numeric:
             pos[~np.isfinite(pos)] = np.nan  # τθ = ∞ has no place on a numeric axis
-        label = ", ".join(f"{f}={_label(v)}" for f, v in zip(line_fields, line, strict=True)) or None
-        (drawn,) = ax.plot(pos, stats[:, 1], marker="o", label=label)
+        legend = ", ".join(f"{f}={label(v)}" for f, v in zip(line_fields, line, strict=True)) or None
+        (drawn,) = ax.plot(pos, stats[:, 1], marker="o", label=legend)
         ax.fill_between(pos, stats[:, 0], stats[:, 2], color=drawn.get_color(), alpha=0.2, linewidth=0)
     finite = [float(v) for v in ticks if numeric and math.isfinite(v) and v > 0]
     if not drawn_any:
@@ -110,7 +112,7 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
     elif finite and max(finite) / min(finite) > 10:
         ax.set_xscale("log")
     if not numeric:
-        ax.set_xticks(range(len(ticks)), [_label(v) for v in ticks])
+        ax.set_xticks(range(len(ticks)), [label(v) for v in ticks])
     if y == "accuracy":
         ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(x)

@@ -7,20 +7,17 @@ as :mod:`.plot`). :func:`format_markdown` prints the rows as the tables in docs/
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 
 import numpy as np
 
-from mgd.golden_model.config import MGDConfig
-
-from .plot import _label, _sort_key, swept_fields
+from .plot import label, sort_key, swept_fields
+from .spec import CONFIG_FIELDS
 
 __all__ = ["summarize", "format_markdown", "select", "column_values"]
 
 _NEVER = 1e300
-_CONFIG_FIELDS = {f.name for f in dataclasses.fields(MGDConfig)}
 
 
 def summarize(table, fields: list[str] | None = None) -> list[dict]:
@@ -55,7 +52,7 @@ def summarize(table, fields: list[str] | None = None) -> list[dict]:
                 "failed": len(rows_of) - len(ok),
             }
         )
-    rows.sort(key=lambda r: tuple(_sort_key(r[f]) for f in fields))
+    rows.sort(key=lambda r: tuple(sort_key(r[f]) for f in fields))
     return rows
 
 
@@ -80,7 +77,7 @@ def format_markdown(rows: list[dict], fields: list[str]) -> str:
     head = [*fields, "solved", "steps to threshold: median [q1, q3]", "final accuracy (median)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [_label(r[f]) for f in fields]
+        cells = [label(r[f]) for f in fields]
         cells += [
             f"{r['solved']}/{r['seeds']}" + (f" ({r['failed']} failed)" if r["failed"] else ""),
             f"{_steps(r['steps_median'])} [{_steps(r['steps_q1'])}, {_steps(r['steps_q3'])}]",
@@ -99,9 +96,9 @@ def select(table, conditions: list[str]):
     mask = np.ones(table.num_rows, dtype=bool)
     for condition in conditions:
         field, sep, value = condition.partition("=")
-        if not sep or (field not in table.column_names and field not in _CONFIG_FIELDS):
+        if not sep or (field not in table.column_names and field not in CONFIG_FIELDS):
             raise ValueError(f"--where {condition!r}: must be FIELD=VALUE with FIELD a column of the table")
-        labels = np.array([_label(v) for v in column_values(table, field)], dtype=object)
+        labels = np.array([label(v) for v in column_values(table, field)], dtype=object)
         match = labels == value
         if not match.any():
             raise ValueError(f"--where {condition!r}: no row has {field} = {value} (values: {sorted(set(labels))})")

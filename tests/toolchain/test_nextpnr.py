@@ -1,7 +1,5 @@
-"""nextpnr's argument checks and log parsing, and the layering rule: the toolchain imports neither ``mgd.sim`` nor
-``mgd.boards``, and those two do not import each other."""
+"""nextpnr's argument checks and log parsing (the layering rule is tests/test_layers.py's)."""
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -42,23 +40,3 @@ Info: Max frequency for clock 'clk': 40.50 MHz (FAIL at 48.00 MHz)
         "fmax": {"clk": {"fmax_mhz": 40.5, "target_mhz": 48.0}},
         "utilisation": {"ICESTORM_LC": [100, 5280]},
     }
-
-
-def _imports(folder: str) -> set[str]:
-    names = set()
-    for path in (ROOT / folder).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module if node.level == 0 else "." * node.level + node.module)
-            elif isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-    return names
-
-
-@pytest.mark.parametrize(
-    "folder, forbidden",
-    [("toolchain", ("mgd.sim", "mgd.boards")), ("sim", ("mgd.boards",)), ("boards", ("mgd.sim",))],
-)
-def test_layers_do_not_import_upwards_or_sideways(folder, forbidden):
-    bad = sorted(m for m in _imports(folder) if m.startswith(forbidden) or m.startswith(("..sim", "..boards")))
-    assert bad == []
