@@ -1,13 +1,14 @@
 """The trainer's controller: Algorithm 1's schedule with the runtime registers (spec: ``golden_model/schedule.py``)."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from mgd.golden_model.sample_order import HARDWARE_ORDERS, SAMPLE_LFSR, SEED_JUMP, jump_masks, sample_seed
+from mgd.golden_model.sample_order import HARDWARE_ORDERS
 from mgd.golden_model.schedule import Registers
 
 from .fixed import shape_of
+from .sample_sequencer import SampleSequencer
 from .trainer_interfaces import Phase, RegistersSignature
 
 __all__ = ["Controller"]
@@ -86,13 +87,12 @@ class Controller(wiring.Component):
         cnt = Signal.like(regs.seed)
         step = Signal.like(self.step)
         cx, cp, ct = Signal.like(regs.tau_x), Signal.like(regs.tau_p), Signal.like(regs.tau_theta)
-        sample, next_sample = Signal.like(self.sample), Signal.like(self.sample)
         index = Signal.like(self.index)
-        sample_state = Signal(SAMPLE_LFSR.width, init=sample_seed())
+        m.submodules.sequencer = seq = SampleSequencer(self.n_samples, self.order)
         m.d.comb += [
             self.phase.eq(phase),
             self.step.eq(step),
-            self.sample.eq(sample),
+            self.sample.eq(seq.sample),
             self.index.eq(index),
             self.done.eq(phase == P.DONE),
             self.new_sample.eq(cx == 0),
@@ -114,45 +114,21 @@ class Controller(wiring.Component):
                 with m.If(self.start):
                     m.d.sync += phase.eq(P.LOAD)
             with m.Case(P.LOAD):
-                m.d.comb += [self.load.eq(1), self.restart.eq(1)]
-                m.d.sync += [
-                    index.eq(0),
-                    step.eq(0),
-                    cx.eq(0),
-                    cp.eq(0),
-                    ct.eq(0),
-                    next_sample.eq(0),
-                    cnt.eq(0),
-                    sample_state.eq(sample_seed()),
-                ]
+                m.d.comb += [self.load.eq(1), self.restart.eq(1), seq.restart.eq(1)]
+                m.d.sync += [index.eq(0), step.eq(0), cx.eq(0), cp.eq(0), ct.eq(0), cnt.eq(0)]
                 with m.If(regs.seed != 0):
                     m.d.sync += phase.eq(P.SEED)
                 with m.Else():
                     m.d.sync += phase.eq(P.BEGIN)
             with m.Case(P.SEED):
-                m.d.comb += self.advance.eq(1)
+                m.d.comb += [self.advance.eq(1), seq.seed_jump.eq(1)]
                 advance_index()
-                if self.order == "random":
-                    m.d.sync += sample_state.eq(
-                        Cat(*[(sample_state & mask).xor() for mask in jump_masks(jump=SEED_JUMP)])
-                    )
                 with m.If(cnt == regs.seed - 1):
                     m.d.sync += [phase.eq(P.BEGIN), cnt.eq(0)]
                 with m.Else():
                     m.d.sync += cnt.eq(cnt + 1)
             with m.Case(P.BEGIN):
-                with m.If(cx == 0):
-                    if self.order == "cyclic":
-                        m.d.sync += [
-                            sample.eq(next_sample),
-                            next_sample.eq(wrap_increment(next_sample, self.n_samples)),
-                        ]
-                    else:
-                        jumped = Cat(*[(sample_state & mask).xor() for mask in jump_masks()])
-                        m.d.sync += [
-                            sample.eq((sample_state * self.n_samples) >> SAMPLE_LFSR.width),
-                            sample_state.eq(jumped),
-                        ]
+                m.d.comb += seq.draw.eq(cx == 0)
                 with m.If((cx == 0) | (ct == 0)):
                     m.d.sync += phase.eq(P.C0)
                 with m.Else():

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from mgd.golden_model.config import ConfigError, MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
-from mgd.golden_model.schedule import Registers, step_cycles
+from mgd.golden_model.pipeline_schedule import PipelinedScheduleModel, pipelined_cycles
+from mgd.golden_model.schedule import Registers, ScheduleModel, step_cycles
 
+from .pipelined_trainer import PipelinedTrainer
 from .trainer import Trainer
 
-__all__ = ["Build", "build", "max_cycles"]
+__all__ = ["Build", "build", "max_cycles", "cycle_limit", "schedule_model"]
 
 
 @dataclass
@@ -26,8 +28,12 @@ class Build:
 
     config: MGDConfig
     model: FixedMGD
-    trainer: Trainer
+    trainer: Trainer | PipelinedTrainer
     regs: Registers
+
+    def golden(self, regs: Registers | None = None):
+        """A fresh cycle-exact golden model of this trainer (:func:`schedule_model`), with ``regs`` or the build's."""
+        return schedule_model(self.trainer, self.model, self.regs if regs is None else regs)
 
 
 def build(
@@ -37,17 +43,23 @@ def build(
     mode: str = "prescaled",
     hw_seed: int | None = None,
     host_port: bool = False,
+    pipelined: bool = False,
+    input_bits: int | None = None,
 ) -> Build:
     """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers
     (:meth:`FixedMGD.registers <mgd.golden_model.fixed_mgd.FixedMGD.registers>`). ``hw_seed`` is the
     runtime seed register (the run's draw of codes and sample order, :mod:`mgd.golden_model.hardware_seed`;
     ``None``: the config's, derived from ``config.seed``); ``host_port``: the trainer a board's host link drives
-    (:class:`~.trainer.Trainer`)."""
+    (:class:`~.trainer.Trainer`); ``pipelined``: the :class:`~.pipelined_trainer.PipelinedTrainer` (with
+    ``input_bits``, its narrow layer-0 inputs) instead of the reference trainer."""
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
     regs = model.registers()
-    trainer = Trainer(
+    if input_bits is not None and not pipelined:
+        raise ConfigError("input_bits is an option of the pipelined trainer (pipelined=True)")
+    options = {"input_bits": input_bits} if pipelined else {}
+    trainer = (PipelinedTrainer if pipelined else Trainer)(
         model.mlp,
         model.codes,
         mode,
@@ -58,6 +70,7 @@ def build(
         config.sample_order,
         host_port=host_port,
         task=model.dataset.task,
+        **options,
     )
     return Build(config, model, trainer, regs)
 
@@ -65,3 +78,19 @@ def build(
 def max_cycles(regs: Registers, latency: int) -> int:
     """Cycles from the start pulse until ``done`` is visible (exact upper bound: every step measures C₀)."""
     return 3 + regs.seed + regs.steps * step_cycles(latency, True)
+
+
+def cycle_limit(trainer: Trainer | PipelinedTrainer, regs: Registers) -> int:
+    """Cycles from the start pulse until ``done`` is visible for either trainer (an exact upper bound: the reference
+    trainer's :func:`max_cycles`, the pipelined one's exact count)."""
+    if isinstance(trainer, PipelinedTrainer):
+        return pipelined_cycles(regs, trainer.timing)
+    return max_cycles(regs, trainer.latency)
+
+
+def schedule_model(trainer: Trainer | PipelinedTrainer, model: FixedMGD, regs: Registers):
+    """The cycle-exact golden model of ``trainer``: :class:`~mgd.golden_model.schedule.ScheduleModel` or
+    :class:`~mgd.golden_model.pipeline_schedule.PipelinedScheduleModel`."""
+    if isinstance(trainer, PipelinedTrainer):
+        return PipelinedScheduleModel(model, regs, trainer.timing)
+    return ScheduleModel(model, regs, trainer.latency)

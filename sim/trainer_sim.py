@@ -15,15 +15,16 @@ import numpy as np
 from amaranth.sim import Simulator
 
 from mgd.golden_model.config import MGDConfig
-from mgd.golden_model.schedule import PHASES, SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel, step_cycles
+from mgd.golden_model.schedule import PHASES, SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, step_cycles
+from mgd.rtl.pipelined_trainer import PipelinedTrainer
 from mgd.rtl.trainer import Trainer
-from mgd.rtl.trainer_build import Build, max_cycles
+from mgd.rtl.trainer_build import Build, cycle_limit
 
 __all__ = ["simulate", "golden_trace", "cycles_per_step"]
 
 
 def simulate(
-    trainer: Trainer,
+    trainer: Trainer | PipelinedTrainer,
     regs: Registers | list[Registers],
     *,
     record: bool = True,
@@ -70,7 +71,7 @@ def simulate(
         ctx.set(trainer.start, 1)
         starts[first] = regs
         last_step = -1
-        limit = max_cycles(regs, trainer.latency) + 2
+        limit = cycle_limit(trainer, regs) + 2
         for cycle in range(first, first + limit):
             if record:
                 for name, port in scalar_ports.items():
@@ -82,7 +83,7 @@ def simulate(
             phase = ctx.get(phase_raw)
             if (
                 sample_every
-                and phase in (PHASES["begin"], PHASES["done"])
+                and phase in (PHASES["begin"], PHASES["done"], PHASES["pert"])
                 and step % sample_every == 0
                 and step not in theta_at
             ):
@@ -118,7 +119,7 @@ def simulate(
 def golden_trace(b: Build, cycles: int, starts: dict[int, Registers] | None = None) -> dict:
     """The golden per-cycle trace of ``cycles`` cycles for the same build (``starts`` as returned by
     :func:`simulate`; default: one run with the build's registers)."""
-    return ScheduleModel(b.model, b.regs, b.trainer.latency).run(cycles, starts)
+    return b.golden().run(cycles, starts)
 
 
 def cycles_per_step(latency: int, config: MGDConfig) -> float:

@@ -1,0 +1,236 @@
+"""The pipelined trainer's cycle schedule: one perturbed and one unperturbed forward pass enter per clock.
+
+The spec of ``mgd.rtl.pipelined_trainer``. Inside one update window (τθ steps) θ is constant, so the window's steps
+are independent: the controller *issues* one step per cycle, each step flows through the pipeline (both arrays, the
+cost pipeline, the broadcast, the correlation), and after the window's last step the controller *stalls* until that
+step has retired and θ is updated. No new semantics: θ after every update is bit-identical to
+:class:`~.fixed_mgd.FixedMGD` (C₀ is measured on every step by the unperturbed twin array, which equals FixedMGD's
+C₀, measured when n mod τx = 0 or n mod τθ = 0, because θ and the sample do not change in between).
+
+A step issued in cycle t (the edge ending cycle t + k is "edge k"):
+
+==========  =======================  ==============================================================================
+edge        what                     visible
+==========  =======================  ==============================================================================
+0           issue                    the step reads θ, its code (the perturbators' code in cycle t) and its sample
+                                     (``sample`` in cycle t); n ← n + 1, the τ counters step, the codes advance if
+                                     (n+1) mod τp = 0, the next sample is drawn if (n+1) mod τx = 0
+``measure``  C, C₀, C̃, broadcast     ``cost``, ``c0``, ``c_tilde``, ``broadcast`` from cycle t + measure + 1
+``measure``  G += correlation        ``g`` and ``step`` (+1) from cycle t + measure + 2
++ 1
+``retire``  θ ← sat(θ − step(G)),    if the step ends a window ((n+1) mod τθ = 0): ``theta`` from cycle
+            G ← 0                    t + retire + 1; the controller issues again in that cycle (or shows ``done``)
+==========  =======================  ==============================================================================
+
+``retire`` = measure + 2 (pre-scaled broadcast) or measure + 3 (raw: the per-synapse ⌊G·η⌋ takes a register). Phases
+(:data:`~.schedule.PHASES`): ``idle``, ``load`` (1 cycle, as :mod:`.schedule`), ``seed`` (``seed`` cycles),
+``begin`` (1 cycle: the first sample is drawn), ``pert`` (issuing, one step per cycle), ``correlate`` (stalled until
+the window's last step retires), ``done``. So a window of w steps takes w + retire cycles, and a run
+3 + seed + steps + windows·retire cycles until ``done`` shows (:func:`pipelined_cycles`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fixed_units import accumulate, apply_update, broadcast, correlate, cost, g_format, update_step, weight
+from .schedule import PHASES, Registers
+
+__all__ = ["PipelineTiming", "PipelinedScheduleModel", "pipelined_cycles"]
+
+
+@dataclass(frozen=True)
+class PipelineTiming:
+    """Latencies of the pipelined trainer in edges after the issue edge (see the module's table): ``measure`` (C, C₀,
+    C̃ and the broadcast captured) and ``retire`` (θ updated at a window's end; measure + 2 pre-scaled, + 3 raw)."""
+
+    measure: int
+    retire: int
+
+    def __post_init__(self):
+        for name in ("measure", "retire"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.retire < self.measure + 2:
+            raise ValueError(f"retire ({self.retire}) must be at least measure + 2 ({self.measure + 2})")
+
+    @property
+    def correlate(self) -> int:
+        """Edge at which G accumulates the step's correlation."""
+        return self.measure + 1
+
+    def cycles_per_step(self, tau_theta: int) -> float:
+        """Average cycles per step: a window of τθ steps takes τθ + retire cycles."""
+        return (tau_theta + self.retire) / tau_theta
+
+
+def pipelined_cycles(regs: Registers, timing: PipelineTiming) -> int:
+    """Cycles from the start pulse (cycle 0) until the first cycle that shows ``done``, exactly."""
+    windows = -(-regs.steps // regs.tau_theta)
+    return 3 + regs.seed + regs.steps + windows * timing.retire
+
+
+@dataclass
+class _InFlight:
+    """A step in the pipeline: its issue cycle and everything it will write."""
+
+    issued: int
+    code: np.ndarray
+    cost: int
+    c0: int
+    c_tilde: int
+    bcast: int
+    window_end: bool
+    final: bool
+
+
+class PipelinedScheduleModel:
+    """Cycle-exact golden model of the pipelined trainer: ``model`` (a :class:`~.fixed_mgd.FixedMGD` with one seed)
+    supplies network, formats, codes, mode, dataset and θ₀; ``regs`` the runtime registers; ``timing`` the
+    pipeline's :class:`PipelineTiming`. Same interface and trace signals as :class:`~.schedule.ScheduleModel`."""
+
+    def __init__(self, model, regs: Registers, timing: PipelineTiming):
+        self.m, self.regs, self.timing = model, regs, timing
+        self.P = model.mlp.n_params
+        self.theta0 = model.theta0[0].copy()
+        self.gfmt = g_format(model.mode, model.fmts)
+        self.period = model.codes.index_period
+        self.theta = np.zeros(self.P, dtype=np.int64)
+        self.g = np.zeros(self.P, dtype=np.int64)
+        self.advances = 0
+        self.phase, self.cnt, self.cycle = PHASES["idle"], 0, 0
+        self.issued = self.step = self.cx = self.cp = self.ct = 0
+        self.sample = self.drawn = self.index = 0
+        self.cost = self.c0 = self.c_tilde = self.bcast = 0
+        self.flight: list[_InFlight] = []
+
+    @property
+    def dtheta(self) -> int:
+        """Δθ in θ's LSB from the shift register (0 if the shift exceeds θ's fraction bits)."""
+        k, frac = self.regs.dtheta_shift, self.m.fmts.theta.frac
+        return 1 << (frac - k) if k <= frac else 0
+
+    def code(self) -> np.ndarray:
+        codes = self.m.codes
+        if codes.kind in ("lfsr", "lfsr_multilevel"):
+            return codes.codes(1, start=self.advances)[0]
+        return codes.codes(1, start=self.index)[0]
+
+    def outputs(self) -> dict:
+        return {
+            "phase": self.phase,
+            "step": self.step,
+            "sample": self.sample,
+            "index": self.index,
+            "cost": self.cost,
+            "c0": self.c0,
+            "c_tilde": self.c_tilde,
+            "broadcast": self.bcast,
+            "done": int(self.phase == PHASES["done"]),
+            "code": self.code(),
+            "g": self.g.copy(),
+            "theta": self.theta.copy(),
+        }
+
+    def _advance(self):
+        self.advances += 1
+        if self.period:
+            self.index = (self.index + 1) % self.period
+
+    def _draw(self):
+        self.sample = self.m.sample_address(self.drawn, self.regs.seed)
+        self.drawn += 1
+
+    def _issue(self) -> None:
+        """The issue edge: both passes of step n on θ, its code and its sample; the counters step."""
+        m, r = self.m, self.regs
+        code = self.code()
+        x, target = m.x[self.sample][None], m.y[self.sample]
+        c0 = cost(m.net.forward(self.theta, x)[0], target, m.fmts)
+        w = weight(self.theta, code, self.dtheta, 1, m.codes.frac, m.fmts)
+        c = cost(m.net.forward(w, x)[0], target, m.fmts)
+        window_end = self.ct == r.tau_theta - 1
+        final = self.issued + 1 == r.steps
+        b = broadcast(c - c0, r.eta, m.mode, m.fmts)
+        self.flight.append(_InFlight(self.cycle, code, c, c0, c - c0, b, window_end, final))
+        self.issued += 1
+        if self.cp == r.tau_p - 1:
+            self._advance()
+        if self.cx == r.tau_x - 1 and not final:
+            self._draw()
+        self.cx = 0 if self.cx == r.tau_x - 1 else self.cx + 1
+        self.cp = 0 if self.cp == r.tau_p - 1 else self.cp + 1
+        self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
+        if window_end or final:
+            self.phase = PHASES["correlate"]
+
+    def _pipeline(self) -> None:
+        """The edges of the steps in flight (measure, correlate, retire), before this cycle's issue."""
+        m, r, t = self.m, self.regs, self.timing
+        for s in list(self.flight):
+            age = self.cycle - s.issued
+            if age == t.measure:
+                self.cost, self.c0, self.c_tilde, self.bcast = s.cost, s.c0, s.c_tilde, s.bcast
+            elif age == t.correlate:
+                self.g = accumulate(self.g, correlate(s.code, s.bcast, m.codes.frac), self.gfmt)
+                self.step += 1
+            elif age == t.retire:
+                if s.window_end:
+                    self.theta = apply_update(self.theta, update_step(self.g, r.eta, m.mode, m.fmts), m.fmts)
+                    self.g = np.zeros(self.P, dtype=np.int64)
+                if s.window_end or s.final:
+                    self.phase = PHASES["done"] if s.final else PHASES["pert"]
+                self.flight.remove(s)
+
+    def clock(self, start: int = 0) -> None:
+        """Apply one clock edge."""
+        r, P, ph = self.regs, PHASES, self.phase
+        busy = ph not in (P["idle"], P["done"])
+        if busy:
+            self._pipeline()
+        if ph in (P["idle"], P["done"]):
+            if start:
+                self.phase = P["load"]
+        elif ph == P["load"]:
+            self.theta, self.g = self.theta0.copy(), np.zeros(self.P, dtype=np.int64)
+            self.advances = self.index = 0
+            self.issued = self.step = self.cx = self.cp = self.ct = 0
+            self.drawn = 0
+            self.flight = []
+            self.phase, self.cnt = (P["seed"] if r.seed else P["begin"]), 0
+        elif ph == P["seed"]:
+            self._advance()
+            if self.cnt == r.seed - 1:
+                self.phase, self.cnt = P["begin"], 0
+            else:
+                self.cnt += 1
+        elif ph == P["begin"]:
+            self._draw()
+            self.phase = P["pert"]
+        elif ph == P["pert"]:
+            self._issue()
+        self.cycle += 1
+
+    def run(self, cycles: int, starts: dict[int, Registers] | None = None) -> dict[str, np.ndarray]:
+        """Trace of ``cycles`` cycles (as :meth:`.schedule.ScheduleModel.run`)."""
+        starts = {0: self.regs} if starts is None else starts
+        rows = []
+        for c in range(cycles):
+            if c in starts:
+                self.regs = starts[c]
+            rows.append(self.outputs())
+            self.clock(start=int(c in starts))
+        return {k: np.array([row[k] for row in rows]) for k in rows[0]}
+
+    def run_until_done(self, limit: int) -> dict[str, np.ndarray]:
+        """Trace from a start pulse in cycle 0 through the first cycle that shows ``done`` (at most ``limit``)."""
+        rows = []
+        for c in range(limit):
+            rows.append(self.outputs())
+            if c > 0 and rows[-1]["done"]:
+                break
+            self.clock(start=int(c == 0))
+        return {k: np.array([row[k] for row in rows]) for k in rows[0]}

@@ -1,0 +1,193 @@
+"""The pipelined trainer top: one perturbed and one unperturbed forward pass enter per clock."""
+
+import numpy as np
+from amaranth.hdl import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In
+
+from mgd.golden_model.codes import CodeSpec
+from mgd.golden_model.formats import FixedFormats
+from mgd.golden_model.network import MLP
+from mgd.golden_model.pipeline_schedule import PipelineTiming
+
+from .accuracy_counter import AccuracyCounter
+from .dataset_memory import DatasetMemory
+from .fixed import shape_of
+from .pipelined_array import PipelinedArray, check_input_bits
+from .pipelined_controller import PipelinedController
+from .pipelined_cost import PipelinedCost
+from .pipelined_synapse import PipelinedSynapse
+from .trainer import Trainer
+from .trainer_interfaces import HostSignature, trainer_members
+
+__all__ = ["PipelinedTrainer"]
+
+
+class PipelinedTrainer(wiring.Component):
+    """MGD (Algorithm 1) at one step per clock inside each update window; the same members, parameters and
+    arithmetic as :class:`~.trainer.Trainer` (θ bit-identical after every update), a different schedule.
+
+    ::
+
+        controller ─ issue ─► dataset (x, ŷ registered) ─┬─► PipelinedArray (weights: θ + θ̃, each layer's from its
+                                                         │      code tap) ─► y ──┐
+                                                         └─► PipelinedArray (weights: θ) ──────────► y0 ─┤
+                                               ŷ ─► delay (array latency) ───────────────────────────► ŷ ─┴─►
+            PipelinedCost ─► C, C₀, C̃, broadcast (measure) ─► every PipelinedSynapse: G += c·b (correlate,
+            with the code of the issue cycle from its delay line) ─► θ ← sat(θ − step) (update, window end)
+
+    C₀ comes from a second, unperturbed array on every step (so τx = 1 costs nothing). Between two updates θ is
+    constant, so the controller issues one step per cycle and, after a window's last step, stalls until that step
+    retires: a window of τθ steps takes τθ + :attr:`timing`.retire cycles (spec and cycle-exact golden model:
+    :mod:`mgd.golden_model.pipeline_schedule`). Every stage holds one operation (a multiply, an adder-tree level
+    of ``tree_arity`` terms, a table read, a subtract): free-running registers without enables.
+
+    Extra parameters: ``input_bits`` (None or b: layer 0 takes b-bit inputs v, x = v·2^−(b−1); the dataset's
+    inputs must be such values: XOR and NIST7x7 are 1 bit) and ``tree_arity``. With ``host_port=True`` the host
+    members are those of :class:`~.trainer.Trainer` (θ₀ registers, dataset writes, ``stop``, accuracy counters on
+    the unperturbed outputs of every fresh sample). Members: see :class:`~.trainer.Trainer`; ``status.phase``
+    shows ``pert`` while issuing and ``correlate`` while stalled.
+    """
+
+    def __init__(
+        self,
+        mlp: MLP,
+        codes: CodeSpec,
+        mode: str,
+        fmts: FixedFormats,
+        x,
+        targets,
+        theta0,
+        order: str = "cyclic",
+        *,
+        host_port: bool = False,
+        task: str = "parity",
+        input_bits=None,
+        tree_arity: int = 3,
+    ):
+        theta0 = Trainer.check(mlp, codes, fmts, theta0, mode, x, targets, order)
+        check_input_bits(input_bits, fmts)
+        if input_bits is not None:
+            shift = fmts.act.frac - (input_bits - 1)
+            xs = np.asarray(x, dtype=np.int64)
+            if np.any(xs < 0) or np.any(xs & ((1 << shift) - 1)) or np.any(xs >> shift >= 1 << input_bits):
+                raise ValueError(
+                    f"input_bits={input_bits}: every input must be v·2^-{input_bits - 1} with v an unsigned "
+                    f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
+                )
+        self.mlp, self.codes, self.mode, self.fmts, self.theta0 = mlp, codes, mode, fmts, theta0
+        self.host_port, self.input_bits = host_port, input_bits
+        self.dataset = DatasetMemory(x, targets, fmts.act, writable=host_port)
+        self.array = PipelinedArray(mlp, fmts, input_bits=input_bits, tree_arity=tree_arity)
+        self.reference = PipelinedArray(mlp, fmts, input_bits=input_bits, tree_arity=tree_arity)
+        self.cost_unit = PipelinedCost(mlp.layers[-1], mode, fmts, tree_arity=tree_arity)
+        measure = self.array.latency + self.cost_unit.latency
+        self.timing = PipelineTiming(measure=measure, retire=measure + 1 + (1 if mode == "prescaled" else 2))
+        self.controller = PipelinedController(
+            self.timing, self.dataset.n, codes.index_period, fmts, order, accuracy_tap=self.array.latency + 1
+        )
+        offsets = self.array.weight_offsets
+        layer_of = np.zeros(mlp.n_params, dtype=np.int64)
+        for layer, (W, b) in enumerate(self.array.layout):
+            layer_of[W.ravel()] = layer
+            layer_of[b.ravel()] = layer
+        self.synapses = [
+            PipelinedSynapse(
+                i,
+                codes,
+                mode,
+                fmts,
+                weight_tap=offsets[int(layer_of[i])],
+                correlate_tap=self.timing.correlate,
+            )
+            for i in range(mlp.n_params)
+        ]
+        members = trainer_members(fmts, mode, mlp.n_params)
+        if host_port:
+            self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task)
+            members["host"] = In(HostSignature(mlp.n_params, self.dataset.n, self.dataset.word, fmts))
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        ctl, arr, ref, cu, mem = self.controller, self.array, self.reference, self.cost_unit, self.dataset
+        f = self.fmts
+        m.submodules.controller = ctl
+        m.submodules.array = arr
+        m.submodules.reference = ref
+        m.submodules.cost_unit = cu
+        m.submodules.dataset = mem
+        wiring.connect(m, wiring.flipped(self.regs), ctl.regs)
+        status = self.status
+        m.d.comb += [
+            ctl.start.eq(self.start),
+            mem.addr.eq(ctl.sample),
+            cu.eta.eq(self.regs.eta),
+            cu.measure.eq(ctl.measure),
+            status.phase.eq(ctl.phase),
+            status.step.eq(ctl.step),
+            status.done.eq(ctl.done),
+            status.cost.eq(cu.cost),
+            status.c0.eq(cu.c0),
+            status.c_tilde.eq(cu.c_tilde),
+            status.broadcast.eq(cu.broadcast),
+        ]
+        # edge 0 of a step: its inputs and target are registered (read in the issue cycle)
+        shift = f.act.frac - (self.input_bits - 1) if self.input_bits is not None else 0
+        for j in range(self.mlp.layers[0]):
+            xj = Signal.like(arr.x[j], name=f"x{j}", reset_less=True)
+            value = mem.x[j] if self.input_bits is None else mem.x[j][shift : shift + self.input_bits]
+            m.d.sync += xj.eq(value)
+            m.d.comb += [arr.x[j].eq(xj), ref.x[j].eq(xj)]
+        targets = []
+        for k in range(self.mlp.layers[-1]):
+            line = mem.target[k]
+            for d in range(arr.latency + 1):
+                reg = Signal(shape_of(f.act), name=f"target{k}_d{d}", reset_less=True)
+                m.d.sync += reg.eq(line)
+                line = reg
+            targets.append(line)
+            m.d.comb += [cu.target[k].eq(line), cu.y[k].eq(arr.y[k]), cu.y0[k].eq(ref.y[k])]
+        host = self.host if self.host_port else None
+        for i, syn in enumerate(self.synapses):
+            m.submodules[f"synapse{i}"] = syn
+            m.d.comb += [
+                syn.advance.eq(ctl.advance),
+                syn.restart.eq(ctl.restart),
+                syn.index.eq(ctl.index),
+                syn.dtheta.eq(ctl.dtheta),
+                syn.value.eq(cu.broadcast),
+                syn.correlate.eq(ctl.correlate),
+                syn.update.eq(ctl.update),
+                syn.eta.eq(self.regs.eta),
+                syn.load.eq(ctl.load),
+                arr.weights[i].eq(syn.weight),
+                ref.weights[i].eq(syn.theta),
+            ]
+            if host is not None:
+                theta0_reg = Signal(shape_of(f.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
+                with m.If(host.theta0_en & (host.theta0_addr == i)):
+                    m.d.sync += theta0_reg.eq(host.theta0_data)
+                m.d.comb += syn.load_value.eq(theta0_reg)
+            else:
+                m.d.comb += syn.load_value.eq(int(self.theta0[i]))
+        if host is not None:
+            acc = m.submodules.accuracy = self.accuracy
+            m.d.comb += [
+                ctl.stop.eq(host.stop),
+                mem.w_addr.eq(host.sample_addr),
+                mem.w_data.eq(host.sample_data),
+                mem.w_en.eq(host.sample_en),
+                acc.y.eq(ref.y),
+                acc.strobe.eq(ctl.fresh),
+                acc.clear.eq(host.clear_counters | ctl.load),
+                host.correct.eq(acc.correct),
+                host.seen.eq(acc.seen),
+            ]
+            for k, t in enumerate(targets):
+                m.d.comb += acc.target[k].eq(t)
+        with m.Switch(self.readout.addr):
+            for i, syn in enumerate(self.synapses):
+                with m.Case(i):
+                    m.d.comb += self.readout.theta.eq(syn.theta)
+        return m
