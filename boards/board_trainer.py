@@ -37,7 +37,8 @@ class BoardTrainer(wiring.Component):
     and clearing the counters do not). The ``cycles`` register counts clock cycles from ``start`` until the run
     ends (32-bit, saturating): with ``step``, ``correct`` and ``seen`` a host measures time to accuracy on the
     board itself. ``hw_seed`` is the seed register's power-on value (default 0); the host writes the register to
-    give each run its own draw of codes and sample order (:mod:`mgd.golden_model.hardware_seed`).
+    give each run its own draw of codes and sample order (:mod:`mgd.golden_model.hardware_seed`). ``pipelined``
+    (with ``input_bits``) puts the :class:`~mgd.rtl.pipelined_trainer.PipelinedTrainer` behind the same link.
     """
 
     def __init__(
@@ -48,11 +49,15 @@ class BoardTrainer(wiring.Component):
         divisor: int,
         mode: str = "prescaled",
         hw_seed: int = 0,
+        pipelined: bool = False,
+        input_bits: int | None = None,
     ):
         from mgd.rtl.trainer_build import build
 
         UARTReceiver.check(divisor)
-        b = build(config, fmts, mode=mode, hw_seed=hw_seed, host_port=True)  # one network (seeds = 1)
+        b = build(  # one network (seeds = 1)
+            config, fmts, mode=mode, hw_seed=hw_seed, host_port=True, pipelined=pipelined, input_bits=input_bits
+        )
         self.config, self.fmts, self.model, self.registers, self.trainer = config, fmts, b.model, b.regs, b.trainer
         self.uart_rx = UARTReceiver(divisor)
         self.uart_tx = UARTTransmitter(divisor)

@@ -49,6 +49,26 @@ class PipelinedTrainer(wiring.Component):
     shows ``pert`` while issuing and ``correlate`` while stalled.
     """
 
+    @staticmethod
+    def check(
+        mlp, codes, fmts, theta0, mode="prescaled", x=None, targets=None, order="cyclic", input_bits=None, tree_arity=3
+    ):
+        """Validate the parameters before any part is built (:meth:`.trainer.Trainer.check`, and ``input_bits``
+        against the dataset's inputs, ``tree_arity``); returns θ₀ as an int64 array."""
+        theta0 = Trainer.check(mlp, codes, fmts, theta0, mode, x, targets, order)
+        check_input_bits(input_bits, fmts)
+        if isinstance(tree_arity, bool) or not isinstance(tree_arity, int) or tree_arity < 2:
+            raise ValueError(f"tree_arity must be an integer >= 2, got {tree_arity!r}")
+        if input_bits is not None and x is not None:
+            shift = fmts.act.frac - (input_bits - 1)
+            xs = np.asarray(x, dtype=np.int64)
+            if np.any(xs < 0) or np.any(xs & ((1 << shift) - 1)) or np.any(xs >> shift >= 1 << input_bits):
+                raise ValueError(
+                    f"input_bits={input_bits}: every input must be v·2^-{input_bits - 1} with v an unsigned "
+                    f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
+                )
+        return theta0
+
     def __init__(
         self,
         mlp: MLP,
@@ -65,16 +85,7 @@ class PipelinedTrainer(wiring.Component):
         input_bits=None,
         tree_arity: int = 3,
     ):
-        theta0 = Trainer.check(mlp, codes, fmts, theta0, mode, x, targets, order)
-        check_input_bits(input_bits, fmts)
-        if input_bits is not None:
-            shift = fmts.act.frac - (input_bits - 1)
-            xs = np.asarray(x, dtype=np.int64)
-            if np.any(xs < 0) or np.any(xs & ((1 << shift) - 1)) or np.any(xs >> shift >= 1 << input_bits):
-                raise ValueError(
-                    f"input_bits={input_bits}: every input must be v·2^-{input_bits - 1} with v an unsigned "
-                    f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
-                )
+        theta0 = self.check(mlp, codes, fmts, theta0, mode, x, targets, order, input_bits, tree_arity)
         self.mlp, self.codes, self.mode, self.fmts, self.theta0 = mlp, codes, mode, fmts, theta0
         self.host_port, self.input_bits = host_port, input_bits
         self.dataset = DatasetMemory(x, targets, fmts.act, writable=host_port)
