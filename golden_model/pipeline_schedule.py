@@ -16,13 +16,13 @@ edge        what                     visible
                                      (``sample`` in cycle t); n ← n + 1, the τ counters step, the codes advance if
                                      (n+1) mod τp = 0, the next sample is drawn if (n+1) mod τx = 0
 ``measure``  C, C₀, C̃, broadcast     ``cost``, ``c0``, ``c_tilde``, ``broadcast`` from cycle t + measure + 1
-``measure``  G += correlation        ``g`` and ``step`` (+1) from cycle t + measure + 2
-+ 1
+``correl-   G += correlation        ``g`` and ``step`` (+1) from cycle t + correlate + 1 (correlate = measure + 2: the
+ate``                                synapse registers its product c·b first)
 ``retire``  θ ← sat(θ − step(G)),    if the step ends a window ((n+1) mod τθ = 0): ``theta`` from cycle
             G ← 0                    t + retire + 1; the controller issues again in that cycle (or shows ``done``)
 ==========  =======================  ==============================================================================
 
-``retire`` = measure + 2 (pre-scaled broadcast) or measure + 3 (raw: the per-synapse ⌊G·η⌋ takes a register). Phases
+``retire`` = correlate + 1 (pre-scaled broadcast) or correlate + 2 (raw: the per-synapse ⌊G·η⌋ takes a register). Phases
 (:data:`~.schedule.PHASES`): ``idle``, ``load`` (1 cycle, as :mod:`.schedule`), ``seed`` (``seed`` cycles),
 ``begin`` (1 cycle: the first sample is drawn), ``pert`` (issuing, one step per cycle), ``correlate`` (stalled until
 the window's last step retires), ``done``. So a window of w steps takes w + retire cycles, and a run
@@ -44,23 +44,19 @@ __all__ = ["PipelineTiming", "PipelinedScheduleModel", "pipelined_cycles"]
 @dataclass(frozen=True)
 class PipelineTiming:
     """Latencies of the pipelined trainer in edges after the issue edge (see the module's table): ``measure`` (C, C₀,
-    C̃ and the broadcast captured) and ``retire`` (θ updated at a window's end; measure + 2 pre-scaled, + 3 raw)."""
+    C̃ and the broadcast captured), ``correlate`` (G accumulates) and ``retire`` (θ updated at a window's end)."""
 
     measure: int
+    correlate: int
     retire: int
 
     def __post_init__(self):
-        for name in ("measure", "retire"):
+        for name in ("measure", "correlate", "retire"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.retire < self.measure + 2:
-            raise ValueError(f"retire ({self.retire}) must be at least measure + 2 ({self.measure + 2})")
-
-    @property
-    def correlate(self) -> int:
-        """Edge at which G accumulates the step's correlation."""
-        return self.measure + 1
+        if not self.measure < self.correlate < self.retire:
+            raise ValueError(f"need measure < correlate < retire, got {self.measure}, {self.correlate}, {self.retire}")
 
     def cycles_per_step(self, tau_theta: int) -> float:
         """Average cycles per step: a window of τθ steps takes τθ + retire cycles."""

@@ -27,8 +27,10 @@ class PipelinedController(wiring.Component):
     Every issued step carries three flags down a free-running delay line (``flags[k]``: the step issued k cycles
     ago): valid, window end ((n+1) mod τθ = 0), final (n + 1 = steps); plus whether it drew a fresh sample.
 
-    Members: ``regs``, ``start``, ``stop``, ``phase``, ``step`` (steps correlated), ``done``, ``sample``, ``index``,
-    ``dtheta`` as :class:`~.controller.Controller`; strobes (combinational, acting at the edge ending the cycle):
+    Members: ``regs``, ``start``, ``stop``, ``phase``, ``step`` (steps correlated), ``done``, ``sample``, ``index``
+    as :class:`~.controller.Controller`; ``dtheta`` (Δθ = 2^−k) and ``dtheta_neg`` (−Δθ) in θ's format, registered
+    from the shift register (1 cycle: a run's ``load`` cycle covers it); strobes (combinational, acting at the
+    edge ending the cycle):
     ``load``, ``restart``, ``advance`` (codes step), ``issue`` (a step enters: the synapses and the dataset read
     this cycle's θ, code and sample), ``measure`` (edge ``timing.measure`` of a step), ``correlate``
     (``timing.correlate``), ``update`` (``timing.retire`` of a window's last step), ``fresh`` (edge
@@ -55,6 +57,7 @@ class PipelinedController(wiring.Component):
                 "sample": Out(range(max(2, n_samples))),
                 "index": Out(index_width),
                 "dtheta": Out(shape_of(fmts.theta)),
+                "dtheta_neg": Out(shape_of(fmts.theta)),
                 "load": Out(1),
                 "restart": Out(1),
                 "advance": Out(1),
@@ -84,8 +87,11 @@ class PipelinedController(wiring.Component):
             self.done.eq(phase == P.DONE),
         ]
         theta_frac = self.fmts.theta.frac
+        dtheta = Signal.like(self.dtheta)
+        m.d.comb += dtheta.eq(0)
         with m.If(regs.dtheta_shift <= theta_frac):
-            m.d.comb += self.dtheta.eq((1 << theta_frac) >> regs.dtheta_shift)
+            m.d.comb += dtheta.eq((1 << theta_frac) >> regs.dtheta_shift)
+        m.d.sync += [self.dtheta.eq(dtheta), self.dtheta_neg.eq(-dtheta)]
 
         def wrap_increment(value, period):
             return Mux(value == period - 1, 0, value + 1)

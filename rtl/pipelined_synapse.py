@@ -1,6 +1,6 @@
 """A synapse of the pipelined trainer: θ, G, the perturbator and a delay line that matches the code to its pass."""
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -23,13 +23,17 @@ class PipelinedSynapse(wiring.Component):
 
         advance, index ─► Perturbator ─► code ─► delay line d[1..correlate_tap] (free-running, 1 cycle per stage)
                   weight ← sat(θ + ⌊d[weight_tap]·Δθ⌋)            (register: the array's layer reads it)
-                  correlate: G ← sat(G + ⌊d[correlate_tap]·value⌋)
+                  e ← ⌊d[correlate_tap]·value⌋                     (register, every cycle)
+                  correlate: G ← sat(G + e)
                   update:    θ ← sat(θ − step), step = G (pre-scaled) or ⌊P·η⌋ with P ← G every cycle (raw)
 
     ``d[k]`` is the code k cycles ago, so a pass issued in cycle t perturbs its layer with the code of cycle t
-    (``weight_tap`` = the layer's weight offset) and correlates with it (``correlate_tap`` = the correlate edge):
-    delay-matched correlation. Pre-scaled: the update acts 1 cycle after the last correlation; raw: 2 (the
+    (``weight_tap`` = the layer's weight offset) and correlates with it (``correlate_tap`` = the edge that registers
+    e, one before the correlate edge): delay-matched correlation. Binary codes travel as one bit (the sign; for the
+    sequential code, whether it is 1). Pre-scaled: the update acts 1 cycle after the last correlation; raw: 2 (the
     product register). Golden model: :class:`mgd.golden_model.pipeline_schedule.PipelinedScheduleModel`.
+
+    ``dtheta`` and ``dtheta_neg`` (= −Δθ) come from registers (the controller's), so the weight stage is one adder.
 
     Formats: θ, Δθ, weight in ``fmts.theta``; value: :func:`~.synapse.broadcast_width` bits, θ's LSB (pre-scaled) or
     C̃'s (raw); G in :func:`~mgd.golden_model.fixed_units.g_format`; η in ``fmts.eta``. Ports as
@@ -59,6 +63,7 @@ class PipelinedSynapse(wiring.Component):
                 "restart": In(1),
                 "index": In(codes.index_width),
                 "dtheta": In(theta),
+                "dtheta_neg": In(theta),
                 "value": In(signed(broadcast_width(mode, fmts))),
                 "correlate": In(1),
                 "update": In(1),
@@ -77,6 +82,8 @@ class PipelinedSynapse(wiring.Component):
         """Cycles from the last correlation edge to the update edge."""
         return 1 if self.mode == "prescaled" else 2
 
+    correlate_latency = 1  #: cycles from the e register's edge (``correlate_tap``) to the correlate edge
+
     def elaborate(self, platform):
         m = Module()
         codes, f = self.codes, self.fmts
@@ -87,19 +94,28 @@ class PipelinedSynapse(wiring.Component):
             ptb.index.eq(self.index),
             self.code.eq(ptb.code),
         ]
-        line = [ptb.code]
+        # the code as it travels: binary codes as one bit, multi-level ones whole
+        if codes.kind == "sequential":  # c ∈ {0, 1}: the bit is c
+            travelling, unpack = ptb.code[0], lambda b: Cat(b, Const(0, 1)).as_signed()
+        elif codes.binary:  # c ∈ {−1, +1}: the bit is the sign
+            travelling, unpack = ptb.code[-1], lambda b: Mux(b, -1, 1)
+        else:
+            travelling, unpack = ptb.code, lambda b: b.as_signed()
+        line = [travelling]
         for k in range(1, self.correlate_tap + 1):
-            d = Signal(signed(codes.width), name=f"code_d{k}", reset_less=True)
+            d = Signal(len(travelling), name=f"code_d{k}", reset_less=True)
             m.d.sync += d.eq(line[-1])
             line.append(d)
 
         theta, g = Signal(shape_of(f.theta)), Signal(shape_of(g_format(self.mode, f)))
         m.d.comb += [self.theta.eq(theta), self.g.eq(g)]
         tap = line[self.weight_tap]
-        if codes.binary:
-            delta = Mux(tap == 0, 0, Mux(tap[-1], -self.dtheta, self.dtheta))
+        if codes.kind == "sequential":
+            delta = Mux(tap, self.dtheta, 0)
+        elif codes.binary:
+            delta = Mux(tap, self.dtheta_neg, self.dtheta)
         else:
-            delta = floor_shift(tap * self.dtheta, codes.frac)
+            delta = floor_shift(tap.as_signed() * self.dtheta, codes.frac)
         weight = Signal(shape_of(f.theta), reset_less=True)
         m.d.sync += weight.eq(saturate(theta + delta, f.theta))
         m.d.comb += self.weight.eq(weight)
@@ -109,7 +125,9 @@ class PipelinedSynapse(wiring.Component):
             m.submodules.correlator = corr = SignCorrelator(bw)
         else:
             m.submodules.correlator = corr = MultiplierCorrelator(bw, codes.width, codes.frac)
-        m.d.comb += [corr.code.eq(line[self.correlate_tap]), corr.value.eq(self.value)]
+        e = Signal.like(corr.e, reset_less=True)
+        m.d.comb += [corr.code.eq(unpack(line[self.correlate_tap])), corr.value.eq(self.value)]
+        m.d.sync += e.eq(corr.e)
         gfmt = g_format(self.mode, f)
         if self.mode == "prescaled":
             step = g
@@ -122,5 +140,5 @@ class PipelinedSynapse(wiring.Component):
         with m.Elif(self.update):
             m.d.sync += [theta.eq(saturate(theta - step, f.theta)), g.eq(0)]
         with m.Elif(self.correlate):
-            m.d.sync += g.eq(saturate(g + corr.e, gfmt))
+            m.d.sync += g.eq(saturate(g + e, gfmt))
         return m

@@ -93,7 +93,8 @@ class PipelinedTrainer(wiring.Component):
         self.reference = PipelinedArray(mlp, fmts, input_bits=input_bits, tree_arity=tree_arity)
         self.cost_unit = PipelinedCost(mlp.layers[-1], mode, fmts, tree_arity=tree_arity)
         measure = self.array.latency + self.cost_unit.latency
-        self.timing = PipelineTiming(measure=measure, retire=measure + 1 + (1 if mode == "prescaled" else 2))
+        correlate = measure + 1 + PipelinedSynapse.correlate_latency
+        self.timing = PipelineTiming(measure, correlate, correlate + (1 if mode == "prescaled" else 2))
         self.controller = PipelinedController(
             self.timing, self.dataset.n, codes.index_period, fmts, order, accuracy_tap=self.array.latency + 1
         )
@@ -109,7 +110,7 @@ class PipelinedTrainer(wiring.Component):
                 mode,
                 fmts,
                 weight_tap=offsets[int(layer_of[i])],
-                correlate_tap=self.timing.correlate,
+                correlate_tap=self.timing.correlate - PipelinedSynapse.correlate_latency,
             )
             for i in range(mlp.n_params)
         ]
@@ -167,6 +168,7 @@ class PipelinedTrainer(wiring.Component):
                 syn.restart.eq(ctl.restart),
                 syn.index.eq(ctl.index),
                 syn.dtheta.eq(ctl.dtheta),
+                syn.dtheta_neg.eq(ctl.dtheta_neg),
                 syn.value.eq(cu.broadcast),
                 syn.correlate.eq(ctl.correlate),
                 syn.update.eq(ctl.update),
