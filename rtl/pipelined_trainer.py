@@ -11,12 +11,12 @@ from mgd.golden_model.network import MLP
 from mgd.golden_model.pipeline_schedule import PipelineTiming
 
 from .accuracy_counter import AccuracyCounter
-from .dataset_memory import DatasetMemory
 from .fixed import shape_of
 from .pipelined_array import PipelinedArray, check_input_bits
 from .pipelined_controller import PipelinedController
 from .pipelined_cost import PipelinedCost
 from .pipelined_synapse import PipelinedSynapse
+from .sample_memory import SampleMemory
 from .trainer import Trainer
 from .trainer_interfaces import HostSignature, trainer_members
 
@@ -88,7 +88,7 @@ class PipelinedTrainer(wiring.Component):
         theta0 = self.check(mlp, codes, fmts, theta0, mode, x, targets, order, input_bits, tree_arity)
         self.mlp, self.codes, self.mode, self.fmts, self.theta0 = mlp, codes, mode, fmts, theta0
         self.host_port, self.input_bits = host_port, input_bits
-        self.dataset = DatasetMemory(x, targets, fmts.act, writable=host_port)
+        self.dataset = SampleMemory(x, targets, fmts.act, input_bits=input_bits, writable=host_port)
         self.array = PipelinedArray(mlp, fmts, input_bits=input_bits, tree_arity=tree_arity)
         self.reference = PipelinedArray(mlp, fmts, input_bits=input_bits, tree_arity=tree_arity)
         self.cost_unit = PipelinedCost(mlp.layers[-1], mode, fmts, tree_arity=tree_arity)
@@ -144,22 +144,20 @@ class PipelinedTrainer(wiring.Component):
             status.c_tilde.eq(cu.c_tilde),
             status.broadcast.eq(cu.broadcast),
         ]
-        # edge 0 of a step: its inputs and target are registered (read in the issue cycle)
-        shift = f.act.frac - (self.input_bits - 1) if self.input_bits is not None else 0
+        # edge 0 of a step: the dataset memory reads its sample (a registered read); the target's stored bits then
+        # travel beside the arrays to the cost unit
         for j in range(self.mlp.layers[0]):
-            xj = Signal.like(arr.x[j], name=f"x{j}", reset_less=True)
-            value = mem.x[j] if self.input_bits is None else mem.x[j][shift : shift + self.input_bits]
-            m.d.sync += xj.eq(value)
-            m.d.comb += [arr.x[j].eq(xj), ref.x[j].eq(xj)]
+            m.d.comb += [arr.x[j].eq(mem.x[j]), ref.x[j].eq(mem.x[j])]
         targets = []
         for k in range(self.mlp.layers[-1]):
-            line = mem.target[k]
-            for d in range(arr.latency + 1):
-                reg = Signal(shape_of(f.act), name=f"target{k}_d{d}", reset_less=True)
+            line = mem.target_bits[k]
+            for d in range(arr.latency):
+                reg = Signal(len(line), name=f"target{k}_d{d + 1}", reset_less=True)
                 m.d.sync += reg.eq(line)
                 line = reg
-            targets.append(line)
-            m.d.comb += [cu.target[k].eq(line), cu.y[k].eq(arr.y[k]), cu.y0[k].eq(ref.y[k])]
+            target = mem.expand_target(line)
+            targets.append(target)
+            m.d.comb += [cu.target[k].eq(target), cu.y[k].eq(arr.y[k]), cu.y0[k].eq(ref.y[k])]
         host = self.host if self.host_port else None
         for i, syn in enumerate(self.synapses):
             m.submodules[f"synapse{i}"] = syn

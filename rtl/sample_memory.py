@@ -1,0 +1,98 @@
+"""The pipelined trainer's dataset memory: narrow words, a registered read (block RAM), act-format host writes."""
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Module, Value
+from amaranth.lib import data, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from mgd.golden_model.formats import Fmt
+
+from .dataset_memory import DatasetMemory
+from .fixed import shape_of
+
+__all__ = ["SampleMemory"]
+
+
+class SampleMemory(wiring.Component):
+    """``x`` (N, n_in) and ``targets`` (N, n_out), stored integers in the act format ``fmt``, kept as narrow as they
+    are: an input as b bits v (``input_bits`` = b, x = v·2^−(b−1); None: the act format's width), a target as one
+    bit when every target is 0 or 1.0 (``binary_targets``), else in the act format. One word per sample.
+
+    Ports: ``addr`` In(range(N)); ``x`` Out(array of n_in b-bit values, or act values) and ``target`` Out(array of
+    n_out act values, expanded from their bits) show the word at the address of the previous cycle (a synchronous
+    read: block RAM). Latency: 1 cycle. ``target_bits`` Out(array of n_out stored fields) is the raw target field
+    (1 bit when binary), for delay lines that carry it narrow; :meth:`expand_target` turns a field into act.
+
+    ``writable=True`` adds the host's write port in the act format of :class:`~.dataset_memory.DatasetMemory`
+    (``w_addr``, ``w_data`` = :attr:`word`, ``w_en`` one enable per value); each value is stored as its field's bits
+    (an input's bits b above 2^−(b−1), a binary target's bit at 1.0): a host writes representable values (others
+    lose their other bits)."""
+
+    def __init__(self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False):
+        x, targets = DatasetMemory.check(x, targets, fmt)
+        self.fmt, self.n, self.input_bits, self.writable = fmt, len(x), input_bits, writable
+        self.n_in, self.n_out = x.shape[1], targets.shape[1]
+        one = 1 << fmt.frac
+        self.binary_targets = bool(np.all((targets == 0) | (targets == one)))
+        self.x_shift = fmt.frac - (input_bits - 1) if input_bits is not None else 0
+        self.x_width = input_bits if input_bits is not None else fmt.width
+        self.t_width = 1 if self.binary_targets else fmt.width
+        self.word = data.ArrayLayout(shape_of(fmt), self.n_in + self.n_out)
+        self.width = self.n_in * self.x_width + self.n_out * self.t_width
+        xs = (x >> self.x_shift) & ((1 << self.x_width) - 1)
+        ts = (targets >> fmt.frac) if self.binary_targets else targets & ((1 << fmt.width) - 1)
+        self.init = [self._pack(xi, ti) for xi, ti in zip(xs, ts, strict=True)]
+        x_shape = shape_of(fmt) if input_bits is None else input_bits
+        ports = {
+            "addr": In(range(max(2, self.n))),
+            "x": Out(data.ArrayLayout(x_shape, self.n_in)),
+            "target": Out(data.ArrayLayout(shape_of(fmt), self.n_out)),
+            "target_bits": Out(data.ArrayLayout(self.t_width, self.n_out)),
+        }
+        if writable:
+            ports |= {"w_addr": In(range(max(2, self.n))), "w_data": In(self.word), "w_en": In(self.n_in + self.n_out)}
+        super().__init__(ports)
+
+    def _pack(self, xi, ti) -> int:
+        word, pos = 0, 0
+        for v in xi:
+            word |= int(v) << pos
+            pos += self.x_width
+        for v in ti:
+            word |= int(v) << pos
+            pos += self.t_width
+        return word
+
+    latency = 1
+
+    def expand_target(self, field):
+        """The act-format target of a stored target field (a bit ↦ 0 or 1.0)."""
+        if self.binary_targets:
+            return Cat(Const(0, self.fmt.frac), field)  # unsigned: zero-extends into the act format
+        return field.as_signed() if self.fmt.signed else field
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.memory = mem = Memory(shape=self.width, depth=self.n, init=self.init)
+        port = mem.read_port()
+        m.d.comb += port.addr.eq(self.addr)
+        for j in range(self.n_in):
+            field = port.data[j * self.x_width : (j + 1) * self.x_width]
+            m.d.comb += self.x[j].eq(field if self.input_bits is not None else field.as_signed())
+        base = self.n_in * self.x_width
+        for k in range(self.n_out):
+            field = port.data[base + k * self.t_width : base + (k + 1) * self.t_width]
+            m.d.comb += [self.target_bits[k].eq(field), self.target[k].eq(self.expand_target(field))]
+        if self.writable:
+            wport = mem.write_port(granularity=1)
+            data_bits, enables = [], []
+            for j in range(self.n_in):
+                data_bits.append(Value.cast(self.w_data[j])[self.x_shift : self.x_shift + self.x_width])
+                enables.append(self.w_en[j].replicate(self.x_width))
+            for k in range(self.n_out):
+                value = Value.cast(self.w_data[self.n_in + k])
+                data_bits.append(value[self.fmt.frac] if self.binary_targets else value)
+                enables.append(self.w_en[self.n_in + k].replicate(self.t_width))
+            m.d.comb += [wport.addr.eq(self.w_addr), wport.data.eq(Cat(*data_bits)), wport.en.eq(Cat(*enables))]
+        return m
