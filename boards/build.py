@@ -11,6 +11,7 @@ that netlist bit-exact against the golden model; Yosys' known ``-dsp`` carry bug
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
 from mgd.toolchain import SynthesisError, log_tail, parse_log, yowasp_environment
 
-from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_for
+from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_for, pll_for
 
 __all__ = ["build_board"]
 
@@ -33,21 +34,38 @@ def build_board(
     fmts: FixedFormats = COMPACT_FORMATS,
     do_build: bool = True,
     seed: int = 1,
+    clock_mhz: float | None = None,
+    timing_allow_fail: bool = False,
+    trainer_options: dict | None = None,
 ) -> dict:
     """Build the bitstream of ``board`` (one of :data:`~.platform_top.BOARDS`) into ``build_dir``.
 
+    The design's clock: the board clock ÷ :data:`~.platform_top.CLOCK_DIVIDER` by default; with ``clock_mhz``, the
+    PLL at the achievable frequency closest to ``clock_mhz`` and not above it (:mod:`.pll`). That frequency is
+    nextpnr's timing target (``--freq``) and sets the UART divisor. ``timing_allow_fail`` lets nextpnr write a
+    bitstream that misses the target (``--timing-allow-fail``; the report still shows the Fmax).
+    ``trainer_options`` go to :class:`~.board_trainer.BoardTrainer`.
+
     ``do_build=False`` only elaborates and writes the build plan (the files and the script, no tool runs: cheap,
-    for CI). Returns ``{"board", "bitstream", "bytes", "seconds", "fmax", "utilisation", "divisor", ...}``.
-    Raises :class:`~mgd.toolchain.SynthesisError` when a tool is missing, fails or makes no bitstream."""
+    for CI). Returns ``{"board", "bitstream", "bytes", "seconds", "fmax", "utilisation", "divisor", "clock_mhz",
+    "pll", ...}`` (``pll``: the PLL's settings, or ``None``). Raises :class:`ValueError` for a clock the PLL cannot
+    make and :class:`~mgd.toolchain.SynthesisError` when a tool is missing, fails or makes no bitstream."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1 << 31:
         raise ValueError(f"seed must be an integer in [0, {(1 << 31) - 1}] (nextpnr's --seed), got {seed!r}")
     platform = platform_for(board)
     _, overrides, ext, fpga = BOARDS[board]
     overrides = dict(overrides)
-    top = BoardTop(config, fmts, clock_divider=CLOCK_DIVIDER[board])
-    # the timing target of clocks without their own constraint (the divided design clock)
-    target_mhz = platform.default_clk_frequency / 1e6 / CLOCK_DIVIDER[board]
-    overrides["nextpnr_opts"] = f"--seed {int(seed)} --freq {target_mhz:g}"
+    # before any work (and before the top exists): ValueError for a clock the PLL cannot make
+    pll = None if clock_mhz is None else pll_for(platform, clock_mhz)
+    divider = CLOCK_DIVIDER[board] if clock_mhz is None else 1
+    top = BoardTop(config, fmts, clock_divider=divider, clock_mhz=clock_mhz, trainer_options=trainer_options)
+    if pll is not None:
+        fpga = f"{fpga.split(',')[0]}, {pll.input_mhz:g} MHz clock → PLL {pll.achieved_mhz:.6g} MHz"
+    # the timing target of clocks without their own constraint (the divided or the PLL's design clock)
+    target_mhz = top.clock_frequency(platform) / 1e6
+    overrides["nextpnr_opts"] = f"--seed {int(seed)} --freq {target_mhz:.9g}" + (
+        " --timing-allow-fail" if timing_allow_fail else ""
+    )
     build_dir = Path(build_dir)
     t0 = time.perf_counter()
     with yowasp_environment(need_tools=do_build):
@@ -58,7 +76,11 @@ def build_board(
             "fpga": fpga,
             "config": top.config.to_dict() if hasattr(top.config, "to_dict") else None,
             "divisor": top.core.divisor,
-            "clock_mhz": top.clock_frequency(platform) / 1e6,
+            "clock_mhz": target_mhz,
+            "clock_requested_mhz": clock_mhz,
+            "pll": None
+            if pll is None
+            else {"primitive": pll.primitive, **dataclasses.asdict(pll), "parameters": pll.parameters()},
             "plan": sorted(plan.files),
         }
         if not do_build:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..cli import json_out, write_json
-from ..validate import MAX_PNR_SEED, int_type, output_dir, register_type
+from ..validate import MAX_PNR_SEED, int_type, output_dir, real_type, register_type
 
 
 def add_parser(sub):
@@ -17,7 +17,8 @@ def add_parser(sub):
         description="Bitstream of the XOR trainer with its UART host link for a board "
         "(docs/fpga.md), built with the YoWASP toolchain through amaranth-boards; prints the size, "
         "the post-route Fmax and the utilisation. --plan-only writes the build files and runs no "
-        "tool.",
+        "tool. The design runs from the board clock (iCEBreaker: 12 MHz ÷ 4), or with --clock-mhz from "
+        "the FPGA's PLL at the achievable frequency closest to the request and not above it.",
     )
     build.add_argument("--board", choices=("icebreaker", "ulx3s-85f"), required=True)
     build.add_argument(
@@ -32,6 +33,19 @@ def add_parser(sub):
     build.add_argument(
         "--seed", dest="pnr_seed", type=int_type(0, MAX_PNR_SEED), default=1, metavar="N", help="nextpnr placement seed"
     )
+    build.add_argument(
+        "--clock-mhz",
+        type=real_type(0, 1000, low_open=True),
+        metavar="F",
+        help="clock the design from the PLL at the achievable frequency closest to F MHz and not above it "
+        "(iCE40 16-275, ECP5 10-400); nextpnr's target and the UART divisor follow the achieved frequency "
+        "(default: the board clock, iCEBreaker ÷ 4)",
+    )
+    build.add_argument(
+        "--timing-allow-fail",
+        action="store_true",
+        help="write the bitstream even if the post-route Fmax misses the clock (nextpnr's option)",
+    )
     build.add_argument("--plan-only", action="store_true", help="write the build plan only (no Yosys/nextpnr)")
     build.add_argument("--json", type=json_out, help="also write the report as JSON")
     return build
@@ -39,9 +53,19 @@ def add_parser(sub):
 
 def run(args) -> int:
     from mgd.boards.build import build_board
-    from mgd.boards.platform_top import xor_config
+    from mgd.boards.platform_top import platform_for, pll_for, xor_config
     from mgd.toolchain import SynthesisError
 
+    if args.clock_mhz is not None:
+        try:  # refuse a clock the PLL cannot make before anything runs
+            pll = pll_for(platform_for(args.board), args.clock_mhz)
+        except ValueError as exc:
+            print(f"mgd build: --clock-mhz: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"clock: {pll.primitive} {pll.input_mhz:g} MHz → {pll.achieved_mhz:.6g} MHz "
+            f"(requested {args.clock_mhz:g} MHz; VCO {pll.vco_mhz:.6g} MHz)"
+        )
     build_dir = args.build_dir if args.build_dir is not None else Path("build") / args.board
     print(
         f"building {args.board} in {build_dir} (Yosys + nextpnr: minutes) ..."
@@ -51,7 +75,13 @@ def run(args) -> int:
     )
     try:
         report = build_board(
-            args.board, build_dir, config=xor_config(args.steps), do_build=not args.plan_only, seed=args.pnr_seed
+            args.board,
+            build_dir,
+            config=xor_config(args.steps),
+            do_build=not args.plan_only,
+            seed=args.pnr_seed,
+            clock_mhz=args.clock_mhz,
+            timing_allow_fail=args.timing_allow_fail,
         )
     except SynthesisError as exc:  # a missing or failed tool
         print(f"mgd build: {exc}", file=sys.stderr)
