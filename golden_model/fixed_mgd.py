@@ -12,6 +12,10 @@ Per step n (the float model's schedule, :mod:`.algorithms`), on stored integers:
    G ← sat(G + ⌊c·b⌋).
 5. ``(n + 1) % τθ == 0``: θ ← sat(θ − step(G)); G ← 0.
 
+``update_delay`` d ≥ 0 (default 0 = the steps above) models a pipelined trainer that never stalls: the update of
+the window ending at step n is applied for the first time to step n + 1 + d, and steps in between still use the
+old θ (:class:`FixedMGD`). Only the numpy model has it; the RTL and the compiled engine implement d = 0.
+
 Runtime registers, from the config: Δθ = 2^−k exactly (in θ's LSB), η register = η/(Δθ·power) rounded to nearest
 in the η format (the float model's "unbiased" normalisation, which is the only one the hardware implements).
 θ₀ = the float model's initialisation for the same seed, rounded to nearest in θ's format.
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 
 import numpy as np
 
@@ -110,7 +115,20 @@ class FixedMGD:
     After :meth:`step`: ``cost``, ``c0``, ``c_tilde``, ``bcast``, ``sample`` (S,), ``code``, ``G``, ``theta``
     (S, P), all stored integers, hold that step's values (G and θ after the update, if one happened). ``correct``
     (S,) and ``seen`` count, since step 0, the fresh samples (n mod τx = 0) and how many of them the unperturbed
-    network classified correctly when C₀ was measured (:mod:`.fixed_accuracy`): the hardware's accuracy counters."""
+    network classified correctly when C₀ was measured (:mod:`.fixed_accuracy`): the hardware's accuracy counters.
+
+    ``update_delay`` (d, a non-negative int; default 0) delays every θ update by d steps, as a pipelined trainer
+    that never stalls does. At the end of step n with (n + 1) % τθ = 0 the update amount step(G) (G, or ⌊G·η⌋ in
+    raw mode, in θ's LSB, unsaturated: :func:`~.fixed_units.update_step`) is computed as for d = 0 and G ← 0, but
+    the amount is queued with due step n + 1 + d. At the end of every step n, each queued amount with due step
+    ≤ n + 1 is applied, oldest first: θ ← sat(θ − step(G)). So step m's forward passes (C₀ and C) use
+    θ_used(m) = θ₀ with, in order, the updates of every window ending at a step n with n + 1 + d ≤ m, each
+    subtracted from the θ the previous one left; ``theta`` after step m is θ_used(m + 1), the θ register the
+    array reads (updates still in the queue are not in it). C₀ is measured at step n when n % τx = 0, n % τθ = 0
+    or an update was applied after step n − 1: bit-identical to measuring it every step, since C₀ depends only on
+    the sample and θ_used, which change only then (for d = 0 these are the steps n % τθ = 0, so the rule is the
+    one above). The accuracy counter counts fresh samples only, as for d = 0. d = 0 is exactly the model without
+    the option."""
 
     def __init__(
         self,
@@ -123,8 +141,16 @@ class FixedMGD:
         theta0=None,
         order=None,
         hw_seed=None,
+        update_delay: int = 0,
     ):
         _check(config)
+        if isinstance(update_delay, bool) or not isinstance(update_delay, int | np.integer) or update_delay < 0:
+            raise ConfigError(
+                f"update_delay must be a non-negative integer number of steps (0 = no delay), got {update_delay!r}"
+            )
+        self.update_delay = int(update_delay)
+        self._pending = deque()  # (due step, update amount (S, P)), oldest first
+        self._theta_changed = False  # an update was applied after the last step: C₀ must be re-measured
         if mode not in BROADCAST_MODES:
             raise ConfigError(f"broadcast mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
         bound = -fmts.theta.real(fmts.theta.min)
@@ -259,7 +285,7 @@ class FixedMGD:
         new_sample = n % cfg.tau_x == 0
         if new_sample:
             self.sample = self.sample_index(n // cfg.tau_x)
-        if new_sample or n % tt == 0:
+        if new_sample or n % tt == 0 or self._theta_changed:
             self.c0 = self._cost(self.theta, count=new_sample)
         if n % cfg.tau_p == 0:
             self.code = self.codes.codes_at(n // cfg.tau_p + self.hw_seeds)
@@ -269,8 +295,11 @@ class FixedMGD:
         self.bcast = broadcast(self.c_tilde, self.eta, self.mode, f)
         self.G = accumulate(self.G, correlate(self.code, self.bcast[:, None], self.codes.frac), self.gfmt)
         if (n + 1) % tt == 0:
-            self.theta = apply_update(self.theta, update_step(self.G, self.eta, self.mode, f), f)
+            self._pending.append((n + 1 + self.update_delay, update_step(self.G, self.eta, self.mode, f)))
             self.G = np.zeros_like(self.G)
+        self._theta_changed = bool(self._pending) and self._pending[0][0] <= n + 1
+        while self._pending and self._pending[0][0] <= n + 1:
+            self.theta = apply_update(self.theta, self._pending.popleft()[1], f)
         self.n = n + 1
 
     # ------------------------------------------------------------- evaluation
@@ -301,10 +330,15 @@ def train_fixed(
     mean cost on the evaluation set, real values). ``engine``: "numpy" steps :class:`FixedMGD` (the spec),
     "compiled" runs the same steps in :class:`~.fixed_engine.FixedEngine` (numba) between evaluations; both return
     the same :class:`~.training.TrainResult` (θ bit-identical), except ``wall_time``. ``kwargs`` go to
-    :class:`FixedMGD` (``lfsr``, ``levels_bits``, ``theta0``, ``order``, ``hw_seed``)."""
+    :class:`FixedMGD` (``lfsr``, ``levels_bits``, ``theta0``, ``order``, ``hw_seed``, ``update_delay``; the
+    compiled engine refuses ``update_delay`` ≠ 0). With a delay, θ evaluated at step n is the θ step n would use."""
     if engine not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     model = FixedMGD(config, fmts, mode=mode, **kwargs)
+    if engine == "compiled" and model.update_delay != 0:
+        raise ConfigError(
+            f"the compiled engine has no delayed update (update_delay={model.update_delay}); use engine='numpy'"
+        )
     if engine == "compiled":
         from .fixed_engine import FixedEngine  # imports numba: only when asked for
 
