@@ -14,7 +14,9 @@ class RegisterBus(wiring.Signature):
 
     ``strobe`` is high for one cycle per access with ``addr``, ``write`` and ``wdata``; in that same cycle the
     register file answers combinationally with ``status`` (a :data:`~.host_protocol.STATUS` code) and, for reads,
-    ``rdata``. A write takes effect at the clock edge ending the strobe cycle, and only if ``status`` is ok."""
+    ``rdata``. A write takes effect at the clock edge ending the strobe cycle, and only if ``status`` is ok.
+    ``addr``, ``write`` and ``wdata`` hold their values for at least one cycle before the strobe (a register file may
+    check a written value a cycle ahead, off the strobe's path)."""
 
     def __init__(self):
         super().__init__(
@@ -85,6 +87,8 @@ class HostLink(wiring.Component):
         def count_bad():
             m.d.sync += self.bad_frames.eq(self.bad_frames + (self.bad_frames != 255))
 
+        # the request's fields straight from the frame registers: stable from the CRC byte's cycle on
+        m.d.comb += [self.bus.addr.eq(addr), self.bus.write.eq(op == proto.OP_WRITE), self.bus.wdata.eq(wdata)]
         with m.FSM():
             with m.State("sync"):
                 with m.If(self.rx.valid & (self.rx.payload == proto.SYNC_REQUEST)):
@@ -109,13 +113,7 @@ class HostLink(wiring.Component):
             with m.State("execute"):
                 with m.If(~resp_busy):
                     known = (op == proto.OP_WRITE) | (op == proto.OP_READ)
-                    m.d.comb += [
-                        self.bus.strobe.eq(known),
-                        self.bus.addr.eq(addr),
-                        self.bus.write.eq(op == proto.OP_WRITE),
-                        self.bus.wdata.eq(wdata),
-                        resp_start.eq(1),
-                    ]
+                    m.d.comb += [self.bus.strobe.eq(known), resp_start.eq(1)]
                     with m.If(known):
                         m.d.sync += [
                             resp_status.eq(self.bus.status),
