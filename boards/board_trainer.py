@@ -148,17 +148,17 @@ class BoardTrainer(wiring.Component):
         # every value check is registered: the bus holds addr and wdata for a cycle before its strobe
         # (:class:`~.host_link.RegisterBus`), so the comparators sit off the strobe's path
         def registered(name, expr):
-            r = Signal(name=f"check_{name}")
+            r = Signal(name=name)
             m.d.sync += r.eq(expr)
             return r
 
-        checks = {"sample": registered("sample", value < N)}
+        checks = {"sample": registered("check_sample", value < N)}
         for name in proto.RUNTIME_REGISTERS:  # the ranges the host driver checks too
             low, high = proto.runtime_register_range(name, f.eta.width, f.theta.frac)
-            checks[name] = registered(name, (value >= low) & (value <= high))
-        control_ok = registered("control", value < 8)
-        theta_ok = registered("theta", (signed_value >= f.theta.min) & (signed_value <= f.theta.max))
-        act_ok = registered("act", (signed_value >= f.act.min) & (signed_value <= f.act.max))
+            checks[name] = registered(f"check_{name}", (value >= low) & (value <= high))
+        control_ok = registered("check_control", value < 8)
+        theta_ok = registered("check_theta", (signed_value >= f.theta.min) & (signed_value <= f.theta.max))
+        act_ok = registered("check_act", (signed_value >= f.act.min) & (signed_value <= f.act.max))
         theta_index = Signal(16)
         word_index = Signal(16)
         m.d.comb += [
@@ -166,28 +166,33 @@ class BoardTrainer(wiring.Component):
             word_index.eq(addr - proto.DATASET_BASE),
             tr.readout.addr.eq(theta_index),
         ]
-        with m.Switch(addr):
-            for name, source in read_only.items():
-                with m.Case(reg(name)):
-                    answer(source)
-            for name in CONFIG_REGISTERS:
-                with m.Case(reg(name)):
-                    answer(regs[name], checks[name])
-                    with m.If(accept):
-                        m.d.sync += regs[name].eq(value)
-            with m.Case(reg("control")):
-                start = value[0]
-                answer(None, control_ok, config=start)
+
+        # the address decode is registered too (one match bit per register or range, a cycle ahead of the strobe);
+        # the matches are exclusive, so each is its own If
+        def at(name, match):
+            return m.If(registered(f"at_{name}", match))
+
+        for name, source in read_only.items():
+            with at(name, addr == reg(name)):
+                answer(source)
+        for name in CONFIG_REGISTERS:
+            with at(name, addr == reg(name)):
+                answer(regs[name], checks[name])
                 with m.If(accept):
-                    m.d.comb += [tr.start.eq(start), host.stop.eq(value[1]), host.clear_counters.eq(value[2])]
-            with m.Case(*range(proto.THETA_BASE, proto.THETA_BASE + P)):
-                answer(tr.readout.theta, theta_ok)
-                m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(accept)]
-            with m.Case(*range(proto.DATASET_BASE, proto.DATASET_BASE + self.n_words)):
-                answer(None, act_ok)
-                m.d.comb += host.sample_addr.eq(regs["sample"])
-                m.d.comb += [host.sample_en[k].eq(accept & (word_index == k)) for k in range(self.n_words)]
-                m.d.comb += [host.sample_data[k].eq(value) for k in range(self.n_words)]
+                    m.d.sync += regs[name].eq(value)
+        with at("control", addr == reg("control")):
+            start = value[0]
+            answer(None, control_ok, config=start)
+            with m.If(accept):
+                m.d.comb += [tr.start.eq(start), host.stop.eq(value[1]), host.clear_counters.eq(value[2])]
+        with at("theta", (addr >= proto.THETA_BASE) & (addr < proto.THETA_BASE + P)):
+            answer(tr.readout.theta, theta_ok)
+            m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(accept)]
+        with at("dataset", (addr >= proto.DATASET_BASE) & (addr < proto.DATASET_BASE + self.n_words)):
+            answer(None, act_ok)
+            m.d.comb += host.sample_addr.eq(regs["sample"])
+            m.d.comb += [host.sample_en[k].eq(accept & (word_index == k)) for k in range(self.n_words)]
+            m.d.comb += [host.sample_data[k].eq(value) for k in range(self.n_words)]
 
         toggle = Signal()
         with m.If(bus.strobe):

@@ -18,6 +18,7 @@ from .board_trainer import BoardTrainer
 from .pll import ECP5PLL, ICE40PLL, ecp5_pll, ice40_pll
 
 __all__ = [
+    "PIPELINED_BOARD_OPTIONS",
     "BOARDS",
     "CLOCK_DIVIDER",
     "POR_CYCLES",
@@ -51,6 +52,10 @@ BAUD = 115200
 #: after the PLL has locked (iCE40; the ECP5 waits 4 cycles only): iCE40 block RAMs read zero for ~3 µs after
 #: configuration (Amaranth's own iCE40 power-on reset waits 15 µs)
 POR_CYCLES = 1024
+
+
+#: the BoardTrainer options of the pipelined board tops (``mgd build --pipelined``): XOR's inputs are 0 or 1
+PIPELINED_BOARD_OPTIONS = {"pipelined": True, "input_bits": 1}
 
 
 def xor_config(steps: int = 10_000) -> MGDConfig:

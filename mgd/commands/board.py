@@ -42,6 +42,11 @@ def add_parser(sub):
         default=60.0,
         help="train: seconds to wait for the run (default 60)",
     )
+    board.add_argument(
+        "--pipelined",
+        action="store_true",
+        help="with --simulate: simulate the pipelined trainer's board top (mgd build --pipelined)",
+    )
     board.add_argument("--json", type=json_out, help="also write the result as JSON")
     return board
 
@@ -49,13 +54,17 @@ def add_parser(sub):
 def run(args) -> int:
     from mgd.boards.host_driver import Board, DeviceError, LinkError, PortError, SerialTransport
 
+    if args.pipelined and not args.simulate:
+        raise ConfigError("--pipelined selects the simulated top (with --simulate); a real board runs its bitstream")
     if args.simulate:
         from mgd.boards.board_trainer import BoardTrainer
-        from mgd.boards.platform_top import xor_config
+        from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, xor_config
         from mgd.golden_model.formats import BOARD_FORMATS, FORMAT_SETS
         from mgd.sim.uart_model import SimulatedBoard
 
-        transport = SimulatedBoard(BoardTrainer(xor_config(), FORMAT_SETS[BOARD_FORMATS], divisor=4), 4)
+        options = PIPELINED_BOARD_OPTIONS if args.pipelined else {}
+        top = BoardTrainer(xor_config(), FORMAT_SETS[BOARD_FORMATS], divisor=4, **options)
+        transport = SimulatedBoard(top, 4)
         board, poll, timeout = Board(transport, timeout=2e-3, retries=0), 2e-3, 10.0  # simulated seconds
     else:
         try:

@@ -46,6 +46,12 @@ def add_parser(sub):
         action="store_true",
         help="write the bitstream even if the post-route Fmax misses the clock (nextpnr's option)",
     )
+    build.add_argument(
+        "--pipelined",
+        action="store_true",
+        help="the pipelined trainer (one step per clock inside each update window, 1-bit XOR inputs) instead of "
+        "the reference trainer; same host link and registers",
+    )
     build.add_argument("--plan-only", action="store_true", help="write the build plan only (no Yosys/nextpnr)")
     build.add_argument("--json", type=json_out, help="also write the report as JSON")
     return build
@@ -53,7 +59,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from mgd.boards.build import build_board
-    from mgd.boards.platform_top import platform_for, pll_for, xor_config
+    from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, platform_for, pll_for, xor_config
     from mgd.toolchain import SynthesisError
 
     if args.clock_mhz is not None:
@@ -82,6 +88,7 @@ def run(args) -> int:
             seed=args.pnr_seed,
             clock_mhz=args.clock_mhz,
             timing_allow_fail=args.timing_allow_fail,
+            trainer_options=PIPELINED_BOARD_OPTIONS if args.pipelined else None,
         )
     except SynthesisError as exc:  # a missing or failed tool
         print(f"mgd build: {exc}", file=sys.stderr)
