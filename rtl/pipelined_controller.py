@@ -73,9 +73,12 @@ class PipelinedController(wiring.Component):
         m = Module()
         P, t, regs = Phase, self.timing, self.regs
         phase = Signal(Phase, init=Phase.IDLE)
+        # down-counters (a run's counts left, reloaded from the registers): every test is an equality with 0 or 1,
+        # no comparator against a register on the issue path
         cnt = Signal.like(regs.seed)
-        issued, step = Signal.like(self.step), Signal.like(self.step)
+        left, step = Signal.like(self.step), Signal.like(self.step)
         cx, cp, ct = Signal.like(regs.tau_x), Signal.like(regs.tau_p), Signal.like(regs.tau_theta)
+        first = Signal()  # the next step to issue is the first of its sample (n mod τx = 0)
         index = Signal.like(self.index)
         m.submodules.sequencer = seq = SampleSequencer(self.n_samples, self.order)
         running = (phase != P.IDLE) & (phase != P.LOAD) & (phase != P.DONE)
@@ -102,8 +105,8 @@ class PipelinedController(wiring.Component):
 
         # the flags of the steps in flight: flags[k] = (valid, window_end, final, fresh) of the step issued k ago
         window_end, final = Signal(), Signal()
-        m.d.comb += [window_end.eq(ct == regs.tau_theta - 1), final.eq(issued + 1 == regs.steps)]
-        now = [self.issue, self.issue & window_end, self.issue & final, self.issue & (cx == 0)]
+        m.d.comb += [window_end.eq(ct == 0), final.eq(left == 1)]
+        now = [self.issue, self.issue & window_end, self.issue & final, self.issue & first]
         flags = [now]
         for k in range(1, t.retire + 1):
             row = [Signal(name=f"{n}_d{k}") for n in ("valid", "window_end", "final", "fresh")]
@@ -128,7 +131,16 @@ class PipelinedController(wiring.Component):
                     m.d.sync += phase.eq(P.LOAD)
             with m.Case(P.LOAD):
                 m.d.comb += [self.load.eq(1), self.restart.eq(1), seq.restart.eq(1)]
-                m.d.sync += [index.eq(0), issued.eq(0), step.eq(0), cx.eq(0), cp.eq(0), ct.eq(0), cnt.eq(0)]
+                m.d.sync += [
+                    index.eq(0),
+                    left.eq(regs.steps),
+                    step.eq(0),
+                    cx.eq(regs.tau_x - 1),
+                    cp.eq(regs.tau_p - 1),
+                    ct.eq(regs.tau_theta - 1),
+                    cnt.eq(regs.seed - 1),
+                    first.eq(1),
+                ]
                 with m.If(regs.seed != 0):
                     m.d.sync += phase.eq(P.SEED)
                 with m.Else():
@@ -136,24 +148,24 @@ class PipelinedController(wiring.Component):
             with m.Case(P.SEED):
                 m.d.comb += [self.advance.eq(1), seq.seed_jump.eq(1)]
                 advance_index()
-                with m.If(cnt == regs.seed - 1):
-                    m.d.sync += [phase.eq(P.BEGIN), cnt.eq(0)]
+                with m.If(cnt == 0):
+                    m.d.sync += phase.eq(P.BEGIN)
                 with m.Else():
-                    m.d.sync += cnt.eq(cnt + 1)
+                    m.d.sync += cnt.eq(cnt - 1)
             with m.Case(P.BEGIN):
                 m.d.comb += seq.draw.eq(1)
                 m.d.sync += phase.eq(P.PERT)
             with m.Case(P.PERT):
-                m.d.comb += [self.issue.eq(1), seq.draw.eq((cx == regs.tau_x - 1) & ~final)]
-                m.d.sync += issued.eq(issued + 1)
-                with m.If(cp == regs.tau_p - 1):
+                m.d.comb += [self.issue.eq(1), seq.draw.eq((cx == 0) & ~final)]
+                m.d.sync += [left.eq(left - 1), first.eq(cx == 0)]
+                with m.If(cp == 0):
                     m.d.comb += self.advance.eq(1)
                     advance_index()
-                    m.d.sync += cp.eq(0)
+                    m.d.sync += cp.eq(regs.tau_p - 1)
                 with m.Else():
-                    m.d.sync += cp.eq(cp + 1)
-                m.d.sync += cx.eq(Mux(cx == regs.tau_x - 1, 0, cx + 1))
-                m.d.sync += ct.eq(Mux(window_end, 0, ct + 1))
+                    m.d.sync += cp.eq(cp - 1)
+                m.d.sync += cx.eq(Mux(cx == 0, regs.tau_x - 1, cx - 1))
+                m.d.sync += ct.eq(Mux(window_end, regs.tau_theta - 1, ct - 1))
                 with m.If(window_end | final):
                     m.d.sync += phase.eq(P.CORRELATE)
             with m.Case(P.CORRELATE):
