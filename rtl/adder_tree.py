@@ -2,11 +2,18 @@
 
 from amaranth.hdl import Module, Signal, signed
 
-__all__ = ["add_tree", "tree_levels"]
+__all__ = ["add_tree", "tree_levels", "check_arity"]
+
+
+def check_arity(arity) -> None:
+    """Refuse a tree arity that is not an integer >= 2."""
+    if isinstance(arity, bool) or not isinstance(arity, int) or arity < 2:
+        raise ValueError(f"tree_arity must be an integer >= 2, got {arity!r}")
 
 
 def tree_levels(n_terms: int, arity: int) -> int:
     """Registered levels of a tree over ``n_terms`` terms (0 for one term: it passes through unregistered)."""
+    check_arity(arity)
     levels = 0
     while n_terms > 1:
         n_terms = -(-n_terms // arity)
@@ -22,8 +29,7 @@ def add_tree(m: Module, terms: list, width: int, arity: int, name: str):
     enable and no reset (they can be absorbed into DSP blocks and retimed)."""
     if not terms:
         raise ValueError("an adder tree needs at least one term")
-    if arity < 2:
-        raise ValueError(f"arity must be at least 2, got {arity!r}")
+    check_arity(arity)
     level = 0
     while len(terms) > 1:
         nxt = []

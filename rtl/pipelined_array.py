@@ -7,23 +7,23 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from mgd.golden_model.fixed_network import FixedMLP, sigmoid_table
-from mgd.golden_model.formats import FixedFormats
+from mgd.golden_model.formats import FixedFormats, Fmt
 from mgd.golden_model.network import MLP
 
-from .adder_tree import add_tree, tree_levels
+from .adder_tree import add_tree, check_arity, tree_levels
 from .fixed import floor_shift, saturate, shape_of
 
 __all__ = ["PipelinedArray", "check_input_bits"]
 
 
-def check_input_bits(input_bits, fmts: FixedFormats) -> None:
-    """Refuse an ``input_bits`` other than None (inputs in the act format) or b in [1, act.frac + 1] (b-bit unsigned
-    inputs v, x = v·2^−(b−1))."""
+def check_input_bits(input_bits, act: Fmt) -> None:
+    """Refuse an ``input_bits`` other than None (inputs in the act format ``act``) or b in [1, act.frac + 1] (b-bit
+    unsigned inputs v, x = v·2^−(b−1))."""
     if input_bits is None:
         return
-    if isinstance(input_bits, bool) or not isinstance(input_bits, int) or not 1 <= input_bits <= fmts.act.frac + 1:
+    if isinstance(input_bits, bool) or not isinstance(input_bits, int) or not 1 <= input_bits <= act.frac + 1:
         raise ValueError(
-            f"input_bits must be None or an integer in [1, {fmts.act.frac + 1}] (act.frac + 1), got {input_bits!r}"
+            f"input_bits must be None or an integer in [1, {act.frac + 1}] (act.frac + 1), got {input_bits!r}"
         )
 
 
@@ -48,9 +48,8 @@ class PipelinedArray(wiring.Component):
     """
 
     def __init__(self, mlp: MLP, fmts: FixedFormats, *, input_bits=None, tree_arity: int = 3):
-        check_input_bits(input_bits, fmts)
-        if isinstance(tree_arity, bool) or not isinstance(tree_arity, int) or tree_arity < 2:
-            raise ValueError(f"tree_arity must be an integer >= 2, got {tree_arity!r}")
+        check_input_bits(input_bits, fmts.act)
+        check_arity(tree_arity)
         self.mlp, self.fmts, self.input_bits, self.tree_arity = mlp, fmts, input_bits, tree_arity
         self.layout = mlp.unpack(np.arange(mlp.n_params)[None])
         x_shape = shape_of(fmts.act) if input_bits is None else unsigned(input_bits)

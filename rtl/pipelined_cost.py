@@ -7,7 +7,7 @@ from amaranth.lib.wiring import In, Out
 from mgd.golden_model.fixed_units import BROADCAST_MODES, recip
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 
-from .adder_tree import add_tree, tree_levels
+from .adder_tree import add_tree, check_arity, tree_levels
 from .fixed import floor_shift, saturate, shape_of
 from .synapse import broadcast_width
 
@@ -36,6 +36,7 @@ class PipelinedCost(wiring.Component):
             raise ValueError(f"mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
         if isinstance(n_out, bool) or not isinstance(n_out, int) or n_out < 1:
             raise ValueError(f"n_out must be a positive integer, got {n_out!r}")
+        check_arity(tree_arity)
         self.n_out, self.mode, self.fmts, self.tree_arity = n_out, mode, fmts, tree_arity
         act = shape_of(fmts.act)
         super().__init__(

@@ -11,6 +11,7 @@ from mgd.golden_model.network import MLP
 from mgd.golden_model.pipeline_schedule import PipelineTiming
 
 from .accuracy_counter import AccuracyCounter
+from .adder_tree import check_arity
 from .fixed import shape_of
 from .pipelined_array import PipelinedArray, check_input_bits
 from .pipelined_controller import PipelinedController
@@ -56,17 +57,10 @@ class PipelinedTrainer(wiring.Component):
         """Validate the parameters before any part is built (:meth:`.trainer.Trainer.check`, and ``input_bits``
         against the dataset's inputs, ``tree_arity``); returns θ₀ as an int64 array."""
         theta0 = Trainer.check(mlp, codes, fmts, theta0, mode, x, targets, order)
-        check_input_bits(input_bits, fmts)
-        if isinstance(tree_arity, bool) or not isinstance(tree_arity, int) or tree_arity < 2:
-            raise ValueError(f"tree_arity must be an integer >= 2, got {tree_arity!r}")
-        if input_bits is not None and x is not None:
-            shift = fmts.act.frac - (input_bits - 1)
-            xs = np.asarray(x, dtype=np.int64)
-            if np.any(xs < 0) or np.any(xs & ((1 << shift) - 1)) or np.any(xs >> shift >= 1 << input_bits):
-                raise ValueError(
-                    f"input_bits={input_bits}: every input must be v·2^-{input_bits - 1} with v an unsigned "
-                    f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
-                )
+        check_input_bits(input_bits, fmts.act)
+        check_arity(tree_arity)
+        if x is not None:
+            SampleMemory.check_inputs(x, fmts.act, input_bits)
         return theta0
 
     def __init__(

@@ -10,6 +10,7 @@ from mgd.golden_model.formats import Fmt
 
 from .dataset_memory import DatasetMemory
 from .fixed import shape_of
+from .pipelined_array import check_input_bits
 
 __all__ = ["SampleMemory"]
 
@@ -29,8 +30,23 @@ class SampleMemory(wiring.Component):
     (an input's bits b above 2^−(b−1), a binary target's bit at 1.0): a host writes representable values (others
     lose their other bits)."""
 
+    @staticmethod
+    def check_inputs(x, fmt: Fmt, input_bits) -> None:
+        """Refuse inputs that ``input_bits`` cannot hold (None: any act-format value)."""
+        if input_bits is None:
+            return
+        shift = fmt.frac - (input_bits - 1)
+        xs = np.asarray(x, dtype=np.int64)
+        if np.any(xs < 0) or np.any(xs & ((1 << shift) - 1)) or np.any(xs >> shift >= 1 << input_bits):
+            raise ValueError(
+                f"input_bits={input_bits}: every input must be v·2^-{input_bits - 1} with v an unsigned "
+                f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
+            )
+
     def __init__(self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False):
         x, targets = DatasetMemory.check(x, targets, fmt)
+        check_input_bits(input_bits, fmt)
+        self.check_inputs(x, fmt, input_bits)
         self.fmt, self.n, self.input_bits, self.writable = fmt, len(x), input_bits, writable
         self.n_in, self.n_out = x.shape[1], targets.shape[1]
         one = 1 << fmt.frac

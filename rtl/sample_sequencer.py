@@ -23,6 +23,8 @@ class SampleSequencer(wiring.Component):
     def __init__(self, n_samples: int, order: str = "cyclic"):
         if order not in HARDWARE_ORDERS:
             raise ValueError(f"order must be one of {', '.join(HARDWARE_ORDERS)}, got {order!r}")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         self.n_samples, self.order = n_samples, order
         super().__init__({"restart": In(1), "seed_jump": In(1), "draw": In(1), "sample": Out(range(max(2, n_samples)))})
 

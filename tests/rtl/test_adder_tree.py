@@ -92,6 +92,8 @@ def test_bad_arguments_are_refused():
     # the checks come before the module is touched (no Module is built here: nothing to elaborate)
     with pytest.raises(ValueError, match="an adder tree needs at least one term"):
         add_tree(None, [], 8, 2, "t")
-    for arity in (1, 0, -3):
-        with pytest.raises(ValueError, match=f"arity must be at least 2, got {arity}"):
+    for arity in (1, 0, -3, True, 2.0):
+        with pytest.raises(ValueError, match=f"tree_arity must be an integer >= 2, got {arity!r}"):
             add_tree(None, [1, 2], 8, arity, "t")
+        with pytest.raises(ValueError, match="tree_arity must be an integer >= 2"):
+            tree_levels(5, arity)

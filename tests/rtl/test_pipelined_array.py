@@ -168,14 +168,14 @@ def test_one_bit_inputs_select_the_weight():
 def test_bad_input_bits_are_refused(bad):
     frac = DEFAULT_FORMATS.act.frac
     with pytest.raises(ValueError, match=rf"input_bits must be None or an integer in \[1, {frac + 1}\]"):
-        check_input_bits(bad, DEFAULT_FORMATS)
+        check_input_bits(bad, DEFAULT_FORMATS.act)
     with pytest.raises(ValueError, match="input_bits must be None or an integer in"):
         PipelinedArray(MLP((2, 1)), DEFAULT_FORMATS, input_bits=bad)
 
 
 def test_good_input_bits_are_accepted():
     for b in (None, 1, 3, DEFAULT_FORMATS.act.frac + 1):
-        assert check_input_bits(b, DEFAULT_FORMATS) is None
+        assert check_input_bits(b, DEFAULT_FORMATS.act) is None
 
 
 @pytest.mark.parametrize("bad", [1, 0, True, 2.0])

@@ -142,11 +142,6 @@ def test_bad_arguments_are_refused(args, match):
         PipelinedCost(*args)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PipelinedCost does not validate tree_arity (PipelinedArray does): tree_arity=1 is accepted, and then "
-    "its latency property (tree_levels(n_out, 1)) never returns for n_out > 1; only PipelinedTrainer.check guards it",
-)
 def test_bad_tree_arity_is_refused():
     with pytest.raises(ValueError, match=r"tree_arity must be an integer >= 2"):
         PipelinedCost(2, "prescaled", tree_arity=1)

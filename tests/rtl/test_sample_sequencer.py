@@ -122,3 +122,9 @@ def test_one_sample():
 def test_bad_order_is_refused(bad):
     with pytest.raises(ValueError, match=f"order must be one of cyclic, random, got {bad!r}"):
         SampleSequencer(4, bad)
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, True, 2.5])
+def test_a_dataset_without_samples_is_refused(n_samples):
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        SampleSequencer(n_samples)
