@@ -65,6 +65,9 @@ MAX_JOBS = 1024
 MAX_SAMPLES = 1 << 24
 #: nextpnr ``--seed`` (a C int)
 MAX_PNR_SEED = (1 << 31) - 1
+#: --input-bits: the command line's bound (the pipelined trainer's own, act.frac + 1, is checked by
+#: :func:`check_pipelined`)
+MAX_INPUT_BITS = 64
 
 
 def _range_text(low, high, low_open=False, high_open=False) -> str:
@@ -234,3 +237,30 @@ def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode
                 f"{name}={value:g} does not fit the hardware's {name} register: must be in [{low}, {high}]"
             )
     return model
+
+
+def check_input_bits_option(args) -> None:
+    """``--input-bits`` is an option of the pipelined trainer: refused without ``--pipelined``."""
+    if getattr(args, "input_bits", None) is not None and not getattr(args, "pipelined", False):
+        raise ConfigError("--input-bits needs --pipelined (it is an option of the pipelined trainer)")
+
+
+def check_pipelined(
+    config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode: str = "prescaled", input_bits: int | None = None
+) -> None:
+    """:class:`ConfigError` naming ``--pipelined`` (and ``--input-bits``) if the pipelined trainer of ``config``
+    would refuse its parameters, e.g. ``input_bits`` outside [1, act.frac + 1] or a dataset input that is not
+    v·2^-(B-1) with v a B-bit unsigned integer: the trainer's own checks
+    (:meth:`PipelinedTrainer.check <mgd.rtl.pipelined_trainer.PipelinedTrainer.check>`), run before any part of it
+    is built."""
+    from mgd.golden_model.fixed_mgd import FixedMGD
+    from mgd.rtl.pipelined_trainer import PipelinedTrainer
+
+    model = FixedMGD(config.replace(seeds=1), fmts, mode=mode)
+    try:
+        PipelinedTrainer.check(
+            model.mlp, model.codes, fmts, model.theta0[0], mode, model.x, model.y, config.sample_order, input_bits
+        )
+    except ValueError as exc:
+        what = "--pipelined" + ("" if input_bits is None else f" --input-bits {input_bits}")
+        raise ConfigError(f"{what}: {exc}") from None

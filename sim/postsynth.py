@@ -53,8 +53,7 @@ import numpy as np
 from mgd import toolchain
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import DEFAULT_FORMATS, FORMAT_SETS, FixedFormats
-from mgd.golden_model.schedule import ScheduleModel
-from mgd.rtl.trainer_build import Build, build, max_cycles
+from mgd.rtl.trainer_build import Build, build, cycle_limit
 from mgd.toolchain import SimulationError, SynthResult, find_yosys, icarus, synth_script, synthesize
 
 from .postsynth_bench import SIGNALS, TOP, UNDEFINED, parse_output, testbench
@@ -178,7 +177,7 @@ def simulate(
     check_cells(netlist)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    limit = max_cycles(b.regs, b.trainer.latency) + 2
+    limit = cycle_limit(b.trainer, b.regs) + 2
     (workdir / "tb.v").write_text(testbench(b, limit=limit, read_addr=read_addr, reset_cycles=reset_cycles))
     files, args = cell_library(netlist.flow)
     compile_time = icarus.iverilog(
@@ -210,8 +209,10 @@ def simulate(
 
 def golden(b: Build, read_addr: int | None = None) -> dict[str, np.ndarray]:
     """The golden trace of the run (start in cycle 0 through the first cycle showing ``done``) on :data:`SIGNALS`:
-    ``read_theta`` is θ of the synapse the testbench selects each cycle (``cycle mod P`` or ``read_addr``)."""
-    g = ScheduleModel(b.model, b.regs, b.trainer.latency).run_until_done(max_cycles(b.regs, b.trainer.latency) + 2)
+    ``read_theta`` is θ of the synapse the testbench selects each cycle (``cycle mod P`` or ``read_addr``). The
+    golden model is the build's (:meth:`~mgd.rtl.trainer_build.Build.golden`: the reference or the pipelined
+    schedule)."""
+    g = b.golden().run_until_done(cycle_limit(b.trainer, b.regs) + 2)
     n = len(g["phase"])
     n_syn = g["theta"].shape[1]
     addr = np.full(n, read_addr) if read_addr is not None else np.arange(n) % n_syn
@@ -235,6 +236,8 @@ class PostSynthResult:
     undefined: int  # samples with x/z bits
     times: dict = field(default_factory=dict)  # rtlil, synth, compile, sim, golden (seconds)
     fmts: FixedFormats = DEFAULT_FORMATS
+    pipelined: bool = False
+    input_bits: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -245,8 +248,11 @@ class PostSynthResult:
         c = n.counts()
         other = ", ".join(f"{k} {v}" for k, v in c["other"].items()) or "-"
         synth = "cached" if n.cached else f"{n.seconds:.1f} s"
+        kind = ""
+        if self.pipelined:
+            kind = "pipelined trainer" + (f" ({self.input_bits}-bit inputs)" if self.input_bits else "") + ", "
         lines = [
-            f"== {self.flow} ({FLOWS[self.flow]['synth']}), {formats_name(self.fmts)} formats "
+            f"== {self.flow} ({FLOWS[self.flow]['synth']}), {kind}{formats_name(self.fmts)} formats "
             f"(θ {self.fmts.theta.width} b, act {self.fmts.act.width} b, C {self.fmts.cost.width} b), "
             f"{self.steps} steps: "
             f"{'MATCH' if self.ok else 'MISMATCH'}",
@@ -287,16 +293,19 @@ def run(
     netlist: Netlist | None = None,
     read_addr: int | None = None,
     reset_cycles: int = 2,
+    pipelined: bool = False,
+    input_bits: int | None = None,
 ) -> PostSynthResult:
     """Synthesize (or take ``netlist``), simulate and compare one flow on the XOR run of ``steps`` steps (or
     ``config``, with the seed register ``hw_seed``) in the number formats ``fmts`` (design and golden model alike);
     files go to ``workdir/FLOW``. A given ``netlist`` must be of the same design (same formats too): runs that
-    differ only in runtime registers (τ's, η, Δθ, seed, steps) share it."""
+    differ only in runtime registers (τ's, η, Δθ, seed, steps) share it. ``pipelined`` (and ``input_bits``): the
+    pipelined trainer, against its own schedule (:func:`mgd.rtl.trainer_build.build`)."""
     check_flow(flow)
     config = config if config is not None else xor_config(steps)
     times = {}
     t0 = time.perf_counter()
-    b = build(config, fmts, hw_seed=hw_seed)
+    b = build(config, fmts, hw_seed=hw_seed, pipelined=pipelined, input_bits=input_bits)
     text = trainer_rtlil(b)  # always elaborate the trainer (also when the netlist is given)
     times["rtlil"] = time.perf_counter() - t0
     work = Path(workdir) / flow
@@ -317,7 +326,17 @@ def run(
     trace = sim["trace"]
     undefined = int(sum((trace[name] == UNDEFINED).sum() for name in SIGNALS))
     return PostSynthResult(
-        flow, config.steps, netlist, compare_traces(trace, ref), sim["cycles"], sim["finished"], undefined, times, fmts
+        flow,
+        config.steps,
+        netlist,
+        compare_traces(trace, ref),
+        sim["cycles"],
+        sim["finished"],
+        undefined,
+        times,
+        fmts,
+        pipelined,
+        input_bits,
     )
 
 
@@ -341,12 +360,32 @@ def main(argv=None) -> int:
         "--read-addr", type=int, default=None, help="fixed synapse for read_theta (default: sweep cycle mod P)"
     )
     parser.add_argument("--jobs", type=int, default=None, help="parallel Yosys runs (default: CPU count)")
+    parser.add_argument(
+        "--pipelined", action="store_true", help="the pipelined trainer (against its own cycle schedule)"
+    )
+    parser.add_argument(
+        "--input-bits", type=int, default=None, metavar="B", help="with --pipelined: B-bit layer-0 inputs (XOR: 1)"
+    )
+    parser.add_argument(
+        "--tau-theta", type=int, default=None, help="τθ of the XOR run (default: the configuration's, 1)"
+    )
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error("--steps must be at least 1")
+    if args.input_bits is not None and not args.pipelined:
+        parser.error("--input-bits needs --pipelined")
     fmts = FORMAT_SETS[args.formats]
     workdir = args.workdir or ("out/postsynth" if args.formats == "default" else f"out/postsynth-{args.formats}")
-    b = build(xor_config(args.steps), fmts)
+    if args.pipelined and args.workdir is None:
+        workdir += "-pipelined"
+    config = xor_config(args.steps)
+    if args.tau_theta is not None:
+        config = config.replace(tau_theta=args.tau_theta)
+    options = {"pipelined": args.pipelined, "input_bits": args.input_bits}
+    try:
+        b = build(config, fmts, **options)
+    except ValueError as exc:
+        parser.error(str(exc))
     t0 = time.perf_counter()
     netlists = synthesize_all(trainer_rtlil(b), args.flows, workdir, cache_dir=args.cache, jobs=args.jobs)
     print(
@@ -355,7 +394,9 @@ def main(argv=None) -> int:
     )
     ok = True
     for flow in args.flows:
-        r = run(flow, args.steps, workdir, fmts=fmts, netlist=netlists[flow], read_addr=args.read_addr)
+        r = run(
+            flow, workdir=workdir, config=config, fmts=fmts, netlist=netlists[flow], read_addr=args.read_addr, **options
+        )
         print(r.report(), flush=True)
         ok &= r.ok
     return 0 if ok else 1

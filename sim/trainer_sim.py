@@ -40,6 +40,7 @@ def simulate(
     the run); ``sample_every`` records θ at every multiple of that many steps of the (last) run (``theta_at``),
     which is how accuracy is measured during long runs."""
     runs = regs if isinstance(regs, list) else [regs]
+    pipelined = isinstance(trainer, PipelinedTrainer)
     regs = runs[-1]
     starts: dict[int, Registers] = {}
     rows = {name: [] for name in TRACE_SIGNALS + SYNAPSE_SIGNALS}
@@ -72,6 +73,13 @@ def simulate(
         starts[first] = regs
         last_step = -1
         limit = cycle_limit(trainer, regs) + 2
+
+        def mid_window(phase, step):
+            """The pipelined trainer's stall with a step that ends no window: θ is θ after ``step`` steps there
+            (it changes only when a window's last step retires; with τθ below the pipeline's depth a mid-window
+            step is counted only during the stall)."""
+            return pipelined and phase == PHASES["correlate"] and step % regs.tau_theta != 0
+
         for cycle in range(first, first + limit):
             if record:
                 for name, port in scalar_ports.items():
@@ -83,7 +91,7 @@ def simulate(
             phase = ctx.get(phase_raw)
             if (
                 sample_every
-                and phase in (PHASES["begin"], PHASES["done"], PHASES["pert"])
+                and (phase in (PHASES["begin"], PHASES["done"], PHASES["pert"]) or mid_window(phase, step))
                 and step % sample_every == 0
                 and step not in theta_at
             ):

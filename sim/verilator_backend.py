@@ -18,6 +18,7 @@ with the bit-exact fixed-point forward pass, result type).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -33,9 +34,10 @@ import numpy as np
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
+from mgd.golden_model.pipeline_schedule import PipelineTiming, pipelined_cycles
 from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import TrainResult
-from mgd.rtl.trainer_build import max_cycles
+from mgd.rtl.trainer_build import build, max_cycles
 from mgd.toolchain.cache import recorded, sha
 from mgd.toolchain.verilator import VerilatorError, cache_dir, compile_model, verilator_root
 
@@ -100,8 +102,16 @@ def _stable(obj) -> str:
     return repr(obj)
 
 
-def _elaboration_key(model: FixedMGD, config: MGDConfig, fmts: FixedFormats, mode: str) -> str:
-    """Everything the trainer's Verilog depends on (the runtime registers do not: they are ports)."""
+def _elaboration_key(
+    model: FixedMGD,
+    config: MGDConfig,
+    fmts: FixedFormats,
+    mode: str,
+    pipelined: bool = False,
+    input_bits: int | None = None,
+) -> str:
+    """Everything the trainer's Verilog depends on (the runtime registers do not: they are ports). The pipelined
+    trainer's keys add its kind and ``input_bits`` (the reference trainer's keys are those of before it existed)."""
     try:
         amaranth_version = metadata.version("amaranth")
     except metadata.PackageNotFoundError:
@@ -120,6 +130,7 @@ def _elaboration_key(model: FixedMGD, config: MGDConfig, fmts: FixedFormats, mod
         model.x.tobytes(),
         model.y.tobytes(),
         model.theta0[0].tobytes(),
+        *((f"pipelined input_bits={input_bits}",) if pipelined else ()),
     )
 
 
@@ -139,15 +150,18 @@ def verilog_for(
     mode: str = "prescaled",
     cache: Path | None = None,
     progress: bool = False,
+    pipelined: bool = False,
+    input_bits: int | None = None,
 ) -> tuple[str, float]:
     """The trainer's Verilog for one network (``config.seeds`` = 1) and the seconds spent converting it (0 when it
-    came from the cache). The text has no header: the runtime registers are not part of it."""
-    from .verilog import convert
+    came from the cache). The text has no header: the runtime registers are not part of it. ``pipelined`` (and
+    ``input_bits``): the pipelined trainer's."""
+    from .verilog import convert_build
 
     config = config.replace(seeds=1)
     model = FixedMGD(config, fmts, mode=mode)
     cache = cache_dir() if cache is None else cache
-    path = cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode)}.v"
+    path = cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode, pipelined, input_bits)}.v"
     if path.exists():
         return path.read_text(), 0.0
     if progress:
@@ -158,10 +172,14 @@ def verilog_for(
             flush=True,
         )
     t0 = time.perf_counter()
-    text = _strip_header(convert(config, fmts, mode=mode, name=TOP))
+    b = build(config, fmts, mode=mode, pipelined=pipelined, input_bits=input_bits)
+    text = _strip_header(convert_build(b, name=TOP))
     seconds = time.perf_counter() - t0
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.with_suffix(".json").write_text(json.dumps({"convert_seconds": seconds, "bytes": len(text)}) + "\n")
+    record = {"convert_seconds": seconds, "bytes": len(text)}
+    if pipelined:  # what the harness's cycle limit needs, without constructing the trainer again
+        record["timing"] = dataclasses.asdict(b.trainer.timing)
+    path.with_suffix(".json").write_text(json.dumps(record) + "\n")
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(text)
     tmp.replace(path)
@@ -173,7 +191,8 @@ class VerilatorBuild:
     """A compiled trainer: ``binary`` to run, ``key`` (the cache key), ``build_time`` and ``convert_time`` (seconds
     spent now compiling and converting to Verilog: 0 when cached), ``build_seconds`` and ``convert_seconds`` (what
     they took when they were done, from the cache's records; None if unknown), ``n_params``, ``theta_width``,
-    ``latency``, ``verilog_bytes``."""
+    ``latency`` (the array's), ``verilog_bytes``, ``timing`` (the pipelined trainer's
+    :class:`~mgd.golden_model.pipeline_schedule.PipelineTiming`; None: the reference trainer)."""
 
     binary: Path
     key: str
@@ -185,6 +204,7 @@ class VerilatorBuild:
     theta_width: int
     latency: int
     verilog_bytes: int
+    timing: PipelineTiming | None = None
 
     @property
     def cached(self) -> bool:
@@ -209,6 +229,20 @@ def compile_verilog(
     )
 
 
+def _pipeline_timing(record: Path, config, fmts, mode, input_bits) -> PipelineTiming:
+    """The pipelined trainer's timing as :func:`verilog_for` recorded it next to the Verilog; if the record lacks it,
+    from the trainer (constructed and elaborated, so that Amaranth does not warn about unused elaboratables)."""
+    try:
+        return PipelineTiming(**json.loads(record.read_text())["timing"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    from amaranth.hdl import Fragment
+
+    trainer = build(config, fmts, mode=mode, pipelined=True, input_bits=input_bits).trainer
+    Fragment.get(trainer, None)
+    return trainer.timing
+
+
 def build_trainer(
     config: MGDConfig,
     fmts: FixedFormats = DEFAULT_FORMATS,
@@ -216,18 +250,23 @@ def build_trainer(
     mode: str = "prescaled",
     cache: Path | None = None,
     progress: bool = False,
+    pipelined: bool = False,
+    input_bits: int | None = None,
 ) -> VerilatorBuild:
-    """Verilog of one network's trainer (``config.seeds`` is taken as 1), compiled (cached)."""
+    """Verilog of one network's trainer (``config.seeds`` is taken as 1), compiled (cached); ``pipelined`` (and
+    ``input_bits``): the pipelined trainer."""
     config = config.replace(seeds=1)
     model = FixedMGD(config, fmts, mode=mode)
     cache = cache_dir() if cache is None else cache
-    text, convert_time = verilog_for(config, fmts, mode=mode, cache=cache, progress=progress)
+    text, convert_time = verilog_for(
+        config, fmts, mode=mode, cache=cache, progress=progress, pipelined=pipelined, input_bits=input_bits
+    )
+    record = cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode, pipelined, input_bits)}.json"
+    timing = _pipeline_timing(record, config, fmts, mode, input_bits) if pipelined else None
     binary, key, seconds = compile_verilog(
-        text, wrapper(fmts, mode, model.mlp.n_params), harness(), cache=cache, progress=progress
+        text, wrapper(fmts, mode, model.mlp.n_params), harness(pipelined), cache=cache, progress=progress
     )
-    convert_seconds = recorded(
-        cache / "verilog" / f"{_elaboration_key(model, config, fmts, mode)}.json", "convert_seconds"
-    )
+    convert_seconds = recorded(record, "convert_seconds")
     return VerilatorBuild(
         binary,
         key,
@@ -239,6 +278,7 @@ def build_trainer(
         fmts.theta.width,
         len(model.layers) - 1,
         len(text),
+        timing,
     )
 
 
@@ -249,7 +289,7 @@ def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> d
     ``bar``: a tqdm bar updated with the step as output streams in."""
     if sample_every < 1:
         raise ValueError(f"sample_every must be >= 1, got {sample_every}")
-    limit = max_cycles(regs, b.latency) + 2
+    limit = (max_cycles(regs, b.latency) if b.timing is None else pipelined_cycles(regs, b.timing)) + 2
     args = [getattr(regs, name) for name in Registers.NAMES] + [b.n_params, b.theta_width, sample_every, limit]
     cmd = [str(b.binary), *map(str, args)]
     theta_at: dict[int, np.ndarray] = {}
@@ -299,13 +339,15 @@ def train_verilator(
     progress: bool = False,
     cache: Path | None = None,
     jobs: int = 1,
+    pipelined: bool = False,
+    input_bits: int | None = None,
 ) -> tuple[TrainResult, HardwareExtras]:
     """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ and seed register as in the fixed backend) on the
     Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, assembled the same way
     (:func:`mgd.sim.backends.assemble_result`). All networks are built first (one build each: θ₀ is in the RTL), then
     simulated, ``jobs`` at a time. The extras hold per network ``cycles``, ``sim_wall_time`` and ``sim_cpu_time``
     (the harness's clocks), ``build_time`` and ``convert_time`` (seconds spent now; 0 when cached), ``build_key``,
-    and ``jobs``."""
+    and ``jobs``. ``pipelined`` (and ``input_bits``): the pipelined trainer (:func:`build_trainer`)."""
     FixedMGD(one_seed_config(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     if verilator_root() is None:
         raise VerilatorError(
@@ -323,7 +365,9 @@ def train_verilator(
                 cfg,
                 model,
                 model.registers(),
-                build_trainer(cfg, fmts, mode=mode, cache=cache, progress=progress),
+                build_trainer(
+                    cfg, fmts, mode=mode, cache=cache, progress=progress, pipelined=pipelined, input_bits=input_bits
+                ),
             )
         )
 

@@ -78,11 +78,24 @@ def wrapper(fmts: FixedFormats, mode: str, n_params: int) -> str:
     return "\n".join(lines)
 
 
-def harness() -> str:
-    """The C++ main of the harness (the template filled with the register names and the phase values)."""
+def harness(pipelined: bool = False) -> str:
+    """The C++ main of the harness (the template filled with the register names and the phase values). θ is sampled
+    in the ``begin`` phase and at ``done``; with ``pipelined`` also while the pipelined trainer issues (``pert``) and
+    while it stalls (``correlate``) with a ``step`` that does not end a window: θ only changes when a window's last
+    step retires, so there θ is θ after ``step`` steps (as :func:`mgd.sim.trainer_sim.simulate` samples it; the
+    pipelined trainer passes ``begin`` only once, and with τθ below its depth a mid-window step is only ever counted
+    during the stall)."""
     template = resources.files(__package__).joinpath("harness/trainer_harness.cpp").read_text()
     names = Registers.NAMES
+    sampled = "phase == PHASE_BEGIN || phase == PHASE_DONE"
+    if pipelined:  # pert (issuing), and the stall while no window end is counted (θ changes only at its retire)
+        tau_theta = Registers.NAMES.index("tau_theta")
+        sampled += (
+            f" || phase == {Phase.PERT.value}"
+            f" || (phase == {Phase.CORRELATE.value} && (uint64_t)top->step % a[{tau_theta}] != 0)"
+        )
     return Template(template).substitute(
+        sampled_phases=sampled,
         register_names=", ".join(f'"{name}"' for name in names),
         n_registers=len(names),
         phase_begin=Phase.BEGIN.value,

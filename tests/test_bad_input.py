@@ -27,7 +27,7 @@ from mgd.golden_model.config import MAX_ARRAY_VALUES, MAX_STEPS, ConfigError, MG
 from mgd.golden_model.files import OutputPathError, atomic_write, check_output_dir, check_output_file
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS
-from mgd.golden_model.schedule import Registers, ScheduleModel
+from mgd.golden_model.schedule import Registers
 from mgd.golden_model.training import train
 from mgd.sim import trace as trace_io
 
@@ -823,7 +823,7 @@ def _rtl_trace(trainer, regs: Registers, cycles: int) -> dict:
 def test_register_corners_run_the_same_in_rtl_and_golden_schedule(corner, xor_build):
     regs = CORNERS[corner]
     cycles = 120
-    golden = ScheduleModel(xor_build.model, regs, xor_build.trainer.latency).run(cycles)
+    golden = xor_build.golden(regs).run(cycles)
     rtl = _rtl_trace(xor_build.trainer, regs, cycles)
     result = trace_io.compare(golden, rtl)
     assert result.identical, result.report()

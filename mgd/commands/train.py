@@ -19,7 +19,18 @@ from ..cli import (
     json_out,
     write_json,
 )
-from ..validate import MAX_JOBS, check_hardware, config_type, int_type, output_file, plot_file, trace_file
+from ..validate import (
+    MAX_INPUT_BITS,
+    MAX_JOBS,
+    check_hardware,
+    check_input_bits_option,
+    check_pipelined,
+    config_type,
+    int_type,
+    output_file,
+    plot_file,
+    trace_file,
+)
 
 
 def _either(names) -> str:
@@ -119,6 +130,19 @@ def add_parser(sub):
         + "; ".join(f"{e}: {'/'.join(_with_engine(e))}" for e in ENGINES if e != "numpy"),
     )
     train.add_argument(
+        "--pipelined",
+        action="store_true",
+        help=f"{'/'.join(_taking('pipelined'))}: the pipelined trainer (one step per clock inside each update "
+        "window; the same θ, its own cycle schedule)",
+    )
+    train.add_argument(
+        "--input-bits",
+        type=int_type(1, MAX_INPUT_BITS),
+        metavar="B",
+        help="with --pipelined: the layer-0 inputs are B-bit unsigned values v, x = v·2^-(B-1) (the dataset's "
+        "inputs must be such values: xor and nist7x7 take 1); default: the act format's",
+    )
+    train.add_argument(
         "--jobs",
         type=int_type(1, MAX_JOBS),
         default=1,
@@ -142,6 +166,9 @@ def _check_run_options(args, backend) -> None:
         )
     if not backend.hardware and (args.trace or args.mode != "prescaled" or args.formats.label != "default"):
         raise ConfigError(f"--trace, --mode and --formats need --backend {_either(hardware_backends())}")
+    if args.pipelined and "pipelined" not in backend.options:
+        raise ConfigError(f"--pipelined needs --backend {_either(_taking('pipelined'))}")
+    check_input_bits_option(args)
 
 
 def run(args) -> int:
@@ -157,8 +184,16 @@ def run(args) -> int:
     fmts = args.formats.fmts if backend.hardware else None
     if backend.hardware:
         check_hardware(config, fmts, mode=args.mode)  # refuses what the hardware cannot run, before any work
+    if args.pipelined:
+        check_pipelined(config, fmts, mode=args.mode, input_bits=args.input_bits)
     options = TrainOptions(
-        progress=not args.no_progress, trace=args.trace, vcd=args.vcd, jobs=args.jobs, engine=args.engine
+        progress=not args.no_progress,
+        trace=args.trace,
+        vcd=args.vcd,
+        jobs=args.jobs,
+        engine=args.engine,
+        pipelined=args.pipelined,
+        input_bits=args.input_bits,
     )
     try:
         result, hardware = backend.train(config, fmts, args.mode, options)
@@ -182,6 +217,9 @@ def run(args) -> int:
         if backend.hardware:
             summary["mgd"].update(args.formats.to_json())
             summary["mgd"]["mode"] = args.mode
+        if args.pipelined:
+            summary["mgd"]["pipelined"] = True
+            summary["mgd"]["input_bits"] = args.input_bits
         if hardware is not None:
             summary["mgd"]["hardware"] = hardware.to_dict()
         write_json(args.json, summary)

@@ -8,7 +8,14 @@ from pathlib import Path
 from mgd.golden_model.files import write_text
 
 from ..cli import config_from_args, dataset_name, formats_help, formats_type
-from ..validate import check_hardware, output_file
+from ..validate import (
+    MAX_INPUT_BITS,
+    check_hardware,
+    check_input_bits_option,
+    check_pipelined,
+    int_type,
+    output_file,
+)
 
 
 def add_parser(sub):
@@ -28,6 +35,17 @@ def add_parser(sub):
         "--formats", type=formats_type, default="default", metavar="NAME|FILE", help=formats_help("default")
     )
     verilog.add_argument(
+        "--pipelined",
+        action="store_true",
+        help="the pipelined trainer (one step per clock inside each update window; its units with --unit)",
+    )
+    verilog.add_argument(
+        "--input-bits",
+        type=int_type(1, MAX_INPUT_BITS),
+        metavar="B",
+        help="with --pipelined: B-bit unsigned layer-0 inputs, x = v·2^-(B-1) (xor and nist7x7 take 1)",
+    )
+    verilog.add_argument(
         "-o", "--output", type=output_file("Verilog file"), required=True, help="Verilog file to write"
     )
     return verilog
@@ -39,7 +57,10 @@ def run(args) -> int:
     config = config_from_args(args, hardware=True).replace(seeds=1)
     fmts = args.formats.fmts
     check_hardware(config, fmts, mode=args.mode)  # refuses what the hardware cannot run
-    text = convert(config, fmts, mode=args.mode, unit=args.unit)
+    check_input_bits_option(args)
+    if args.pipelined:
+        check_pipelined(config, fmts, mode=args.mode, input_bits=args.input_bits)
+    text = convert(config, fmts, mode=args.mode, unit=args.unit, pipelined=args.pipelined, input_bits=args.input_bits)
     write_text(args.output, text)
     print(f"wrote {args.output} ({len(text.splitlines()):,} lines, unit {args.unit})")
     return 0

@@ -9,7 +9,7 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.training import TrainResult
-from mgd.rtl.trainer_build import build, max_cycles
+from mgd.rtl.trainer_build import build, cycle_limit, max_cycles
 
 from .. import trace as trace_io
 from ..trainer_sim import simulate
@@ -19,16 +19,25 @@ __all__ = ["train_amaranth", "schedule_trace"]
 
 
 def train_amaranth(
-    config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled", trace_path=None, vcd=None, progress=False
+    config: MGDConfig,
+    fmts=DEFAULT_FORMATS,
+    *,
+    mode="prescaled",
+    trace_path=None,
+    vcd=None,
+    progress=False,
+    pipelined: bool = False,
+    input_bits: int | None = None,
 ) -> tuple[TrainResult, HardwareExtras]:
     """Train ``config.seeds`` networks (seed, seed+1, …: the same θ₀ as the golden backends, the same seed register
     values as the fixed backend) in RTL simulation. Returns the result and the cycles and simulation wall time of
     every network. With ``trace_path`` the first network's per-cycle trace is recorded and saved (.npz; memory grows
-    with the run); with ``vcd`` its VCD is written there."""
+    with the run); with ``vcd`` its VCD is written there. ``pipelined`` (and ``input_bits``): the pipelined trainer
+    (:func:`mgd.rtl.trainer_build.build`; the same θ, its own cycle schedule)."""
     FixedMGD(one_seed_config(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     runs, cycles, walls = [], [], []
     for k in range(config.seeds):
-        b = build(one_seed_config(config, k), fmts, mode=mode)
+        b = build(one_seed_config(config, k), fmts, mode=mode, pipelined=pipelined, input_bits=input_bits)
         record = trace_path is not None and k == 0
         r = simulate(
             b.trainer,
@@ -42,7 +51,8 @@ def train_amaranth(
             trace_io.save(
                 trace_path,
                 r["trace"],
-                {"source": "amaranth", "config": b.config.to_dict(), "mode": mode, "cycles": r["cycles"]},
+                {"source": "amaranth", "config": b.config.to_dict(), "mode": mode, "cycles": r["cycles"]}
+                | ({"pipelined": True, "input_bits": input_bits} if pipelined else {}),
             )
         runs.append(SeedRun(b.model, b.regs.seed, r["theta_at"]))
         cycles.append(r["cycles"])
@@ -51,11 +61,23 @@ def train_amaranth(
     return result, HardwareExtras("amaranth", cycles, walls)
 
 
-def schedule_trace(config: MGDConfig, fmts=DEFAULT_FORMATS, *, mode="prescaled") -> dict:
-    """The golden per-cycle trace of the first network of ``config`` (what the RTL must produce)."""
+def schedule_trace(
+    config: MGDConfig,
+    fmts=DEFAULT_FORMATS,
+    *,
+    mode="prescaled",
+    pipelined: bool = False,
+    input_bits: int | None = None,
+) -> dict:
+    """The golden per-cycle trace of the first network of ``config`` (what the RTL must produce); ``pipelined``:
+    the pipelined trainer's (:class:`~mgd.golden_model.pipeline_schedule.PipelinedScheduleModel`, whose timing
+    comes from the trainer built with ``input_bits``)."""
     from mgd.golden_model.schedule import ScheduleModel
 
     cfg = one_seed_config(config, 0)
+    if pipelined:
+        b = build(cfg, fmts, mode=mode, pipelined=True, input_bits=input_bits)
+        return b.golden().run_until_done(cycle_limit(b.trainer, b.regs) + 2)
     model = FixedMGD(cfg, fmts, mode=mode)
     regs = model.registers()
     latency = len(model.layers) - 1

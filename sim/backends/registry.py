@@ -48,7 +48,9 @@ class TrainOptions:
     backend lists the ones it takes in :attr:`Backend.options`): ``trace`` (the first network's per-cycle trace,
     .npz), ``vcd`` (the first network's VCD), ``jobs`` (networks simulated at once), ``cache`` (Verilator's build
     cache; None: its default). ``engine``: what computes the model's steps, one of the backend's
-    :attr:`Backend.engines` ("numpy", or "compiled": numba, the same results)."""
+    :attr:`Backend.engines` ("numpy", or "compiled": numba, the same results). ``pipelined`` (option
+    ``pipelined``): run the pipelined trainer (:class:`~mgd.rtl.pipelined_trainer.PipelinedTrainer`: the same θ,
+    another cycle schedule), with ``input_bits`` (its narrow layer-0 inputs; None: the act format's)."""
 
     progress: bool = False
     trace: Path | None = None
@@ -56,6 +58,8 @@ class TrainOptions:
     jobs: int = 1
     cache: Path | None = None
     engine: str = "numpy"
+    pipelined: bool = False
+    input_bits: int | None = None
 
 
 @runtime_checkable
@@ -96,12 +100,12 @@ class GoldenBackend:
 class FixedBackend:
     """The bit-exact fixed-point model of the hardware (:func:`mgd.golden_model.fixed_mgd.train_fixed`), stepped by
     numpy or by the compiled engine (:mod:`mgd.golden_model.fixed_engine`, bit-identical); ``trace`` writes the
-    golden per-cycle schedule of the first network."""
+    golden per-cycle schedule of the first network (with ``pipelined``: the pipelined trainer's; θ is the same)."""
 
     name = "fixed"
     description = "the bit-exact fixed-point model of the hardware"
     hardware = True
-    options = frozenset({"trace"})
+    options = frozenset({"trace", "pipelined"})
     engines = ("numpy", "compiled")
 
     def train(self, config, fmts, mode="prescaled", options=None):
@@ -113,10 +117,13 @@ class FixedBackend:
             from .. import trace as trace_io
             from .amaranth_sim import schedule_trace
 
+            meta = {"source": "golden schedule", "config": config.replace(seeds=1).to_dict(), "mode": mode}
+            if options.pipelined:
+                meta |= {"pipelined": True, "input_bits": options.input_bits}
             trace_io.save(
                 options.trace,
-                schedule_trace(config, fmts, mode=mode),
-                {"source": "golden schedule", "config": config.replace(seeds=1).to_dict(), "mode": mode},
+                schedule_trace(config, fmts, mode=mode, pipelined=options.pipelined, input_bits=options.input_bits),
+                meta,
             )
         return result, None
 
@@ -127,7 +134,7 @@ class AmaranthBackend:
     name = "amaranth"
     description = "the RTL trainer in Amaranth simulation, one network per seed"
     hardware = True
-    options = frozenset({"trace", "vcd"})
+    options = frozenset({"trace", "vcd", "pipelined"})
     engines = ("numpy",)
 
     def train(self, config, fmts, mode="prescaled", options=None):
@@ -141,6 +148,8 @@ class AmaranthBackend:
             trace_path=options.trace,
             vcd=str(options.vcd) if options.vcd else None,
             progress=options.progress,
+            pipelined=options.pipelined,
+            input_bits=options.input_bits,
         )
 
 
@@ -150,7 +159,7 @@ class VerilatorBackend:
     name = "verilator"
     description = "the same RTL compiled by Verilator, free-running (fast; builds cached in out/verilator-cache)"
     hardware = True
-    options = frozenset({"jobs"})
+    options = frozenset({"jobs", "pipelined"})
     engines = ("numpy",)
 
     def train(self, config, fmts, mode="prescaled", options=None):
@@ -161,7 +170,14 @@ class VerilatorBackend:
 
         try:
             return train_verilator(
-                config, fmts, mode=mode, progress=options.progress, cache=options.cache, jobs=options.jobs
+                config,
+                fmts,
+                mode=mode,
+                progress=options.progress,
+                cache=options.cache,
+                jobs=options.jobs,
+                pipelined=options.pipelined,
+                input_bits=options.input_bits,
             )
         except VerilatorError as exc:
             raise BackendError(str(exc)) from None

@@ -78,7 +78,7 @@ ${set_registers}
     for (uint64_t cycle = 0; cycle < limit; cycle++) {
         const uint32_t phase = top->phase;
         const bool done = top->done;
-        if (phase == PHASE_BEGIN || phase == PHASE_DONE) {
+        if (${sampled_phases}) {
             const int64_t step = top->step;
             if (step != last_sampled && (step % every == 0 || phase == PHASE_DONE)) {
                 for (uint64_t i = 0; i < n_params; i++) {   // read_theta is combinational

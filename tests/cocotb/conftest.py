@@ -12,12 +12,12 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the runner hands sys.path to the simulator as PYTHONPATH: tb_*.py must import there
     sys.path.insert(0, str(HERE))
 
-from mgd_cocotb import MODE, TRAINER_CONFIG, VARIANTS, Bench, missing, timing_summary, trainer_runs  # noqa: E402
+from mgd_cocotb import TRAINERS, VARIANTS, Bench, missing, timing_summary, trainer_runs  # noqa: E402
 
-from mgd.rtl.trainer_build import build  # noqa: E402
+from mgd.rtl.pipelined_trainer import PipelinedTrainer  # noqa: E402
 from mgd.sim.trace import load  # noqa: E402
 from mgd.sim.trainer_sim import simulate  # noqa: E402
-from mgd.sim.verilog import convert  # noqa: E402
+from mgd.sim.verilog import convert, convert_build  # noqa: E402
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -87,44 +87,94 @@ def bench(workdir, verilog):
 
 
 @pytest.fixture(scope="session")
-def amaranth_run():
-    """The trainer runs in Amaranth simulation: ``(build, runs, {test: result})`` with ``runs`` =
-    :func:`mgd_cocotb.trainer_runs` and ``result`` from :func:`mgd.sim.trainer_sim.simulate` (one fresh build per
-    test: a design is elaborated once)."""
-    b = build(TRAINER_CONFIG, mode=MODE)
-    runs = trainer_runs(b.regs)
-    results = {}
-    for test, regs in runs.items():
-        trainer = b.trainer if not results else build(TRAINER_CONFIG, mode=MODE).trainer
-        results[test] = simulate(trainer, regs)
-    return b, runs, results
+def trainer_bench(workdir, bench):
+    """``trainer_bench(sim, kind)`` → the :class:`Bench` of the trainer of :data:`mgd_cocotb.TRAINERS` ``kind`` in
+    ``sim`` (the reference trainer's is ``bench(sim, "trainer")``: the Verilog of the "xor" variant)."""
+
+    def make(sim: str, kind: str) -> Bench:
+        path = workdir / f"mgd_trainer-{kind}.v"
+        path.write_text(convert_build(TRAINERS[kind].build()))
+        b = Bench(sim, path, "mgd_trainer", workdir / f"{sim}-trainer-{kind}")
+        b.build()
+        return b
+
+    cached = _cached(make)
+
+    def get(sim: str, kind: str) -> Bench:
+        if kind == "reference":
+            return bench(sim, "trainer")
+        reason = missing(sim)
+        if reason:
+            pytest.skip(reason)
+        return cached(sim, kind)
+
+    return get
 
 
 @pytest.fixture(scope="session")
-def trainer_trace(bench, workdir, amaranth_run):
-    """``trainer_trace(sim)`` → ``{test: (trace, meta)}`` of the trainer Verilog in ``sim`` for each test of
-    ``tb_trainer`` (which checked it against the golden schedule every cycle on the way)."""
-    b, runs, _ = amaranth_run
+def amaranth_runs():
+    """``amaranth_runs(kind)`` → the runs of the trainer of :data:`mgd_cocotb.TRAINERS` ``kind`` in Amaranth
+    simulation: ``(build, runs, {test: result})`` with ``runs`` = :func:`mgd_cocotb.trainer_runs` and ``result``
+    from :func:`mgd.sim.trainer_sim.simulate` (one fresh build per test: a design is elaborated once)."""
 
-    def run(sim: str):
-        out = {test: str(workdir / f"trainer-{test}-{sim}.npz") for test in runs}
-        job = {
-            "config": TRAINER_CONFIG.to_dict(),
-            "mode": MODE,
-            "hw_seed": 0,
-            "latency": b.trainer.latency,
-            "runs": {test: [dataclasses.asdict(r) for r in regs] for test, regs in runs.items()},
-            "trace_out": out,
-        }
-        bench(sim, "trainer").run("tb_trainer", job, "trainer", tests=len(runs))
+    def run(kind: str):
+        b = TRAINERS[kind].build()
+        runs = trainer_runs(b.regs)
+        results = {}
+        for test, regs in runs.items():
+            trainer = b.trainer if not results else TRAINERS[kind].build().trainer
+            results[test] = simulate(trainer, regs)
+        return b, runs, results
+
+    return _cached(run)
+
+
+@pytest.fixture(scope="session")
+def amaranth_run(amaranth_runs):
+    """The reference trainer's runs in Amaranth simulation (``amaranth_runs("reference")``)."""
+    return amaranth_runs("reference")
+
+
+def trainer_job(kind: str, b, runs: dict, out: dict) -> dict:
+    """The job of ``tb_trainer`` for the build ``b`` of :data:`mgd_cocotb.TRAINERS` ``kind``: what it needs to
+    rebuild the golden model (configuration, formats, mode, seed register, and the reference trainer's array latency
+    or the pipelined trainer's timing), the runs and where each test's trace goes."""
+    spec = TRAINERS[kind]
+    job = {
+        "kind": kind,
+        "config": spec.config.to_dict(),
+        "formats": spec.fmts.to_dict(),
+        "mode": spec.mode,
+        "hw_seed": 0,
+        "runs": {test: [dataclasses.asdict(r) for r in regs] for test, regs in runs.items()},
+        "trace_out": out,
+    }
+    if isinstance(b.trainer, PipelinedTrainer):
+        job["timing"] = dataclasses.asdict(b.trainer.timing)
+    else:
+        job["latency"] = b.trainer.latency
+    return job
+
+
+@pytest.fixture(scope="session")
+def trainer_trace(trainer_bench, workdir, amaranth_runs):
+    """``trainer_trace(sim, kind="reference")`` → ``{test: (trace, meta)}`` of the trainer Verilog of ``kind`` in
+    ``sim`` for each test of ``tb_trainer`` (which checked it against the golden schedule every cycle on the
+    way)."""
+
+    def run(sim: str, kind: str):
+        b, runs, _ = amaranth_runs(kind)
+        suffix = "" if kind == "reference" else f"-{kind}"
+        out = {test: str(workdir / f"trainer-{test}-{sim}{suffix}.npz") for test in runs}
+        trainer_bench(sim, kind).run("tb_trainer", trainer_job(kind, b, runs, out), f"trainer{suffix}", tests=len(runs))
         return {test: load(path) for test, path in out.items()}
 
     cached = _cached(run)
 
-    def get(sim: str):
+    def get(sim: str, kind: str = "reference"):
         reason = missing(sim)
         if reason:
             pytest.skip(reason)
-        return cached(sim)
+        return cached(sim, kind)
 
     return get

@@ -28,6 +28,7 @@ from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import get_runner
 
 from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.formats import COMPACT_FORMATS, DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.schedule import Registers
 from mgd.toolchain import have_icarus, have_verilator, use_verilator
 
@@ -61,6 +62,35 @@ def trainer_runs(regs: Registers) -> dict[str, list[Registers]]:
         ],
     }
 
+
+#: the pipelined trainer's run: the same XOR network in the compact formats with 1-bit inputs, τθ = 4 (200 steps,
+#: 1,054 cycles: each window of 4 steps takes 4 + retire cycles)
+PIPELINED_CONFIG = TRAINER_CONFIG.replace(tau_theta=4)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerKind:
+    """A trainer the cocotb trainer bench runs: its configuration, formats, broadcast mode and build options
+    (:func:`mgd.rtl.trainer_build.build`)."""
+
+    config: MGDConfig
+    fmts: FixedFormats = DEFAULT_FORMATS
+    mode: str = MODE
+    pipelined: bool = False
+    input_bits: int | None = None
+
+    def build(self):
+        from mgd.rtl.trainer_build import build
+
+        return build(self.config, self.fmts, mode=self.mode, pipelined=self.pipelined, input_bits=self.input_bits)
+
+
+#: the trainers of tb_trainer: the reference trainer's XOR run ("reference", the Verilog of the "xor" variant) and
+#: the pipelined trainer's (compact formats, 1-bit inputs, as the boards build it)
+TRAINERS = {
+    "reference": TrainerKind(TRAINER_CONFIG),
+    "pipelined": TrainerKind(PIPELINED_CONFIG, COMPACT_FORMATS, pipelined=True, input_bits=1),
+}
 
 #: configurations whose synapse / cost unit Verilog the unit testbenches check: name → (config, broadcast mode).
 #: "xor" is the trainer's (binary LFSR code: the sign-gated correlator; pre-scaled broadcast); "multilevel-raw"

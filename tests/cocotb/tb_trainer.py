@@ -1,6 +1,9 @@
 """cocotb testbench: the trainer top (``mgd verilog`` output) against the golden cycle schedule, every cycle.
 
-The checks of ``tests/rtl/test_trainer.py`` on the Verilog. The testbench writes the runtime registers, pulses
+The checks of ``tests/rtl/test_trainer.py`` on the Verilog, for either trainer: the reference one against
+:class:`~mgd.golden_model.schedule.ScheduleModel` (job key ``latency``), the pipelined one against
+:class:`~mgd.golden_model.pipeline_schedule.PipelinedScheduleModel` (job key ``timing``; formats from the job's
+``formats``). The testbench writes the runtime registers, pulses
 ``start`` once per run and otherwise only reads; in every cycle the 12 signals of the schedule (phase, step,
 sample, index, cost, C₀, C̃, broadcast, done; code, G, θ per synapse) must equal those of
 :class:`~mgd.golden_model.schedule.ScheduleModel`. The readout port is checked on the way (``read_addr`` walks the
@@ -33,7 +36,8 @@ from tb_common import Mismatches, load_job, read, start
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.fixed_units import g_format
-from mgd.golden_model.formats import DEFAULT_FORMATS
+from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
+from mgd.golden_model.pipeline_schedule import PipelinedScheduleModel, PipelineTiming, pipelined_cycles
 from mgd.golden_model.schedule import SYNAPSE_SIGNALS, TRACE_SIGNALS, Registers, ScheduleModel
 from mgd.rtl.trainer_build import max_cycles
 from mgd.rtl.trainer_interfaces import StatusSignature, port_name
@@ -45,14 +49,29 @@ def port(dut, *path: str):
     return getattr(dut, port_name(*path))
 
 
+def per_synapse_handles(synapse, pipelined: bool) -> dict:
+    """The handles of a synapse's code, G and θ: the leaf units' ports in the reference trainer (see the module's
+    docstring); in the pipelined trainer's synapse, G and θ are registers of the synapse itself (named ``g`` and
+    ``theta`` in its module) and the code is its perturbator's port."""
+    if pipelined:
+        return {"code": synapse.perturbator.code, "g": synapse.g, "theta": synapse.theta}
+    return {"code": synapse.perturbator.code, "g": synapse.accumulator.g, "theta": synapse.updater.theta}
+
+
 async def run_and_check(dut, test: str) -> None:
     job = load_job()
-    fmts = DEFAULT_FORMATS
+    fmts = FixedFormats.from_dict(job["formats"]) if "formats" in job else DEFAULT_FORMATS
     config = MGDConfig.from_dict(job["config"])
-    mode, hw_seed, latency = job["mode"], job["hw_seed"], job["latency"]
+    mode, hw_seed = job["mode"], job["hw_seed"]
+    pipelined = "timing" in job
     runs = [Registers(**r) for r in job["runs"][test]]
     model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
-    golden = ScheduleModel(model, runs[0], latency)
+    if pipelined:
+        timing = PipelineTiming(**job["timing"])
+        golden = PipelinedScheduleModel(model, runs[0], timing)
+    else:
+        latency = job["latency"]
+        golden = ScheduleModel(model, runs[0], latency)
     n_syn = model.mlp.n_params
 
     # (handle, signed) per traced signal: the status outputs, signed as their shapes in the trainer's signature
@@ -60,12 +79,9 @@ async def run_and_check(dut, test: str) -> None:
     scalars = {name: (port(dut, "status", name), Shape.cast(m.shape).signed) for name, m in status.items()}
     scalars |= {"sample": (dut.controller.sample, False), "index": (dut.controller.index, False)}
     assert set(scalars) == set(TRACE_SIGNALS)
-    synapses = [getattr(dut, f"synapse{i}") for i in range(n_syn)]
-    per_synapse = {
-        "code": ([s.perturbator.code for s in synapses], True),
-        "g": ([s.accumulator.g for s in synapses], g_format(mode, fmts).signed),
-        "theta": ([s.updater.theta for s in synapses], fmts.theta.signed),
-    }
+    handles = [per_synapse_handles(getattr(dut, f"synapse{i}"), pipelined) for i in range(n_syn)]
+    signed = {"code": True, "g": g_format(mode, fmts).signed, "theta": fmts.theta.signed}
+    per_synapse = {name: ([h[name] for h in handles], signed[name]) for name in SYNAPSE_SIGNALS}
     assert set(per_synapse) == set(SYNAPSE_SIGNALS)
 
     for name in Registers.NAMES:
@@ -78,7 +94,8 @@ async def run_and_check(dut, test: str) -> None:
     bad = Mismatches()
     starts, ends, cycle = [], [], 0
     for regs in runs:
-        first, limit = cycle, max_cycles(regs, latency) + 2
+        first = cycle
+        limit = (pipelined_cycles(regs, timing) if pipelined else max_cycles(regs, latency)) + 2
         starts.append(first)
         for cycle in range(first, first + limit):
             if cycle == first:
