@@ -105,6 +105,10 @@ class BoardTrainer(wiring.Component):
         ok, bad_addr, bad_value, busy = (proto.STATUS[k] for k in ("ok", "bad_addr", "bad_value", "busy"))
         accept = Signal()  # this strobe is a write that passed its checks
         m.d.comb += accept.eq(bus.strobe & bus.write & (bus.status == ok))
+        # the write acts one cycle after its strobe (addr and wdata still hold: the next frame is bytes away), so
+        # the strobe's status logic and the write enables of every register are separate paths
+        write = Signal()
+        m.d.sync += write.eq(accept)
         m.d.comb += bus.status.eq(bad_addr)
 
         def reg(name):
@@ -178,20 +182,20 @@ class BoardTrainer(wiring.Component):
         for name in CONFIG_REGISTERS:
             with at(name, addr == reg(name)):
                 answer(regs[name], checks[name])
-                with m.If(accept):
+                with m.If(write):
                     m.d.sync += regs[name].eq(value)
         with at("control", addr == reg("control")):
             start = value[0]
             answer(None, control_ok, config=start)
-            with m.If(accept):
+            with m.If(write):
                 m.d.comb += [tr.start.eq(start), host.stop.eq(value[1]), host.clear_counters.eq(value[2])]
         with at("theta", (addr >= proto.THETA_BASE) & (addr < proto.THETA_BASE + P)):
             answer(tr.readout.theta, theta_ok)
-            m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(accept)]
+            m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(write)]
         with at("dataset", (addr >= proto.DATASET_BASE) & (addr < proto.DATASET_BASE + self.n_words)):
             answer(None, act_ok)
             m.d.comb += host.sample_addr.eq(regs["sample"])
-            m.d.comb += [host.sample_en[k].eq(accept & (word_index == k)) for k in range(self.n_words)]
+            m.d.comb += [host.sample_en[k].eq(write & (word_index == k)) for k in range(self.n_words)]
             m.d.comb += [host.sample_data[k].eq(value) for k in range(self.n_words)]
 
         toggle = Signal()

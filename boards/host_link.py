@@ -14,7 +14,8 @@ class RegisterBus(wiring.Signature):
 
     ``strobe`` is high for one cycle per access with ``addr``, ``write`` and ``wdata``; in that same cycle the
     register file answers combinationally with ``status`` (a :data:`~.host_protocol.STATUS` code) and, for reads,
-    ``rdata``. A write takes effect at the clock edge ending the strobe cycle, and only if ``status`` is ok.
+    ``rdata``. A write takes effect only if ``status`` is ok, at the edge ending the strobe cycle or one later (the
+    board's register file writes a cycle later: ``addr`` and ``wdata`` still hold then).
     ``addr``, ``write`` and ``wdata`` hold their values for at least one cycle before the strobe (a register file may
     check a written value a cycle ahead, off the strobe's path)."""
 

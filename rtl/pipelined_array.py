@@ -36,8 +36,8 @@ class PipelinedArray(wiring.Component):
     1. products ``aⱼ·w[p(ℓ,k,j)]`` and the bias term ``s·b[p(ℓ,k)]·2^act.frac`` (exact, ``product_frac`` fraction
        bits): 1 register stage (a multiplier each; with narrow layer-0 inputs, an AND (1 bit) or a b-bit multiply);
     2. the registered adder tree (:func:`~.adder_tree.add_tree`, ``tree_arity`` terms per stage);
-    3. the activation: sigmoid = clamped table address → synchronous table read → output register (2 stages);
-       relu/linear = sat(⌊acc⌋) (1 stage).
+    3. the activation: sigmoid = clamped table address → synchronous table read → output register (2 stages; in the
+       output layer the table's read register is y: 1 stage); relu/linear = sat(⌊acc⌋) (1 stage).
 
     ``input_bits``: None (x in the act format) or b: x is b-bit unsigned v with x = v·2^−(b−1) (NIST7x7 pixels:
     b = 1, layer 0 needs no multiplier). The weights of layer ℓ are read :attr:`weight_offsets`\\[ℓ] cycles after x,
@@ -65,9 +65,12 @@ class PipelinedArray(wiring.Component):
         return self.mlp.output_activation if layer == len(self.layout) - 1 else self.mlp.activation
 
     def layer_latency(self, layer: int) -> int:
-        """Cycles of layer ``layer``: products, tree levels, activation."""
+        """Cycles of layer ``layer``: products, tree levels, activation (a hidden sigmoid's table read is followed
+        by an output register, as a multiplier comes next; the output layer's table data is ``y`` itself)."""
         n_terms = self.mlp.layers[layer] + 1
-        return 1 + tree_levels(n_terms, self.tree_arity) + (2 if self._kind(layer) == "sigmoid" else 1)
+        last = layer == len(self.layout) - 1
+        activation = (1 if last else 2) if self._kind(layer) == "sigmoid" else 1
+        return 1 + tree_levels(n_terms, self.tree_arity) + activation
 
     @property
     def weight_offsets(self) -> list[int]:
@@ -121,7 +124,10 @@ class PipelinedArray(wiring.Component):
                     addr = floor_shift(acc, f.product_frac - f.lut_frac)
                     clamped = Mux(addr < lut_lo, lut_lo, Mux(addr > -lut_lo - 1, -lut_lo - 1, addr))
                     m.d.comb += port.addr.eq(clamped - lut_lo)
-                    m.d.sync += out.eq(port.data)
+                    if layer == len(self.layout) - 1:
+                        m.d.comb += out.eq(port.data)  # the table's read register is the output
+                    else:
+                        m.d.sync += out.eq(port.data)
                 else:
                     value = Mux(acc < 0, 0, acc) if kind == "relu" else acc
                     m.d.sync += out.eq(saturate(floor_shift(value, f.product_frac - f.act.frac), f.act))

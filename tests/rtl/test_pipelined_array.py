@@ -42,12 +42,13 @@ def levels(n: int, arity: int) -> int:
 
 
 def documented_latencies(mlp: MLP, arity: int) -> list[int]:
-    """Per layer (docstring): 1 (products) + the tree over n_in + 1 terms (the bias) + 2 (sigmoid: registered
-    table read, output register) or 1 (relu/linear)."""
+    """Per layer (docstring): 1 (products) + the tree over n_in + 1 terms (the bias) + 2 (hidden sigmoid: registered
+    table read, output register), 1 (output sigmoid: the table's read register is y) or 1 (relu/linear)."""
     out = []
     for layer, n_in in enumerate(mlp.layers[:-1]):
-        kind = mlp.output_activation if layer == len(mlp.layers) - 2 else mlp.activation
-        out.append(1 + levels(n_in + 1, arity) + (2 if kind == "sigmoid" else 1))
+        last = layer == len(mlp.layers) - 2
+        kind = mlp.output_activation if last else mlp.activation
+        out.append(1 + levels(n_in + 1, arity) + ((1 if last else 2) if kind == "sigmoid" else 1))
     return out
 
 
