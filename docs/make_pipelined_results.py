@@ -1,7 +1,11 @@
 """Time to accuracy of the reference and the pipelined trainer, for docs/results.md (one command):
 
-    python docs/make_pipelined_results.py              # model statistics (a minute) + the recorded builds
+    python docs/make_pipelined_results.py              # model statistics (minutes) + the recorded builds
     python docs/make_pipelined_results.py --rebuild    # also rebuild the four bitstreams and NIST7x7 (about an hour)
+
+or record builds made separately (``mgd build --board B [--pipelined --clock-mhz F] --json R.json``):
+
+    python docs/make_pipelined_results.py --record pipelined/ulx3s-85f=R.json --reuse-stats
 
 Steps come from the bit-exact fixed-point model (compiled engine, θ bit-identical to the RTL: tests/rtl/,
 tests/boards/, docs/postsynth.md): XOR 2-2-1 with the boards' formats (compact), Δθ 2^-4, 20 initialisations, each
@@ -21,8 +25,6 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
-
 from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, xor_config
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import train_fixed
@@ -39,8 +41,17 @@ TAU_THETAS = (1, 2, 4, 8, 16)
 ETAS = (0.125, 0.25, 0.5, 1.0, 2.0)
 SEEDS, XOR_STEPS = 20, 10_000
 NIST = MGDConfig(
-    dataset="nist7x7", eta=3 / 220, dtheta=2**-4, init_scale=0.5, steps=2_000_000, seeds=5, seed=0,
-    sample_order="random", tau_theta=16, threshold=0.9, eval_every=10_000,
+    dataset="nist7x7",
+    eta=3 / 220,
+    dtheta=2**-4,
+    init_scale=0.5,
+    steps=2_000_000,
+    seeds=5,
+    seed=0,
+    sample_order="random",
+    tau_theta=16,
+    threshold=0.9,
+    eval_every=10_000,
 )  # fmt: skip  (docs/sweeps/hw-nist7x7.toml's fastest setting, evaluated 5× as often)
 #: the paper's Table 3 estimate for hardware HW2 (2-bit parity, 1e4 steps)
 HW2_US = 200.0
@@ -115,8 +126,15 @@ def rebuild():
     records["pipelined/nist7x7-ecp5"] = place_and_route(
         IOWrapper(nist.trainer), "ecp5", device="85k", name="nist", workdir="build/results/nist", freq_mhz=120
     )
+    records["pipelined/nist7x7-ecp5"]["timing"] = vars(nist.trainer.timing)
+    return {k: trim(v) for k, v in records.items()}
+
+
+def trim(report: dict) -> dict:
+    """The fields of a build report the results use."""
     keep = ("board", "bitstream", "bytes", "fmax", "utilisation", "clock_mhz", "pll", "fmax_mhz", "lut", "ff", "dsp")
-    return {k: {f: v.get(f) for f in keep if f in v} for k, v in records.items()}
+    keep += ("timing", "fpga", "seconds")
+    return {f: report[f] for f in keep if f in report}
 
 
 def fmax_of(record) -> float:
@@ -187,19 +205,23 @@ def plot(stats, builds, timings):
 def nist_text(stats, builds, timings):
     rec = builds.get("pipelined/nist7x7-ecp5")
     reached = stats["nist"]["reached"]
-    tt, retire = NIST.tau_theta, timings["nist"]["retire"]
+    tt = NIST.tau_theta
+    retire = (rec or {}).get("timing", timings["nist"])["retire"]  # the timing of that very build
     cycles = [None if n is None else pipelined_cycles_to(n, tt, retire) for n in reached]
     steps_txt = ", ".join("never" if n is None else f"{n:,}" for n in reached)
     text = (
         f"NIST7x7 49-4-4 (default formats, 1-bit inputs, τθ = {tt}, η = 3/220, Δθ 2^-4, θ₀ ~ U[−0.5, 0.5), 5 "
-        f"initialisations, accuracy on all 44,136 samples every 10,000 steps): steps to 90 % {steps_txt}; median {median(reached):,.0f} steps = {median(cycles):,.0f} cycles "
+        f"initialisations, accuracy on all 44,136 samples every 10,000 steps): steps to 90 % {steps_txt}; median "
+        f"{median(reached):,.0f} steps = {median(cycles):,.0f} cycles "
         f"({(tt + retire) / tt:.2f} cycles per step, retire {retire})."
     )
     if rec:
         f = fmax_of(rec)
         util = rec.get("utilisation", {})
         parts = ", ".join(
-            f"{k} {util[k][0]:,}/{util[k][1]:,}" for k in ("TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD") if k in util
+            f"{k} {util[k][0]:,}/{util[k][1]:,}"
+            for k in ("TRELLIS_COMB", "TRELLIS_FF", "MULT18X18D", "DP16KD")
+            if k in util
         )
         text += f" Placed and routed on the ECP5-85F: {parts}; post-route Fmax {f:.1f} MHz: median time to 90 % "
         text += f"{median(cycles) / f / 1e3:,.2f} ms."
@@ -210,10 +232,22 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rebuild", action="store_true", help="rebuild the bitstreams and NIST7x7 (about an hour)")
     ap.add_argument("--reuse-stats", action="store_true", help="take the model statistics from " + str(STATS))
+    ap.add_argument(
+        "--record",
+        action="append",
+        default=[],
+        metavar="NAME=REPORT",
+        help="store a build report (mgd build --json) as NAME (reference/icebreaker, pipelined/ulx3s-85f, …)",
+    )
     args = ap.parse_args()
     if args.rebuild:
         DATA.write_text(json.dumps(rebuild(), indent=1, default=str) + "\n")
-    builds = json.loads(DATA.read_text())
+    builds = json.loads(DATA.read_text()) if DATA.exists() else {}
+    for item in args.record:
+        name, _, path = item.partition("=")
+        builds[name] = trim(json.loads(Path(path).read_text()))
+    if args.record:
+        DATA.write_text(json.dumps(builds, indent=1, default=str) + "\n")
     if args.reuse_stats:
         stats = json.loads(STATS.read_text())
     else:
