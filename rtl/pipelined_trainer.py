@@ -90,7 +90,7 @@ class PipelinedTrainer(wiring.Component):
         correlate = measure + 1 + PipelinedSynapse.correlate_latency
         self.timing = PipelineTiming(measure, correlate, correlate + (1 if mode == "prescaled" else 2))
         self.controller = PipelinedController(
-            self.timing, self.dataset.n, codes.index_period, fmts, order, accuracy_tap=self.array.latency + 1
+            self.timing, self.dataset.n, codes.index_period, fmts, order, accuracy_tap=self.array.latency + 2
         )
         offsets = self.array.weight_offsets
         layer_of = np.zeros(mlp.n_params, dtype=np.int64)
@@ -183,14 +183,18 @@ class PipelinedTrainer(wiring.Component):
                 mem.w_addr.eq(host.sample_addr),
                 mem.w_data.eq(host.sample_data),
                 mem.w_en.eq(host.sample_en),
-                acc.y.eq(ref.y),
                 acc.strobe.eq(ctl.fresh),
                 acc.clear.eq(host.clear_counters | ctl.load),
                 host.correct.eq(acc.correct),
                 host.seen.eq(acc.seen),
             ]
+            # the unperturbed outputs and the targets are registered once more before they are classified (the
+            # output layer's table read register drives y)
             for k, t in enumerate(targets):
-                m.d.comb += acc.target[k].eq(t)
+                y_r = Signal.like(acc.y[k], name=f"accuracy_y{k}", reset_less=True)
+                t_r = Signal.like(acc.target[k], name=f"accuracy_target{k}", reset_less=True)
+                m.d.sync += [y_r.eq(ref.y[k]), t_r.eq(t)]
+                m.d.comb += [acc.y[k].eq(y_r), acc.target[k].eq(t_r)]
         with m.Switch(self.readout.addr):
             for i, syn in enumerate(self.synapses):
                 with m.Case(i):
