@@ -139,7 +139,7 @@ def test_train_command_pipelined_json(tmp_path, monkeypatch, capsys):
     """``mgd train --backend amaranth --pipelined --input-bits 1``: the JSON says which trainer ran, its θ-derived
     results equal the fixed backend's, its cycles are the pipelined schedule's."""
     monkeypatch.chdir(tmp_path)
-    common = "train --no-progress --dataset xor --formats compact --steps 40 --tau-theta 4 --eta 0.5 --seed 3"
+    common = "train --no-progress --dataset xor --formats compact --steps 40 --tau-theta 4 --eta 0.5 --seed 3 --seeds 1"
     code, out, err = run_cli(f"{common} --backend amaranth --pipelined --input-bits 1 --json p.json".split(), capsys)
     assert code == 0, err
     code, out, err = run_cli(f"{common} --backend fixed --json f.json".split(), capsys)

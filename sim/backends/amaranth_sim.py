@@ -76,7 +76,10 @@ def schedule_trace(
 
     cfg = one_seed_config(config, 0)
     if pipelined:
+        from amaranth.hdl import Fragment
+
         b = build(cfg, fmts, mode=mode, pipelined=True, input_bits=input_bits)
+        Fragment.get(b.trainer, None)  # only its timing is needed: elaborated, so Amaranth has nothing to warn about
         return b.golden().run_until_done(cycle_limit(b.trainer, b.regs) + 2)
     model = FixedMGD(cfg, fmts, mode=mode)
     regs = model.registers()
