@@ -114,6 +114,11 @@ class BoardTrainer(wiring.Component):
         def reg(name):
             return proto.REGISTERS[name][0]
 
+        # reads answer with the value a cycle before the strobe (registered: the read mux is off the strobe's path)
+        read_next, read_value_r = Signal(32), Signal(32)
+        m.d.sync += read_value_r.eq(read_next)
+        m.d.comb += bus.rdata.eq(read_value_r)
+
         def answer(read_value=None, check=None, config=True):
             """Status for the current address: reads give ``read_value`` (None: not readable); writes must pass
             ``check`` (None: not writable) and, for configuration, happen outside a run."""
@@ -127,7 +132,7 @@ class BoardTrainer(wiring.Component):
                         m.d.comb += bus.status.eq(ok)
             with m.Else():
                 if read_value is not None:
-                    m.d.comb += [bus.status.eq(ok), bus.rdata.eq(read_value)]
+                    m.d.comb += [bus.status.eq(ok), read_next.eq(read_value)]
 
         P, N = self.model.mlp.n_params, tr.dataset.n
         formats = f.theta.width | f.theta.frac << 8 | f.act.width << 16 | f.act.frac << 24

@@ -16,8 +16,9 @@ class RegisterBus(wiring.Signature):
     register file answers combinationally with ``status`` (a :data:`~.host_protocol.STATUS` code) and, for reads,
     ``rdata``. A write takes effect only if ``status`` is ok, at the edge ending the strobe cycle or one later (the
     board's register file writes a cycle later: ``addr`` and ``wdata`` still hold then).
-    ``addr``, ``write`` and ``wdata`` hold their values for at least one cycle before the strobe (a register file may
-    check a written value a cycle ahead, off the strobe's path)."""
+    ``addr``, ``write`` and ``wdata`` hold their values from the request's CRC byte on (a byte time, at least 10 bit
+    periods ≥ 40 cycles, before the strobe, and until the next request's bytes arrive): a register file may decode,
+    check and read a cycle or two ahead of the strobe, off its path."""
 
     def __init__(self):
         super().__init__(

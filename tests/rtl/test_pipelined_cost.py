@@ -38,10 +38,8 @@ def levels(n: int, arity: int) -> int:
 
 
 def documented_latency(n_out: int, mode: str, arity: int) -> int:
-    """The docstring's stages: d, d², the adder tree and C (scale; folded into d²'s stage for one output), C̃,
-    [C̃·η when pre-scaled], the output registers."""
-    tree = levels(n_out, arity)
-    return 2 + tree + (1 if tree else 0) + 1 + (1 if mode == "prescaled" else 0) + 1
+    """The docstring's stages: d, d², the adder tree, C (scale), C̃, [C̃·η when pre-scaled], the output registers."""
+    return 2 + levels(n_out, arity) + 1 + 1 + (1 if mode == "prescaled" else 0) + 1
 
 
 def check(n_out, mode, fmts, steps, measures, eta, *, tree_arity=3):
