@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -19,6 +19,13 @@ __all__ = ["BoardTrainer", "CONFIG_REGISTERS"]
 
 #: the runtime registers the host may write (not while a run is going on), with their checks
 CONFIG_REGISTERS = (*proto.RUNTIME_REGISTERS, "sample")
+
+
+def _or_tree(values):
+    """The OR of ``values``, as a balanced tree."""
+    while len(values) > 1:
+        values = [values[i] | values[i + 1] if i + 1 < len(values) else values[i] for i in range(0, len(values), 2)]
+    return values[0]
 
 
 class BoardTrainer(wiring.Component):
@@ -109,30 +116,32 @@ class BoardTrainer(wiring.Component):
         # the strobe's status logic and the write enables of every register are separate paths
         write = Signal()
         m.d.sync += write.eq(accept)
-        m.d.comb += bus.status.eq(bad_addr)
+        # the status is decided a cycle ahead too, once for an idle trainer and once for a running one (the only
+        # input that may change up to the strobe); the strobe then only selects between the two registers. Each
+        # register's answer is gated by its (exclusive) address match and the answers are OR-ed: a balanced tree,
+        # not a chain of priority muxes
+        answers = []  # (match, status if idle, status if running, read value)
+        status_idle_r, status_run_r = Signal.like(bus.status), Signal.like(bus.status)
+        m.d.comb += bus.status.eq(Mux(running, status_run_r, status_idle_r))
 
         def reg(name):
             return proto.REGISTERS[name][0]
 
         # reads answer with the value a cycle before the strobe (registered: the read mux is off the strobe's path)
-        read_next, read_value_r = Signal(32), Signal(32)
-        m.d.sync += read_value_r.eq(read_next)
+        read_value_r = Signal(32)
         m.d.comb += bus.rdata.eq(read_value_r)
 
-        def answer(read_value=None, check=None, config=True):
-            """Status for the current address: reads give ``read_value`` (None: not readable); writes must pass
+        def answer(match, read_value=None, check=None, config=True):
+            """The answer at a matching address: reads give ``read_value`` (None: not readable); writes must pass
             ``check`` (None: not writable) and, for configuration, happen outside a run."""
-            with m.If(bus.write):
-                if check is not None:
-                    with m.If(config & running):
-                        m.d.comb += bus.status.eq(busy)
-                    with m.Elif(~check):
-                        m.d.comb += bus.status.eq(bad_value)
-                    with m.Else():
-                        m.d.comb += bus.status.eq(ok)
-            with m.Else():
-                if read_value is not None:
-                    m.d.comb += [bus.status.eq(ok), read_next.eq(read_value)]
+            write_idle = write_run = Const(bad_addr, 3)
+            if check is not None:
+                write_idle = Mux(check, ok, bad_value)
+                write_run = Mux(config, busy, write_idle)
+            read_status = Const(ok if read_value is not None else bad_addr, 3)
+            idle = Mux(bus.write, write_idle, read_status)
+            run = Mux(bus.write, write_run, read_status)
+            answers.append((match, idle, run, read_value if read_value is not None else Const(0, 32)))
 
         P, N = self.model.mlp.n_params, tr.dataset.n
         formats = f.theta.width | f.theta.frac << 8 | f.act.width << 16 | f.act.frac << 24
@@ -177,31 +186,42 @@ class BoardTrainer(wiring.Component):
         ]
 
         # the address decode is registered too (one match bit per register or range, a cycle ahead of the strobe);
-        # the matches are exclusive, so each is its own If
+        # the matches are exclusive: each gates its own writes and answer
         def at(name, match):
-            return m.If(registered(f"at_{name}", match))
+            return registered(f"at_{name}", match)
 
         for name, source in read_only.items():
-            with at(name, addr == reg(name)):
-                answer(source)
+            answer(at(name, addr == reg(name)), source)
         for name in CONFIG_REGISTERS:
-            with at(name, addr == reg(name)):
-                answer(regs[name], checks[name])
+            hit = at(name, addr == reg(name))
+            answer(hit, regs[name], checks[name])
+            with m.If(hit):
                 with m.If(write):
                     m.d.sync += regs[name].eq(value)
-        with at("control", addr == reg("control")):
-            start = value[0]
-            answer(None, control_ok, config=start)
+        hit = at("control", addr == reg("control"))
+        start = value[0]
+        answer(hit, None, control_ok, config=start)
+        with m.If(hit):
             with m.If(write):
                 m.d.comb += [tr.start.eq(start), host.stop.eq(value[1]), host.clear_counters.eq(value[2])]
-        with at("theta", (addr >= proto.THETA_BASE) & (addr < proto.THETA_BASE + P)):
-            answer(tr.readout.theta, theta_ok)
+        hit = at("theta", (addr >= proto.THETA_BASE) & (addr < proto.THETA_BASE + P))
+        answer(hit, tr.readout.theta, theta_ok)
+        with m.If(hit):
             m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(write)]
-        with at("dataset", (addr >= proto.DATASET_BASE) & (addr < proto.DATASET_BASE + self.n_words)):
-            answer(None, act_ok)
+        hit = at("dataset", (addr >= proto.DATASET_BASE) & (addr < proto.DATASET_BASE + self.n_words))
+        answer(hit, None, act_ok)
+        with m.If(hit):
             m.d.comb += host.sample_addr.eq(regs["sample"])
             m.d.comb += [host.sample_en[k].eq(write & (word_index == k)) for k in range(self.n_words)]
             m.d.comb += [host.sample_data[k].eq(value) for k in range(self.n_words)]
+
+        # the answer: OR over the exclusive matches, bad_addr where none matches (registered a cycle ahead)
+        any_hit = Cat(*[a[0] for a in answers]).any()
+        m.d.sync += [
+            status_idle_r.eq(Mux(any_hit, _or_tree([Mux(a[0], a[1], 0) for a in answers]), bad_addr)),
+            status_run_r.eq(Mux(any_hit, _or_tree([Mux(a[0], a[2], 0) for a in answers]), bad_addr)),
+            read_value_r.eq(_or_tree([Mux(a[0], a[3], 0) for a in answers])),
+        ]
 
         toggle = Signal()
         with m.If(bus.strobe):
