@@ -102,13 +102,15 @@ class PipelinedArray(wiring.Component):
                 terms = []
                 for j, a in enumerate(inputs):
                     w = self.weights[int(W[0, k, j])]
-                    p = Signal(product, name=f"p{layer}_{k}_{j}", reset_less=True)
                     if layer == 0 and self.input_bits == 1:
                         value = Mux(a, w << f.act.frac, 0)
                     elif layer == 0 and self.input_bits is not None:
                         value = (a * w) << (f.act.frac - (self.input_bits - 1))
                     else:
                         value = a * w
+                    # the register is exactly the product's width, so a DSP block can take it as its own output
+                    # register (iCE40 SB_MAC16: then every path through the DSP is register to register)
+                    p = Signal(value.shape(), name=f"p{layer}_{k}_{j}", reset_less=True)
                     m.d.sync += p.eq(value)
                     terms.append(p)
                 bias = Signal(product, name=f"bias{layer}_{k}", reset_less=True)

@@ -87,9 +87,23 @@ class PipelinedCost(wiring.Component):
         c_d, c0_d = Signal.like(c, name="c_d"), Signal.like(c0, name="c0_d")
         m.d.sync += [c_tilde.eq(c - c0), c_d.eq(c), c0_d.eq(c0)]
         if self.mode == "prescaled":
-            prod = Signal(signed(f.c_tilde.width + f.eta.width + 1), reset_less=True)
+            # C̃·η as an unsigned product (C̃ + 2^(w−1))·η − 2^(w−1)·η: the offset flips C̃'s sign bit, the product
+            # is unsigned × unsigned (a DSP block's native mode, its input and output registers absorbed: C̃'s and
+            # η's copies here feed nothing else), and the correction is subtracted in the capture stage
+            w = f.c_tilde.width
+            c_tilde_u = Signal(w, reset_less=True)
+            eta = Signal.like(self.eta, reset_less=True)
+            prod_u = Signal(w + f.eta.width, reset_less=True)
             c_tilde_d, c_d2, c0_d2 = Signal.like(c_tilde), Signal.like(c_d), Signal.like(c0_d)
-            m.d.sync += [prod.eq(c_tilde * self.eta), c_tilde_d.eq(c_tilde), c_d2.eq(c_d), c0_d2.eq(c0_d)]
+            m.d.sync += [
+                c_tilde_u.eq((c - c0) ^ (1 << (w - 1))),
+                eta.eq(self.eta),
+                prod_u.eq(c_tilde_u * eta),
+                c_tilde_d.eq(c_tilde),
+                c_d2.eq(c_d),
+                c0_d2.eq(c0_d),
+            ]
+            prod = prod_u - (eta << (w - 1))  # signed: Amaranth's difference of unsigned values
             value = saturate(floor_shift(prod, f.cost.frac + f.eta.frac - f.theta.frac), f.theta)
             c_tilde, c_d, c0_d = c_tilde_d, c_d2, c0_d2
         else:

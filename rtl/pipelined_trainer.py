@@ -167,8 +167,13 @@ class PipelinedTrainer(wiring.Component):
                 syn.eta.eq(self.regs.eta),
                 syn.load.eq(ctl.load),
                 arr.weights[i].eq(syn.weight),
-                ref.weights[i].eq(syn.theta),
             ]
+            # the unperturbed array reads a copy of θ that feeds nothing else (a DSP block can take it as its input
+            # register); θ changes only at a retire edge and is read from the next issue's edge + 1 on, so the copy's
+            # cycle is never seen
+            theta_copy = Signal(shape_of(f.theta), name=f"theta_copy{i}", reset_less=True)
+            m.d.sync += theta_copy.eq(syn.theta)
+            m.d.comb += ref.weights[i].eq(theta_copy)
             if host is not None:
                 theta0_reg = Signal(shape_of(f.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
                 with m.If(host.theta0_en & (host.theta0_addr == i)):

@@ -63,9 +63,9 @@ def trainer_runs(regs: Registers) -> dict[str, list[Registers]]:
     }
 
 
-#: the pipelined trainer's run: the same XOR network in the compact formats with 1-bit inputs, τθ = 4 (200 steps,
-#: 1,054 cycles: each window of 4 steps takes 4 + retire cycles)
-PIPELINED_CONFIG = TRAINER_CONFIG.replace(tau_theta=4)
+#: the pipelined trainer's run: the same XOR network in the compact formats with 1-bit inputs, τθ = 16 ≥ the retire
+#: latency (192 steps, 12 windows of 16 steps, each 16 + retire cycles: ≤ 2 cycles per step)
+PIPELINED_CONFIG = TRAINER_CONFIG.replace(tau_theta=16, steps=192)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,8 +3,8 @@
 :class:`~mgd.golden_model.pipeline_schedule.PipelinedScheduleModel` while it runs (12 signals and the θ readout), and
 here the recorded traces are compared once more with the golden trace (:func:`mgd.sim.trainer_sim.golden_trace`,
 which picks the pipelined schedule for a pipelined build), with the Amaranth simulation, and across the two
-simulators. The run: XOR in the compact formats with 1-bit inputs, τθ = 4, 200 steps (1,054 cycles), and three runs
-back to back on the same design with every runtime register changed (τθ = 4, 4 and 1)."""
+simulators. The run: XOR in the compact formats with 1-bit inputs, τθ = 16 (≥ the retire latency), 192 steps, and three
+runs back to back on the same design with every runtime register changed (τθ = 16, 4 and 1)."""
 
 import numpy as np
 import pytest
@@ -33,7 +33,7 @@ def test_the_bench_runs_the_pipelined_trainer(amaranth_runs):
     b, runs, _ = amaranth_runs(KIND)
     assert TRAINERS[KIND].pipelined and isinstance(b.trainer, PipelinedTrainer)
     assert b.trainer.input_bits == 1 and b.model.fmts == TRAINERS[KIND].fmts
-    assert [r.tau_theta for r in runs["registers"]] == [4, 4, 1]
+    assert [r.tau_theta for r in runs["registers"]] == [16, 4, 1]
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
@@ -45,8 +45,11 @@ def test_pipelined_verilog_matches_its_golden_schedule_every_cycle(sim, trainer_
     assert len(trace["phase"]) == cycles + 1  # the start cycle through the first cycle that shows done
     assert trace["done"][-1] == 1 and trace["step"][-1] == PIPELINED_CONFIG.steps
     assert trace["phase"][-1] == PHASES["done"] and trace["done"].sum() == 1
-    # one step issued per cycle inside a window: the issuing phase lasts exactly `steps` cycles
+    # one step issued per cycle inside a window: the issuing phase lasts exactly `steps` cycles; with τθ ≥ retire,
+    # at most 2 cycles per step (load, begin and the seed phase aside)
     assert (trace["phase"] == PHASES["pert"]).sum() == PIPELINED_CONFIG.steps
+    assert b.trainer.timing.retire <= PIPELINED_CONFIG.tau_theta
+    assert (cycles - 3 - b.regs.seed) / PIPELINED_CONFIG.steps <= 2.0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)

@@ -19,8 +19,8 @@ from mgd.sim import postsynth, postsynth_cells
 from mgd.sim.postsynth import SIGNALS
 from mgd.toolchain import have_icarus
 
-STEPS = 100
-TAU_THETA = 4
+STEPS = 96
+TAU_THETA = 16  # ≥ the pipeline's retire latency (16): one step per cycle inside a window
 OPTIONS = {"pipelined": True, "input_bits": 1}
 
 needs_icarus = pytest.mark.skipif(not have_icarus(), reason="Icarus Verilog (iverilog, vvp) is not installed")
@@ -38,7 +38,7 @@ def config(steps: int = STEPS, **changes):
 
 @pytest.fixture(scope="module")
 def pipelined_build():
-    """The pipelined XOR trainer (compact formats, 1-bit inputs, τθ = 4) and its RTLIL."""
+    """The pipelined XOR trainer (compact formats, 1-bit inputs, τθ = 16) and its RTLIL."""
     b = build(config(), COMPACT_FORMATS, hw_seed=0, **OPTIONS)
     return b, postsynth.trainer_rtlil(b)
 
@@ -61,8 +61,8 @@ def pipelined_netlists(request, pipelined_build, tmp_path_factory):
 @needs_icarus
 @pytest.mark.parametrize("flow", FLOW_PARAMS)
 def test_pipelined_netlist_matches_its_golden_schedule_every_cycle(flow, pipelined_netlists, pipelined_build, tmp_path):
-    """100 XOR steps, τθ = 4 (25 windows): every cycle of the netlist's status outputs and θ readout equals the
-    pipelined golden schedule; the run takes exactly the schedule's cycle count."""
+    """96 XOR steps, τθ = 16 ≥ the retire latency (6 windows): every cycle of the netlist's status outputs and θ
+    readout equals the pipelined golden schedule; the run takes exactly the schedule's cycle count, ≤ 2 per step."""
     b, _ = pipelined_build
     assert isinstance(b.trainer, PipelinedTrainer)
     n = pipelined_netlists[flow]
@@ -70,6 +70,7 @@ def test_pipelined_netlist_matches_its_golden_schedule_every_cycle(flow, pipelin
     assert r.ok, r.report()
     cycles = pipelined_cycles(b.regs, b.trainer.timing) + 1  # start cycle through the first that shows done
     assert r.finished and r.undefined == 0 and r.cycles == cycles and r.comparison.cycles == cycles
+    assert b.trainer.timing.retire <= TAU_THETA and (cycles - 4 - b.regs.seed) / STEPS <= 2.0
     assert r.comparison.signals == list(SIGNALS)
     assert n.suspicious == []
     assert f"pipelined trainer (1-bit inputs), compact formats (θ 16 b, act 10 b, C 15 b), {STEPS} steps: MATCH" in (
