@@ -108,9 +108,10 @@ class PipelinedArray(wiring.Component):
                         value = (a * w) << (f.act.frac - (self.input_bits - 1))
                     else:
                         value = a * w
-                    # the register is exactly the product's width, so a DSP block can take it as its own output
-                    # register (iCE40 SB_MAC16: then every path through the DSP is register to register)
-                    p = Signal(value.shape(), name=f"p{layer}_{k}_{j}", reset_less=True)
+                    # one bit wider than the product: Yosys' iCE40 DSP mapping then cannot fold the tree's adder into
+                    # an SB_MAC16 accumulator (with the exact width it did, and the netlist computed x: the known
+                    # `-dsp` adder bug's territory, docs/postsynth.md)
+                    p = Signal(product, name=f"p{layer}_{k}_{j}", reset_less=True)
                     m.d.sync += p.eq(value)
                     terms.append(p)
                 bias = Signal(product, name=f"bias{layer}_{k}", reset_less=True)
