@@ -191,7 +191,8 @@ def plot(stats, builds, timings):
                     retire = timings["xor"]["retire"]
                     cycles = [None if n is None else pipelined_cycles_to(n, tt, retire) for n in reached]
                 ys.append(median(cycles) / f)
-            label = f"{design}, {'UP5K' if board == 'icebreaker' else 'ECP5-85F'} ({f:.0f} MHz)"
+            bound = "≤ " if (design, board) == ("reference", "icebreaker") else ""  # untimed SB_MAC16 paths
+            label = f"{design}, {'UP5K' if board == 'icebreaker' else 'ECP5-85F'} ({bound}{f:.0f} MHz)"
             ax.plot(TAU_THETAS, ys, style, marker=marker, label=label)
     ax.axhline(50, color="grey", lw=0.8, ls=":")
     ax.axhline(150, color="grey", lw=0.8, ls=":")
