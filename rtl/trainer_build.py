@@ -59,6 +59,9 @@ def build(
     if input_bits is not None and not pipelined:
         raise ConfigError("input_bits is an option of the pipelined trainer (pipelined=True)")
     options = {"input_bits": input_bits} if pipelined else {}
+    # refuse before constructing: an elaboratable refused inside its constructor is left behind unused
+    args = (model.mlp, model.codes, fmts, model.theta0[0], mode, model.x, model.y, config.sample_order)
+    (PipelinedTrainer if pipelined else Trainer).check(*args, **options)
     trainer = (PipelinedTrainer if pipelined else Trainer)(
         model.mlp,
         model.codes,
