@@ -12,7 +12,29 @@ from mgd.golden_model.network import MLP
 
 from .fixed import floor_shift, saturate, shape_of
 
-__all__ = ["FeedforwardArray"]
+__all__ = ["FeedforwardArray", "sigmoid_lookup", "saturating_activation"]
+
+
+def saturating_activation(acc, kind: str, fmts: FixedFormats):
+    """relu (``kind`` "relu") or linear of a neuron's exact sum ``acc``: sat(⌊max(acc, 0)⌋) or sat(⌊acc⌋) in the act
+    format (combinational)."""
+    value = Mux(acc < 0, 0, acc) if kind == "relu" else acc
+    return saturate(floor_shift(value, fmts.product_frac - fmts.act.frac), fmts.act)
+
+
+def sigmoid_lookup(m: Module, name: str, acc, fmts: FixedFormats):
+    """The sigmoid of a neuron's exact sum ``acc`` (``product_frac`` fraction bits): a table memory (contents from
+    :func:`~mgd.golden_model.fixed_network.sigmoid_table`, added to ``m`` as submodule ``name``) read at the clamped
+    address ⌊acc·2^lut_frac⌋. Returns the read port's data in the act format: a synchronous read, 1 cycle after
+    ``acc``."""
+    table = [int(v) for v in sigmoid_table(fmts)]
+    lut_lo = -(1 << (fmts.lut_range + fmts.lut_frac))
+    m.submodules[name] = mem = Memory(shape=shape_of(fmts.act), depth=len(table), init=table)
+    port = mem.read_port()
+    addr = floor_shift(acc, fmts.product_frac - fmts.lut_frac)
+    clamped = Mux(addr < lut_lo, lut_lo, Mux(addr > -lut_lo - 1, -lut_lo - 1, addr))
+    m.d.comb += port.addr.eq(clamped - lut_lo)
+    return port.data
 
 
 class FeedforwardArray(wiring.Component):
@@ -52,8 +74,6 @@ class FeedforwardArray(wiring.Component):
         m = Module()
         f, mlp = self.fmts, self.mlp
         act = shape_of(f.act)
-        table = [int(v) for v in sigmoid_table(f)]
-        lut_lo = -(1 << (f.lut_range + f.lut_frac))
         one = mlp.bias_sign * (1 << f.act.frac)
         inputs = [self.x[j] for j in range(mlp.layers[0])]
         n_layers = len(self.layout)
@@ -70,15 +90,9 @@ class FeedforwardArray(wiring.Component):
                 m.d.comb += acc_sig.eq(acc)
                 out = Signal(act, name=f"a{layer + 1}_{k}")
                 if kind == "sigmoid":
-                    mem = Memory(shape=act, depth=len(table), init=table)
-                    m.submodules[f"sigmoid{layer}_{k}"] = mem
-                    port = mem.read_port()
-                    addr = floor_shift(acc_sig, f.product_frac - f.lut_frac)
-                    clamped = Mux(addr < lut_lo, lut_lo, Mux(addr > -lut_lo - 1, -lut_lo - 1, addr))
-                    m.d.comb += [port.addr.eq(clamped - lut_lo), out.eq(port.data)]
+                    m.d.comb += out.eq(sigmoid_lookup(m, f"sigmoid{layer}_{k}", acc_sig, f))
                 else:
-                    value = Mux(acc_sig < 0, 0, acc_sig) if kind == "relu" else acc_sig
-                    m.d.sync += out.eq(saturate(floor_shift(value, f.product_frac - f.act.frac), f.act))
+                    m.d.sync += out.eq(saturating_activation(acc_sig, kind, f))
                 outputs.append(out)
             inputs = outputs
         for k, out in enumerate(inputs):

@@ -3,15 +3,15 @@
 import numpy as np
 from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from mgd.golden_model.fixed_network import FixedMLP, sigmoid_table
+from mgd.golden_model.fixed_network import FixedMLP
 from mgd.golden_model.formats import FixedFormats, Fmt
 from mgd.golden_model.network import MLP
 
 from .adder_tree import add_tree, check_arity, tree_levels
-from .fixed import floor_shift, saturate, shape_of
+from .feedforward_array import saturating_activation, sigmoid_lookup
+from .fixed import shape_of
 
 __all__ = ["PipelinedArray", "check_input_bits"]
 
@@ -90,8 +90,6 @@ class PipelinedArray(wiring.Component):
         m = Module()
         f, mlp = self.fmts, self.mlp
         act = shape_of(f.act)
-        table = [int(v) for v in sigmoid_table(f)]
-        lut_lo = -(1 << (f.lut_range + f.lut_frac))
         one = mlp.bias_sign * (1 << f.act.frac)
         product = signed(f.act.width + f.theta.width + 1)
         inputs = [self.x[j] for j in range(mlp.layers[0])]
@@ -121,19 +119,13 @@ class PipelinedArray(wiring.Component):
                 out = Signal(act, name=f"a{layer + 1}_{k}", reset_less=True)
                 kind = self._kind(layer)
                 if kind == "sigmoid":
-                    mem = Memory(shape=act, depth=len(table), init=table)
-                    m.submodules[f"sigmoid{layer}_{k}"] = mem
-                    port = mem.read_port()
-                    addr = floor_shift(acc, f.product_frac - f.lut_frac)
-                    clamped = Mux(addr < lut_lo, lut_lo, Mux(addr > -lut_lo - 1, -lut_lo - 1, addr))
-                    m.d.comb += port.addr.eq(clamped - lut_lo)
+                    data = sigmoid_lookup(m, f"sigmoid{layer}_{k}", acc, f)
                     if layer == len(self.layout) - 1:
-                        m.d.comb += out.eq(port.data)  # the table's read register is the output
+                        m.d.comb += out.eq(data)  # the table's read register is the output
                     else:
-                        m.d.sync += out.eq(port.data)
+                        m.d.sync += out.eq(data)
                 else:
-                    value = Mux(acc < 0, 0, acc) if kind == "relu" else acc
-                    m.d.sync += out.eq(saturate(floor_shift(value, f.product_frac - f.act.frac), f.act))
+                    m.d.sync += out.eq(saturating_activation(acc, kind, f))
                 outputs.append(out)
             inputs = outputs
         for k, out in enumerate(inputs):
