@@ -35,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fixed_units import accumulate, apply_update, broadcast, correlate, cost, g_format, update_step, weight
-from .schedule import PHASES, Registers
+from .fixed_units import accumulate, apply_update, broadcast, correlate, cost, update_step, weight
+from .schedule import PHASES, CycleModel, Registers
 
 __all__ = ["PipelineTiming", "PipelinedScheduleModel", "pipelined_cycles"]
 
@@ -83,58 +83,15 @@ class _InFlight:
     final: bool
 
 
-class PipelinedScheduleModel:
-    """Cycle-exact golden model of the pipelined trainer: ``model`` (a :class:`~.fixed_mgd.FixedMGD` with one seed)
-    supplies network, formats, codes, mode, dataset and θ₀; ``regs`` the runtime registers; ``timing`` the
-    pipeline's :class:`PipelineTiming`. Same interface and trace signals as :class:`~.schedule.ScheduleModel`."""
+class PipelinedScheduleModel(CycleModel):
+    """Cycle-exact golden model of the pipelined trainer (:class:`~.schedule.CycleModel`: same interface and trace
+    signals as :class:`~.schedule.ScheduleModel`); ``timing`` is the pipeline's :class:`PipelineTiming`."""
 
     def __init__(self, model, regs: Registers, timing: PipelineTiming):
-        self.m, self.regs, self.timing = model, regs, timing
-        self.P = model.mlp.n_params
-        self.theta0 = model.theta0[0].copy()
-        self.gfmt = g_format(model.mode, model.fmts)
-        self.period = model.codes.index_period
-        self.theta = np.zeros(self.P, dtype=np.int64)
-        self.g = np.zeros(self.P, dtype=np.int64)
-        self.advances = 0
-        self.phase, self.cnt, self.cycle = PHASES["idle"], 0, 0
-        self.issued = self.step = self.cx = self.cp = self.ct = 0
-        self.sample = self.drawn = self.index = 0
-        self.cost = self.c0 = self.c_tilde = self.bcast = 0
+        super().__init__(model, regs)
+        self.timing = timing
+        self.cycle = self.issued = 0
         self.flight: list[_InFlight] = []
-
-    @property
-    def dtheta(self) -> int:
-        """Δθ in θ's LSB from the shift register (0 if the shift exceeds θ's fraction bits)."""
-        k, frac = self.regs.dtheta_shift, self.m.fmts.theta.frac
-        return 1 << (frac - k) if k <= frac else 0
-
-    def code(self) -> np.ndarray:
-        codes = self.m.codes
-        if codes.kind in ("lfsr", "lfsr_multilevel"):
-            return codes.codes(1, start=self.advances)[0]
-        return codes.codes(1, start=self.index)[0]
-
-    def outputs(self) -> dict:
-        return {
-            "phase": self.phase,
-            "step": self.step,
-            "sample": self.sample,
-            "index": self.index,
-            "cost": self.cost,
-            "c0": self.c0,
-            "c_tilde": self.c_tilde,
-            "broadcast": self.bcast,
-            "done": int(self.phase == PHASES["done"]),
-            "code": self.code(),
-            "g": self.g.copy(),
-            "theta": self.theta.copy(),
-        }
-
-    def _advance(self):
-        self.advances += 1
-        if self.period:
-            self.index = (self.index + 1) % self.period
 
     def _draw(self):
         self.sample = self.m.sample_address(self.drawn, self.regs.seed)
@@ -209,24 +166,3 @@ class PipelinedScheduleModel:
         elif ph == P["pert"]:
             self._issue()
         self.cycle += 1
-
-    def run(self, cycles: int, starts: dict[int, Registers] | None = None) -> dict[str, np.ndarray]:
-        """Trace of ``cycles`` cycles (as :meth:`.schedule.ScheduleModel.run`)."""
-        starts = {0: self.regs} if starts is None else starts
-        rows = []
-        for c in range(cycles):
-            if c in starts:
-                self.regs = starts[c]
-            rows.append(self.outputs())
-            self.clock(start=int(c in starts))
-        return {k: np.array([row[k] for row in rows]) for k in rows[0]}
-
-    def run_until_done(self, limit: int) -> dict[str, np.ndarray]:
-        """Trace from a start pulse in cycle 0 through the first cycle that shows ``done`` (at most ``limit``)."""
-        rows = []
-        for c in range(limit):
-            rows.append(self.outputs())
-            if c > 0 and rows[-1]["done"]:
-                break
-            self.clock(start=int(c == 0))
-        return {k: np.array([row[k] for row in rows]) for k in rows[0]}

@@ -39,7 +39,7 @@ from .config import STEP_COUNTER_BITS, ConfigError
 from .fixed_units import accumulate, apply_update, broadcast, correlate, cost, g_format, update_step, weight
 from .formats import DEFAULT_FORMATS, FixedFormats
 
-__all__ = ["PHASES", "TRACE_SIGNALS", "Registers", "ScheduleModel", "step_cycles"]
+__all__ = ["PHASES", "TRACE_SIGNALS", "Registers", "CycleModel", "ScheduleModel", "step_cycles"]
 
 PHASES = {"idle": 0, "load": 1, "seed": 2, "begin": 3, "c0": 4, "pert": 5, "correlate": 6, "done": 7}
 
@@ -132,12 +132,15 @@ def step_cycles(latency: int, with_c0: bool) -> int:
     return latency + 3 + (latency + 1 if with_c0 else 0)
 
 
-class ScheduleModel:
-    """Cycle-exact golden model of the trainer: ``model`` supplies the network, formats, codes, mode, dataset
-    and θ₀ (a :class:`~.fixed_mgd.FixedMGD` with one seed); ``regs`` the runtime registers; ``latency`` = L."""
+class CycleModel:
+    """What the cycle-exact golden models of both trainers share (:class:`ScheduleModel`, and
+    :class:`~.pipeline_schedule.PipelinedScheduleModel`): the state behind :data:`TRACE_SIGNALS` and
+    :data:`SYNAPSE_SIGNALS`, :meth:`outputs`, the codes, and the traces :meth:`run` and :meth:`run_until_done`. A
+    subclass defines :meth:`clock` (one clock edge). ``model`` supplies the network, formats, codes, mode, dataset
+    and θ₀ (a :class:`~.fixed_mgd.FixedMGD` with one seed); ``regs`` the runtime registers."""
 
-    def __init__(self, model, regs: Registers, latency: int):
-        self.m, self.regs, self.L = model, regs, latency
+    def __init__(self, model, regs: Registers):
+        self.m, self.regs = model, regs
         self.P = model.mlp.n_params
         self.theta0 = model.theta0[0].copy()
         self.gfmt = g_format(model.mode, model.fmts)
@@ -178,16 +181,50 @@ class ScheduleModel:
             "theta": self.theta.copy(),
         }
 
+    def _advance(self):
+        self.advances += 1
+        if self.period:
+            self.index = (self.index + 1) % self.period
+
+    def clock(self, start: int = 0) -> None:
+        """Apply one clock edge."""
+        raise NotImplementedError
+
+    def run(self, cycles: int, starts: dict[int, Registers] | None = None) -> dict[str, np.ndarray]:
+        """Trace of ``cycles`` cycles: numpy arrays per signal, shape (cycles,) or (cycles, P). ``starts`` maps a
+        cycle to the registers written (and ``start`` pulsed) in it; default: ``{0: self.regs}``."""
+        starts = {0: self.regs} if starts is None else starts
+        rows = []
+        for c in range(cycles):
+            if c in starts:
+                self.regs = starts[c]
+            rows.append(self.outputs())
+            self.clock(start=int(c in starts))
+        return {k: np.array([row[k] for row in rows]) for k in rows[0]}
+
+    def run_until_done(self, limit: int) -> dict[str, np.ndarray]:
+        """Trace from a start pulse in cycle 0 through the first cycle that shows ``done`` (at most ``limit``)."""
+        rows = []
+        for c in range(limit):
+            rows.append(self.outputs())
+            if c > 0 and rows[-1]["done"]:
+                break
+            self.clock(start=int(c == 0))
+        return {k: np.array([row[k] for row in rows]) for k in rows[0]}
+
+
+class ScheduleModel(CycleModel):
+    """Cycle-exact golden model of the reference trainer (:class:`CycleModel`); ``latency`` = L."""
+
+    def __init__(self, model, regs: Registers, latency: int):
+        super().__init__(model, regs)
+        self.L = latency
+
     def _cost_now(self, perturb: bool) -> int:
         m = self.m
         w = weight(self.theta, self.code(), self.dtheta, int(perturb), m.codes.frac, m.fmts)
         y = m.net.forward(w, m.x[self.sample][None])[0]
         return cost(y, m.y[self.sample], m.fmts)
-
-    def _advance(self):
-        self.advances += 1
-        if self.period:
-            self.index = (self.index + 1) % self.period
 
     def clock(self, start: int = 0) -> None:
         """Apply one clock edge."""
@@ -242,25 +279,3 @@ class ScheduleModel:
             self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
             self.step += 1
             self.phase = P["done"] if self.step == r.steps else P["begin"]
-
-    def run(self, cycles: int, starts: dict[int, Registers] | None = None) -> dict[str, np.ndarray]:
-        """Trace of ``cycles`` cycles: numpy arrays per signal, shape (cycles,) or (cycles, P). ``starts`` maps a
-        cycle to the registers written (and ``start`` pulsed) in it; default: ``{0: self.regs}``."""
-        starts = {0: self.regs} if starts is None else starts
-        rows = []
-        for c in range(cycles):
-            if c in starts:
-                self.regs = starts[c]
-            rows.append(self.outputs())
-            self.clock(start=int(c in starts))
-        return {k: np.array([row[k] for row in rows]) for k in rows[0]}
-
-    def run_until_done(self, limit: int) -> dict[str, np.ndarray]:
-        """Trace from a start pulse in cycle 0 through the first cycle that shows ``done`` (at most ``limit``)."""
-        rows = []
-        for c in range(limit):
-            rows.append(self.outputs())
-            if c > 0 and rows[-1]["done"]:
-                break
-            self.clock(start=int(c == 0))
-        return {k: np.array([row[k] for row in rows]) for k in rows[0]}
