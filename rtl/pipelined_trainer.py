@@ -18,7 +18,7 @@ from .pipelined_controller import PipelinedController
 from .pipelined_cost import PipelinedCost
 from .pipelined_synapse import PipelinedSynapse
 from .sample_memory import SampleMemory
-from .trainer import Trainer
+from .trainer import Trainer, connect_host, connect_readout, theta0_value
 from .trainer_interfaces import HostSignature, trainer_members
 
 __all__ = ["PipelinedTrainer"]
@@ -174,25 +174,11 @@ class PipelinedTrainer(wiring.Component):
             theta_copy = Signal(shape_of(f.theta), name=f"theta_copy{i}", reset_less=True)
             m.d.sync += theta_copy.eq(syn.theta)
             m.d.comb += ref.weights[i].eq(theta_copy)
-            if host is not None:
-                theta0_reg = Signal(shape_of(f.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
-                with m.If(host.theta0_en & (host.theta0_addr == i)):
-                    m.d.sync += theta0_reg.eq(host.theta0_data)
-                m.d.comb += syn.load_value.eq(theta0_reg)
-            else:
-                m.d.comb += syn.load_value.eq(int(self.theta0[i]))
+            m.d.comb += syn.load_value.eq(theta0_value(m, host, self.theta0[i], i, f.theta))
         if host is not None:
             acc = m.submodules.accuracy = self.accuracy
-            m.d.comb += [
-                ctl.stop.eq(host.stop),
-                mem.w_addr.eq(host.sample_addr),
-                mem.w_data.eq(host.sample_data),
-                mem.w_en.eq(host.sample_en),
-                acc.strobe.eq(ctl.fresh),
-                acc.clear.eq(host.clear_counters | ctl.load),
-                host.correct.eq(acc.correct),
-                host.seen.eq(acc.seen),
-            ]
+            connect_host(m, host, ctl, mem, acc)
+            m.d.comb += acc.strobe.eq(ctl.fresh)
             # the unperturbed outputs and the targets are registered once more before they are classified (the
             # output layer's table read register drives y)
             for k, t in enumerate(targets):
@@ -200,8 +186,5 @@ class PipelinedTrainer(wiring.Component):
                 t_r = Signal.like(acc.target[k], name=f"accuracy_target{k}", reset_less=True)
                 m.d.sync += [y_r.eq(ref.y[k]), t_r.eq(t)]
                 m.d.comb += [acc.y[k].eq(y_r), acc.target[k].eq(t_r)]
-        with m.Switch(self.readout.addr):
-            for i, syn in enumerate(self.synapses):
-                with m.Case(i):
-                    m.d.comb += self.readout.theta.eq(syn.theta)
+        connect_readout(m, self.readout, self.synapses)
         return m

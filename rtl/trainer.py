@@ -20,7 +20,40 @@ from .fixed import shape_of
 from .synapse import Synapse
 from .trainer_interfaces import HostSignature, trainer_members
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "theta0_value", "connect_host", "connect_readout"]
+
+
+def theta0_value(m: Module, host, theta0: int, i: int, fmt):
+    """Synapse ``i``'s θ₀ (θ format ``fmt``): the constant ``theta0``, or with a host port (``host`` not None) a
+    register initialised to it that the host writes (``theta0_en`` at ``theta0_addr == i``)."""
+    if host is None:
+        return int(theta0)
+    reg = Signal(shape_of(fmt), init=int(theta0), name=f"theta0_{i}")
+    with m.If(host.theta0_en & (host.theta0_addr == i)):
+        m.d.sync += reg.eq(host.theta0_data)
+    return reg
+
+
+def connect_host(m: Module, host, controller, dataset, accuracy) -> None:
+    """The host members both trainers share: ``stop``, the dataset write port, the accuracy counters (cleared by the
+    host and at every load). The counters' inputs and strobe are the trainer's own."""
+    m.d.comb += [
+        controller.stop.eq(host.stop),
+        dataset.w_addr.eq(host.sample_addr),
+        dataset.w_data.eq(host.sample_data),
+        dataset.w_en.eq(host.sample_en),
+        accuracy.clear.eq(host.clear_counters | controller.load),
+        host.correct.eq(accuracy.correct),
+        host.seen.eq(accuracy.seen),
+    ]
+
+
+def connect_readout(m: Module, readout, synapses) -> None:
+    """``readout.theta`` shows θ of the synapse at ``readout.addr`` (combinational)."""
+    with m.Switch(readout.addr):
+        for i, syn in enumerate(synapses):
+            with m.Case(i):
+                m.d.comb += readout.theta.eq(syn.theta)
 
 
 class Trainer(wiring.Component):
@@ -165,29 +198,10 @@ class Trainer(wiring.Component):
                 syn.load.eq(ctl.load),
                 arr.weights[i].eq(syn.weight),
             ]
-            if host is not None:
-                theta0_reg = Signal(shape_of(self.fmts.theta), init=int(self.theta0[i]), name=f"theta0_{i}")
-                with m.If(host.theta0_en & (host.theta0_addr == i)):
-                    m.d.sync += theta0_reg.eq(host.theta0_data)
-                m.d.comb += syn.load_value.eq(theta0_reg)
-            else:
-                m.d.comb += syn.load_value.eq(int(self.theta0[i]))
+            m.d.comb += syn.load_value.eq(theta0_value(m, host, self.theta0[i], i, self.fmts.theta))
         if host is not None:
             acc = m.submodules.accuracy = self.accuracy
-            m.d.comb += [
-                ctl.stop.eq(host.stop),
-                mem.w_addr.eq(host.sample_addr),
-                mem.w_data.eq(host.sample_data),
-                mem.w_en.eq(host.sample_en),
-                acc.y.eq(arr.y),
-                acc.target.eq(mem.target),
-                acc.strobe.eq(ctl.capture & ctl.new_sample),
-                acc.clear.eq(host.clear_counters | ctl.load),
-                host.correct.eq(acc.correct),
-                host.seen.eq(acc.seen),
-            ]
-        with m.Switch(self.readout.addr):
-            for i, syn in enumerate(self.synapses):
-                with m.Case(i):
-                    m.d.comb += self.readout.theta.eq(syn.theta)
+            connect_host(m, host, ctl, mem, acc)
+            m.d.comb += [acc.y.eq(arr.y), acc.target.eq(mem.target), acc.strobe.eq(ctl.capture & ctl.new_sample)]
+        connect_readout(m, self.readout, self.synapses)
         return m
