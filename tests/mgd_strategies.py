@@ -74,3 +74,27 @@ def signed_value(width):
 
 def unsigned_value(width):
     return st.integers(0, (1 << width) - 1)
+
+
+#: odd widths for the pipelined units' tests: θ s3.9 (13 b), act s2.6 (9 b), the rest chosen to satisfy formats.py's
+#: rules (cost.frac >= 2·act.frac, g.frac = θ.frac, g_raw.frac = cost.frac, lut_frac <= act.frac + θ.frac)
+ODD_FORMATS = FixedFormats(
+    theta=Fmt(13, 9),
+    act=Fmt(9, 6),
+    cost=Fmt(15, 12, signed=False),
+    g=Fmt(15, 9),
+    g_raw=Fmt(19, 12),
+    eta=Fmt(11, 5, signed=False),
+    lut_range=3,
+    lut_frac=4,
+    recip_frac=11,
+)
+
+
+def levels_by_powers(n: int, arity: int) -> int:
+    """Adder-tree levels, the tests' own rule: the smallest L with arity^L >= n (a tree of L levels of at most
+    ``arity`` inputs per adder reduces n terms to one)."""
+    levels = 0
+    while arity**levels < n:
+        levels += 1
+    return levels

@@ -8,7 +8,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mgd_strategies import signed_value
+from mgd_strategies import levels_by_powers, signed_value
 
 from mgd.rtl.adder_tree import add_tree, tree_levels
 from mgd.sim.cycle_sim import describe_mismatches, mismatches, run_cycles
@@ -27,15 +27,6 @@ class TreeHarness(wiring.Component):
         result = add_tree(m, [self.terms[k] for k in range(self.n_terms)], self.width, self.arity, "t")
         m.d.comb += self.total.eq(result)
         return m
-
-
-def levels_by_powers(n: int, arity: int) -> int:
-    """The smallest L with arity^L >= n: a tree of L levels of at most ``arity`` inputs per adder reduces n terms
-    to one."""
-    levels = 0
-    while arity**levels < n:
-        levels += 1
-    return levels
 
 
 def stream(n_terms, in_width, arity, inputs):

@@ -10,35 +10,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mgd_strategies import fixed_formats
+from mgd_strategies import ODD_FORMATS, fixed_formats
+from mgd_strategies import levels_by_powers as levels
 
 from mgd.golden_model.fixed_network import FixedMLP
-from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats, Fmt
+from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.golden_model.network import MLP
 from mgd.rtl.pipelined_array import PipelinedArray, check_input_bits
 from mgd.sim.cycle_sim import describe_mismatches, mismatches, run_cycles
 
-#: odd widths: θ s3.9 (13 b), act s2.6 (9 b), the rest chosen to satisfy formats.py's rules (cost.frac >= 2·act.frac,
-#: g.frac = θ.frac, g_raw.frac = cost.frac, lut_frac <= act.frac + θ.frac)
-ODD = FixedFormats(
-    theta=Fmt(13, 9),
-    act=Fmt(9, 6),
-    cost=Fmt(15, 12, signed=False),
-    g=Fmt(15, 9),
-    g_raw=Fmt(19, 12),
-    eta=Fmt(11, 5, signed=False),
-    lut_range=3,
-    lut_frac=4,
-    recip_frac=11,
-)
-
-
-def levels(n: int, arity: int) -> int:
-    """Adder-tree levels: the smallest L with arity^L >= n."""
-    out = 0
-    while arity**out < n:
-        out += 1
-    return out
+ODD = ODD_FORMATS
 
 
 def documented_latencies(mlp: MLP, arity: int) -> list[int]:

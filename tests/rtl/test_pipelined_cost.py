@@ -9,32 +9,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mgd_strategies import NARROWEST, fixed_formats, signed_value, unsigned_value
+from mgd_strategies import NARROWEST, ODD_FORMATS, fixed_formats, signed_value, unsigned_value
+from mgd_strategies import levels_by_powers as levels
 
 from mgd.golden_model.fixed_units import BROADCAST_MODES, broadcast, cost
-from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats, Fmt
+from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.rtl.pipelined_cost import PipelinedCost
 from mgd.sim.cycle_sim import describe_mismatches, mismatches, run_cycles
 
 OUTPUTS = ("cost", "c0", "c_tilde", "broadcast")
-ODD = FixedFormats(
-    theta=Fmt(13, 9),
-    act=Fmt(9, 6),
-    cost=Fmt(15, 12, signed=False),
-    g=Fmt(15, 9),
-    g_raw=Fmt(19, 12),
-    eta=Fmt(11, 5, signed=False),
-    lut_range=3,
-    lut_frac=4,
-    recip_frac=11,
-)
-
-
-def levels(n: int, arity: int) -> int:
-    out = 0
-    while arity**out < n:
-        out += 1
-    return out
+ODD = ODD_FORMATS
 
 
 def documented_latency(n_out: int, mode: str, arity: int) -> int:

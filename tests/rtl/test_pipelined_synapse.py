@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mgd_strategies import NARROWEST, code_specs, fixed_formats, signed_value, unsigned_value
+from mgd_strategies import NARROWEST, ODD_FORMATS, code_specs, fixed_formats, signed_value, unsigned_value
 
 from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.fixed_units import (
@@ -23,23 +23,13 @@ from mgd.golden_model.fixed_units import (
     update_step,
     weight,
 )
-from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats, Fmt
+from mgd.golden_model.formats import DEFAULT_FORMATS
 from mgd.rtl.pipelined_synapse import PipelinedSynapse
 from mgd.rtl.synapse import broadcast_width
 from mgd.sim.cycle_sim import describe_mismatches, run_cycles
 
 OUTPUTS = ("code", "weight", "theta", "g")
-ODD = FixedFormats(
-    theta=Fmt(13, 9),
-    act=Fmt(9, 6),
-    cost=Fmt(15, 12, signed=False),
-    g=Fmt(15, 9),
-    g_raw=Fmt(19, 12),
-    eta=Fmt(11, 5, signed=False),
-    lut_range=3,
-    lut_frac=4,
-    recip_frac=11,
-)
+ODD = ODD_FORMATS
 INPUTS = dict(advance=0, restart=0, index=0, dtheta=0, value=0, correlate=0, update=0, eta=0, load=0, load_value=0)
 
 
