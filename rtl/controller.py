@@ -11,7 +11,19 @@ from .fixed import shape_of
 from .sample_sequencer import SampleSequencer
 from .trainer_interfaces import Phase, RegistersSignature
 
-__all__ = ["Controller"]
+__all__ = ["Controller", "dtheta_of", "wrap_increment"]
+
+
+def dtheta_of(regs, fmts):
+    """Δθ = 2^−k in θ's format from the shift register ``regs.dtheta_shift`` (0 when k exceeds θ's fraction bits);
+    combinational."""
+    frac = fmts.theta.frac
+    return Mux(regs.dtheta_shift <= frac, (1 << frac) >> regs.dtheta_shift, 0)
+
+
+def wrap_increment(value, period: int):
+    """``value`` + 1 modulo the constant ``period``."""
+    return Mux(value == period - 1, 0, value + 1)
 
 
 class Controller(wiring.Component):
@@ -98,12 +110,7 @@ class Controller(wiring.Component):
             self.new_sample.eq(cx == 0),
         ]
 
-        theta_frac = self.fmts.theta.frac
-        with m.If(regs.dtheta_shift <= theta_frac):
-            m.d.comb += self.dtheta.eq((1 << theta_frac) >> regs.dtheta_shift)
-
-        def wrap_increment(value, period):
-            return Mux(value == period - 1, 0, value + 1)
+        m.d.comb += self.dtheta.eq(dtheta_of(regs, self.fmts))
 
         def advance_index():
             if self.index_period:

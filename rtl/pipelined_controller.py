@@ -9,6 +9,7 @@ from mgd.golden_model.pipeline_schedule import PipelineTiming
 from mgd.golden_model.sample_order import HARDWARE_ORDERS
 from mgd.golden_model.schedule import Registers
 
+from .controller import dtheta_of, wrap_increment
 from .fixed import shape_of
 from .sample_sequencer import SampleSequencer
 from .trainer_interfaces import Phase, RegistersSignature
@@ -89,15 +90,8 @@ class PipelinedController(wiring.Component):
             self.index.eq(index),
             self.done.eq(phase == P.DONE),
         ]
-        theta_frac = self.fmts.theta.frac
-        dtheta = Signal.like(self.dtheta)
-        m.d.comb += dtheta.eq(0)
-        with m.If(regs.dtheta_shift <= theta_frac):
-            m.d.comb += dtheta.eq((1 << theta_frac) >> regs.dtheta_shift)
+        dtheta = dtheta_of(regs, self.fmts)
         m.d.sync += [self.dtheta.eq(dtheta), self.dtheta_neg.eq(-dtheta)]
-
-        def wrap_increment(value, period):
-            return Mux(value == period - 1, 0, value + 1)
 
         def advance_index():
             if self.index_period:
