@@ -28,7 +28,8 @@ class SampleMemory(wiring.Component):
     ``writable=True`` adds the host's write port in the act format of :class:`~.dataset_memory.DatasetMemory`
     (``w_addr``, ``w_data`` = :attr:`word`, ``w_en`` one enable per value); each value is stored as its field's bits
     (an input's bits b above 2^−(b−1), a binary target's bit at 1.0): a host writes representable values (others
-    lose their other bits)."""
+    lose their other bits). ``init=False`` leaves the memory empty (all zeros): the dataset is then written through
+    that port, and the Verilog holds no dataset literal (the words to write: :attr:`init`)."""
 
     @staticmethod
     def check_inputs(x, fmt: Fmt, input_bits) -> None:
@@ -43,11 +44,11 @@ class SampleMemory(wiring.Component):
                 f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
             )
 
-    def __init__(self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False):
+    def __init__(self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False, init: bool = True):
         x, targets = DatasetMemory.check(x, targets, fmt)
         check_input_bits(input_bits, fmt)
         self.check_inputs(x, fmt, input_bits)
-        self.fmt, self.n, self.input_bits, self.writable = fmt, len(x), input_bits, writable
+        self.fmt, self.n, self.input_bits, self.writable, self.initialised = fmt, len(x), input_bits, writable, init
         self.n_in, self.n_out = x.shape[1], targets.shape[1]
         one = 1 << fmt.frac
         self.binary_targets = bool(np.all((targets == 0) | (targets == one)))
@@ -90,7 +91,7 @@ class SampleMemory(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.memory = mem = Memory(shape=self.width, depth=self.n, init=self.init)
+        m.submodules.memory = mem = Memory(shape=self.width, depth=self.n, init=self.init if self.initialised else [])
         port = mem.read_port()
         m.d.comb += port.addr.eq(self.addr)
         for j in range(self.n_in):

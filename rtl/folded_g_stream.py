@@ -1,0 +1,115 @@
+"""The folded trainer's G stream: G ← sat(G + c·b) read-modify-written over every stream address, θ updated at a
+window's end."""
+
+from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from mgd.golden_model.codes import CodeSpec
+from mgd.golden_model.fixed_units import BROADCAST_MODES, g_format
+from mgd.golden_model.formats import FixedFormats
+
+from .fixed import floor_shift, saturate, shape_of
+from .folded_codes import counter_width, key_width, lane_code
+from .synapse import broadcast_width
+
+__all__ = ["GStream"]
+
+
+class GStream(wiring.Component):
+    """One pass over the ``depth`` stream addresses of ``lanes`` lanes, after a perturbed pass's broadcast b.
+
+    ``start`` (cycle s − 1) latches the code counter of the step (``counter``) and ``update`` (the step ends an
+    update window). Address q is read in cycle s + q (``addr``, ``reading``: the G, key and — with ``update`` — θ
+    memories) and its registered reads (``g``, ``key``, ``theta``) arrive in cycle s + q + 1. Per lane, one stage
+    each: the code c from the key; e = ⌊c·b⌋ (b = ``value``, read from cycle s + 1 on: it must hold for the whole
+    stream); G' = sat(G + e) (the G format, :func:`~mgd.golden_model.fixed_units.g_format`); step = G' (pre-scaled)
+    or ⌊G'·η⌋ (raw); θ' = sat(θ − step). In cycle s + q + :attr:`write` the write ports show address q
+    (``wr_addr``, ``we``): ``g_wdata`` = 0 if ``update`` else G', ``theta_wdata`` = θ' (``theta_we`` = ``update``).
+    Golden: :mod:`mgd.golden_model.folded_schedule`.
+    """
+
+    write = 6  #: cycles from an address's read to its write
+
+    def __init__(self, depth: int, lanes: int, codes: CodeSpec, mode: str, fmts: FixedFormats):
+        if mode not in BROADCAST_MODES:
+            raise ValueError(f"mode must be one of {', '.join(BROADCAST_MODES)}, got {mode!r}")
+        self.depth, self.lanes, self.codes, self.mode, self.fmts = depth, lanes, codes, mode, fmts
+        theta, g = shape_of(fmts.theta), shape_of(g_format(mode, fmts))
+        super().__init__(
+            {
+                "start": In(1),
+                "update": In(1),
+                "counter": In(counter_width(codes)),
+                "value": In(signed(broadcast_width(mode, fmts))),
+                "eta": In(shape_of(fmts.eta)),
+                "addr": Out(range(max(2, depth))),
+                "reading": Out(1),
+                "g": In(data.ArrayLayout(g, lanes)),
+                "key": In(data.ArrayLayout(key_width(codes), lanes)),
+                "theta": In(data.ArrayLayout(theta, lanes)),
+                "we": Out(1),
+                "theta_we": Out(1),
+                "wr_addr": Out(range(max(2, depth))),
+                "g_wdata": Out(data.ArrayLayout(g, lanes)),
+                "theta_wdata": Out(data.ArrayLayout(theta, lanes)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        codes, f, S = self.codes, self.fmts, self.depth
+        gfmt = g_format(self.mode, f)
+        counter = Signal(counter_width(codes), reset_less=True)
+        update = Signal(reset_less=True)
+        q = Signal(range(max(2, S)))
+        active = Signal()
+        with m.If(self.start):
+            m.d.sync += [counter.eq(self.counter), update.eq(self.update), q.eq(0), active.eq(1)]
+        with m.Elif(active):
+            m.d.sync += q.eq(q + 1)
+            with m.If(q == S - 1):
+                m.d.sync += active.eq(0)
+        m.d.comb += [self.addr.eq(q), self.reading.eq(active)]
+
+        def delayed(value, cycles, name):
+            line = value
+            for k in range(cycles):
+                reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
+                m.d.sync += reg.eq(line)
+                line = reg
+            return line
+
+        m.d.comb += [
+            self.we.eq(delayed(active, self.write, "valid")),
+            self.wr_addr.eq(delayed(q, self.write, "addr")),
+            self.theta_we.eq(self.we & update),
+        ]
+        n_key = key_width(codes) - 1
+        for lane in range(self.lanes):
+            key = self.key[lane]
+            code = Signal(signed(codes.width), name=f"code{lane}", reset_less=True)
+            m.d.sync += code.eq(lane_code(codes, key[:n_key], key[n_key], counter))
+            g2 = delayed(self.g[lane], 1, f"g{lane}")
+            e = Signal(signed(self.value.shape().width + codes.width), name=f"e{lane}", reset_less=True)
+            if codes.kind == "sequential":
+                m.d.sync += e.eq(Mux(code[0], self.value, 0))
+            elif codes.binary:
+                m.d.sync += e.eq(Mux(code[-1], -self.value, self.value))
+            else:
+                m.d.sync += e.eq(floor_shift(self.value * code, codes.frac))
+            g3 = delayed(g2, 1, f"g{lane}_e")
+            g_new = Signal(shape_of(gfmt), name=f"g_new{lane}", reset_less=True)
+            m.d.sync += g_new.eq(saturate(g3 + e, gfmt))
+            if self.mode == "prescaled":
+                step = delayed(g_new, 1, f"step{lane}")
+            else:
+                step = Signal(signed(gfmt.width + f.eta.width + 1), name=f"step{lane}", reset_less=True)
+                m.d.sync += step.eq(floor_shift(g_new * self.eta, f.g_raw.frac + f.eta.frac - f.theta.frac))
+            g_keep = delayed(g_new, 1, f"g_keep{lane}")
+            theta5 = delayed(self.theta[lane], 4, f"theta{lane}")
+            theta_new = Signal(shape_of(f.theta), name=f"theta_new{lane}", reset_less=True)
+            g_out = Signal(shape_of(gfmt), name=f"g_out{lane}", reset_less=True)
+            m.d.sync += [theta_new.eq(saturate(theta5 - step, f.theta)), g_out.eq(Mux(update, 0, g_keep))]
+            m.d.comb += [self.theta_wdata[lane].eq(theta_new), self.g_wdata[lane].eq(g_out)]
+        return m

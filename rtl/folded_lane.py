@@ -1,0 +1,93 @@
+"""One lane of the folded array: code, perturbed weight, product, accumulate, activation — one stage each."""
+
+from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from mgd.golden_model.codes import CodeSpec
+from mgd.golden_model.formats import FixedFormats
+
+from .feedforward_array import saturating_activation, sigmoid_lookup
+from .fixed import floor_shift, saturate, shape_of
+from .folded_codes import counter_width, key_width, lane_code
+
+__all__ = ["FoldedLane"]
+
+
+class FoldedLane(wiring.Component):
+    """A multiply-accumulate lane of the folded array (golden: one neuron's sum of
+    :class:`~mgd.golden_model.fixed_network.FixedMLP`). A stream address issued in cycle t reaches it as:
+
+    ========  ==========================================================================================
+    cycle     stage (each ends in a register; the edge ending cycle t + k is "edge k")
+    ========  ==========================================================================================
+    t + 1     ``theta`` and ``key`` (the memories' registered reads): code c = key's code at ``counter``
+    t + 2     w = sat(θ + ⌊c·Δθ⌋) if ``perturb`` else θ (θ's format)
+    t + 3     p = x·w (exact: act.frac + θ.frac fraction bits)
+    t + 4     acc = p if ``first`` else acc + p (exact)
+    t + 5     the activation of acc (sigmoid: clamped table address, synchronous table read; relu/linear:
+              sat(⌊acc⌋) in a register); ``hidden`` selects the hidden layers' kind, else the output layer's
+    ========  ==========================================================================================
+
+    So ``act`` (act format) of a neuron whose last address was issued in cycle t is visible in cycle t + 6
+    (:attr:`latency` = 6). Each input port is read in the cycle of its stage: ``theta``, ``key``, ``counter`` at
+    t + 1, ``perturb`` and ``dtheta`` at t + 2, ``x`` at t + 3, ``first`` at t + 4, ``hidden`` at t + 5.
+    """
+
+    latency = 6
+
+    def __init__(self, codes: CodeSpec, fmts: FixedFormats, *, max_inputs: int, kinds: tuple[str, str]):
+        self.codes, self.fmts, self.kinds = codes, fmts, kinds
+        self.acc_width = fmts.act.width + fmts.theta.width + max_inputs.bit_length() + 1
+        super().__init__(
+            {
+                "theta": In(shape_of(fmts.theta)),
+                "key": In(key_width(codes)),
+                "counter": In(counter_width(codes)),
+                "perturb": In(1),
+                "dtheta": In(shape_of(fmts.theta)),
+                "x": In(shape_of(fmts.act)),
+                "first": In(1),
+                "hidden": In(1),
+                "act": Out(shape_of(fmts.act)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        codes, f = self.codes, self.fmts
+        n_key = key_width(codes) - 1
+        code = Signal(signed(codes.width), reset_less=True)
+        theta = Signal(shape_of(f.theta), reset_less=True)
+        m.d.sync += [code.eq(lane_code(codes, self.key[:n_key], self.key[n_key], self.counter)), theta.eq(self.theta)]
+
+        if codes.kind == "sequential":
+            delta = Mux(code[0], self.dtheta, 0)
+        elif codes.binary:
+            delta = Mux(code[-1], -self.dtheta, self.dtheta)
+        else:
+            delta = floor_shift(code * self.dtheta, codes.frac)
+        weight = Signal(shape_of(f.theta), reset_less=True)
+        m.d.sync += weight.eq(Mux(self.perturb, saturate(theta + delta, f.theta), theta))
+
+        product = Signal(signed(f.act.width + f.theta.width), reset_less=True)
+        m.d.sync += product.eq(self.x * weight)
+        acc = Signal(signed(self.acc_width), reset_less=True)
+        m.d.sync += acc.eq(Mux(self.first, product, acc + product))
+
+        hidden_kind, output_kind = self.kinds
+        values = {}
+        for kind in dict.fromkeys(self.kinds):
+            if kind == "sigmoid":
+                values[kind] = sigmoid_lookup(m, "sigmoid", acc, f)
+            else:
+                reg = Signal(shape_of(f.act), name=f"{kind}_act", reset_less=True)
+                m.d.sync += reg.eq(saturating_activation(acc, kind, f))
+                values[kind] = reg
+        if hidden_kind == output_kind:
+            m.d.comb += self.act.eq(values[hidden_kind])
+        else:
+            hidden = Signal(reset_less=True)
+            m.d.sync += hidden.eq(self.hidden)
+            m.d.comb += self.act.eq(Mux(hidden, values[hidden_kind], values[output_kind]))
+        return m
