@@ -94,8 +94,8 @@ class GStream(wiring.Component):
             e = Signal(signed(self.value.shape().width + codes.width), name=f"e{lane}", reset_less=True)
             if codes.kind == "sequential":
                 m.d.sync += e.eq(Mux(code[0], self.value, 0))
-            elif codes.binary:
-                m.d.sync += e.eq(Mux(code[-1], -self.value, self.value))
+            elif codes.binary:  # ±1, or 0 for an idle lane
+                m.d.sync += e.eq(Mux(code[-1], -self.value, Mux(code[0], self.value, 0)))
             else:
                 m.d.sync += e.eq(floor_shift(self.value * code, codes.frac))
             g3 = delayed(g2, 1, f"g{lane}_e")

@@ -64,7 +64,9 @@ def simulate_folded(trainer: FoldedTrainer, regs: Registers | list[Registers], *
                     # a write port's address and data are don't-cares while its enable is 0: recorded as 0
                     enables = {"theta_wdata": rows["theta_we"][-1], "g_wdata": rows["g_we"][-1]}
                     for name in LANE_SIGNALS:
-                        values = [ctx.get(getattr(writes, name)[lane]) for lane in range(L)] if enables[name] else [0] * L
+                        values = (
+                            [ctx.get(getattr(writes, name)[lane]) for lane in range(L)] if enables[name] else [0] * L
+                        )
                         rows[name].append(values)
                     if not (enables["theta_wdata"] or enables["g_wdata"]):
                         rows["wr_addr"][-1] = 0
