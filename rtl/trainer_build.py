@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from mgd.golden_model.config import ConfigError, MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
-from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.folded_schedule import FoldedScheduleModel, folded_cycles
+from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.pipeline_schedule import PipelinedScheduleModel, pipelined_cycles
 from mgd.golden_model.schedule import Registers, ScheduleModel, step_cycles
 
