@@ -44,7 +44,7 @@ def _positions(width: int) -> np.ndarray:
     """Phase of every nonzero LFSR state in the base sequence (index: state)."""
     from .lfsr import LFSRSpec
 
-    states = LFSRSpec(width).states
+    states = LFSRSpec(width, stride=1).states
     pos = np.zeros(1 << width, dtype=np.int64)
     pos[states] = np.arange(len(states))
     return pos
