@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
-from amaranth.back import verilog
+from amaranth.back import rtlil, verilog
 
 from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.folded_schedule import FoldedTiming
 from mgd.golden_model.formats import DEFAULT_FORMATS, FixedFormats
 from mgd.golden_model.pipeline_schedule import PipelineTiming
+from mgd.rtl.folded_trainer import FoldedTrainer
 from mgd.rtl.pipelined_trainer import PipelinedTrainer
 from mgd.rtl.trainer_build import Build, build
+from mgd.toolchain.tools import SynthesisError, find_yosys, run_tool
 
-__all__ = ["UNITS", "convert", "convert_build", "header"]
+__all__ = ["UNITS", "convert", "convert_build", "convert_without_init", "header"]
 
 UNITS = ("trainer", "synapse", "cost_unit", "array", "controller")
 
@@ -25,15 +30,26 @@ def header(
     latency: int | None,
     regs,
     *,
-    timing: PipelineTiming | None = None,
+    timing: PipelineTiming | FoldedTiming | None = None,
     input_bits: int | None = None,
+    lanes: int | None = None,
+    dataset_init: bool = True,
 ) -> str:
     """The Verilog's comment header. ``latency``: the reference trainer's array latency; or ``timing`` (and
-    ``input_bits``): the pipelined trainer's (:class:`~mgd.golden_model.pipeline_schedule.PipelineTiming`)."""
+    ``input_bits``): the pipelined trainer's (:class:`~mgd.golden_model.pipeline_schedule.PipelineTiming`) or the
+    folded one's (:class:`~mgd.golden_model.folded_schedule.FoldedTiming`, with ``lanes`` and ``dataset_init``)."""
+    inputs = "act-format inputs" if input_bits is None else f"{input_bits}-bit inputs"
     if timing is None:
         schedule = f"array latency L = {latency} cycles; a step takes L + 3 cycles (+ L + 1 with C0)"
+    elif isinstance(timing, FoldedTiming):
+        schedule = (
+            f"folded trainer ({lanes} lanes, {inputs}): a pass takes {timing.pass_cycles} cycles (+ 2 per step, a "
+            f"C0 pass when n mod tau_x = 0 or n mod tau_theta = 0, {timing.drain} at a window's end); θ₀/readout "
+            "addresses are positions (stream address << lane bits | lane)"
+        )
+        if not dataset_init:
+            schedule += "; the dataset memory is uninitialised: write it through host__sample_* before a run"
     else:
-        inputs = "act-format inputs" if input_bits is None else f"{input_bits}-bit inputs"
         schedule = (
             f"pipelined trainer ({inputs}): one step issued per cycle, C measured {timing.measure} edges after "
             f"issue, a window's last step retires after {timing.retire}; a window of tau_theta steps takes "
@@ -59,12 +75,25 @@ def convert(
     name: str | None = None,
     pipelined: bool = False,
     input_bits: int | None = None,
+    lanes: int | None = None,
+    dataset_init: bool = True,
 ) -> str:
     """Verilog text of ``unit`` for ``config`` (one network: ``config.seeds`` is taken as 1); ``pipelined`` (and
-    ``input_bits``): of the pipelined trainer (:func:`mgd.rtl.trainer_build.build`)."""
+    ``input_bits``): of the pipelined trainer; ``lanes``: of the folded trainer (``dataset_init=False``: its dataset
+    memory without contents and the host port to write it, :func:`convert_without_init`)
+    (:func:`mgd.rtl.trainer_build.build`)."""
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
-    b = build(config.replace(seeds=1), fmts, mode=mode, pipelined=pipelined, input_bits=input_bits)
+    b = build(
+        config.replace(seeds=1),
+        fmts,
+        mode=mode,
+        pipelined=pipelined,
+        input_bits=input_bits,
+        lanes=lanes,
+        dataset_init=dataset_init,
+        host_port=not dataset_init,
+    )
     return convert_build(b, config, unit=unit, name=name)
 
 
@@ -76,18 +105,60 @@ def convert_build(b: Build, config: MGDConfig | None = None, *, unit: str = "tra
     config = b.config if config is None else config
     fmts, mode = b.model.fmts, b.model.mode
     t = b.trainer
+    folded = isinstance(t, FoldedTrainer)
+    if folded and unit == "synapse":
+        raise ValueError("the folded trainer has no synapse unit (its parameters live in memories); use 'array'")
     top = {
         "trainer": t,
-        "synapse": t.synapses[0],
+        "synapse": None if folded else t.synapses[0],
         "cost_unit": t.cost_unit,
         "array": t.array,
         "controller": t.controller,
     }[unit]
-    text = verilog.convert(top, name=name or f"mgd_{unit}", emit_src=False)
+    if folded and unit == "trainer" and not t.dataset.initialised:
+        text = convert_without_init(top, name or f"mgd_{unit}", {"dataset"})
+    else:
+        text = verilog.convert(top, name=name or f"mgd_{unit}", emit_src=False)
     if top is not t:  # the rest of the trainer is not converted: mark it used so Amaranth does not warn
         from amaranth.hdl import Fragment
 
         Fragment.get(t, None)
+    if folded:
+        text = header(
+            config, fmts, mode, unit, None, b.regs, timing=t.timing, input_bits=t.input_bits, lanes=t.lanes,
+            dataset_init=t.dataset.initialised,
+        ) + text  # fmt: skip
+        return text
     if isinstance(t, PipelinedTrainer):
         return header(config, fmts, mode, unit, None, b.regs, timing=t.timing, input_bits=t.input_bits) + text
     return header(config, fmts, mode, unit, t.latency, b.regs) + text
+
+
+def convert_without_init(top, name: str, submodules: set[str]) -> str:
+    """Verilog of ``top`` in which the memories of the named direct ``submodules`` have no initial contents.
+
+    Amaranth gives every memory an initial value (zeros when none is asked for), and its Verilog spells each word
+    out (a 44,136-word dataset: 2 MB of ``initial`` lines). A memory that is written at run time (the folded
+    trainer's dataset, through the host port) needs none: Amaranth's RTLIL goes through the steps of
+    ``amaranth.back.verilog`` (``proc -nomux -norom``, ``memory_collect``, ``write_verilog -norename``) with the
+    ``$meminit_v2`` cells of those submodules' modules deleted first. Nothing else changes."""
+    text = rtlil.convert(top, name=name, emit_src=False)
+    selection = " ".join(f"{name}.{sub}/t:$meminit_v2" for sub in sorted(submodules))
+    script = "\n".join(
+        [
+            "read_rtlil design.il",
+            f"delete {selection}",
+            "proc -nomux -norom",
+            "memory_collect",
+            "write_verilog -norename design.v",
+        ]
+    )
+    with tempfile.TemporaryDirectory(prefix="mgd-verilog-", dir=Path.cwd()) as tmp:
+        work = Path(tmp)
+        (work / "design.il").write_text(text)
+        (work / "convert.ys").write_text(script)
+        run_tool([*find_yosys(), "-q", "-l", "yosys.log", "convert.ys"], work, "yosys.log", "yosys (Verilog)")
+        out = (work / "design.v").read_text()
+    if f"module {name}" not in out.replace("\\", ""):
+        raise SynthesisError(f"yosys wrote no module {name!r}")
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mgd.golden_model.config import ConfigError
 from mgd.golden_model.files import write_text
 
 from ..cli import config_from_args, dataset_name, formats_help, formats_type
@@ -40,10 +41,24 @@ def add_parser(sub):
         help="the pipelined trainer (one step per clock inside each update window; its units with --unit)",
     )
     verilog.add_argument(
+        "--lanes",
+        type=int_type(1, 1024),
+        metavar="L",
+        help="the folded trainer with L multiply-accumulate lanes (θ, G and code keys in memories; its units with "
+        "--unit array, cost_unit or controller)",
+    )
+    verilog.add_argument(
         "--input-bits",
         type=int_type(1, MAX_INPUT_BITS),
         metavar="B",
-        help="with --pipelined: B-bit unsigned layer-0 inputs, x = v·2^-(B-1) (xor and nist7x7 take 1)",
+        help="with --pipelined or --lanes: B-bit unsigned layer-0 inputs, x = v·2^-(B-1) (xor and nist7x7 take 1, "
+        "digits 5)",
+    )
+    verilog.add_argument(
+        "--dataset-init",
+        action="store_true",
+        help="with --lanes: write the dataset into the Verilog as the memory's initial contents (default: the "
+        "folded trainer's dataset memory has no contents and the host port writes it before a run)",
     )
     verilog.add_argument(
         "-o", "--output", type=output_file("Verilog file"), required=True, help="Verilog file to write"
@@ -57,10 +72,32 @@ def run(args) -> int:
     config = config_from_args(args, hardware=True).replace(seeds=1)
     fmts = args.formats.fmts
     check_hardware(config, fmts, mode=args.mode)  # refuses what the hardware cannot run
-    check_input_bits_option(args)
+    if args.lanes is not None:
+        if args.pipelined:
+            raise ConfigError("--pipelined and --lanes select two different trainers: give one")
+        if args.unit == "synapse":
+            raise ConfigError("the folded trainer (--lanes) has no synapse unit: its parameters live in memories")
+    else:
+        check_input_bits_option(args)
+        if args.dataset_init:
+            raise ConfigError("--dataset-init is an option of the folded trainer (--lanes)")
     if args.pipelined:
         check_pipelined(config, fmts, mode=args.mode, input_bits=args.input_bits)
-    text = convert(config, fmts, mode=args.mode, unit=args.unit, pipelined=args.pipelined, input_bits=args.input_bits)
+    try:
+        text = convert(
+            config,
+            fmts,
+            mode=args.mode,
+            unit=args.unit,
+            pipelined=args.pipelined,
+            input_bits=args.input_bits,
+            lanes=args.lanes,
+            dataset_init=args.dataset_init or args.lanes is None,
+        )
+    except ValueError as exc:
+        if args.lanes is None:
+            raise
+        raise ConfigError(f"--lanes {args.lanes}: {exc}") from None
     write_text(args.output, text)
     print(f"wrote {args.output} ({len(text.splitlines()):,} lines, unit {args.unit})")
     return 0
