@@ -33,11 +33,14 @@ class FoldedArray(wiring.Component):
     ``load`` (the cycle before a pass's first issue, or several) also latches the code counter for the pass.
     ``perturb`` (1 in a perturbed pass) is read with ``issue``. Inputs: ``input_bits`` None (``x_in`` in the act
     format) or b (b-bit unsigned v, x = v·2^−(b−1)). ``dtheta``: Δθ in θ's format.
+
+    ``codes=None``: the inference-only array (no ``perturb``, ``counter``, ``dtheta``, ``key``; lanes of
+    :class:`~.folded_lane.FoldedLane` without codes), same stream, same latencies.
     """
 
     ready = FoldedLane.latency + 1  #: cycles from a layer's last issue to the first cycle its outputs are readable
 
-    def __init__(self, layout: FoldedLayout, codes: CodeSpec, fmts: FixedFormats, *, input_bits=None):
+    def __init__(self, layout: FoldedLayout, codes: CodeSpec | None, fmts: FixedFormats, *, input_bits=None):
         check_input_bits(input_bits, fmts.act)
         self.layout, self.codes, self.fmts, self.input_bits = layout, codes, fmts, input_bits
         mlp = layout.mlp
@@ -47,24 +50,26 @@ class FoldedArray(wiring.Component):
         x_shape = act if input_bits is None else unsigned(input_bits)
         max_in = max(n_in for n_in, _, _, _ in layout.layers)
         max_groups = max(groups for _, _, groups, _ in layout.layers)
-        super().__init__(
-            {
-                "issue": In(1),
-                "layer": In(range(max(2, n_layers))),
-                "group": In(range(max(2, max_groups))),
-                "j": In(range(max_in + 1)),
-                "first": In(1),
-                "last": In(1),
+        members = {
+            "issue": In(1),
+            "layer": In(range(max(2, n_layers))),
+            "group": In(range(max(2, max_groups))),
+            "j": In(range(max_in + 1)),
+            "first": In(1),
+            "last": In(1),
+            "load": In(1),
+            "x_in": In(data.ArrayLayout(x_shape, mlp.layers[0])),
+            "theta": In(data.ArrayLayout(shape_of(fmts.theta), L)),
+            "y": Out(data.ArrayLayout(act, mlp.layers[-1])),
+        }
+        if codes is not None:
+            members |= {
                 "perturb": In(1),
-                "load": In(1),
                 "counter": In(counter_width(codes)),
                 "dtheta": In(shape_of(fmts.theta)),
-                "x_in": In(data.ArrayLayout(x_shape, mlp.layers[0])),
-                "theta": In(data.ArrayLayout(shape_of(fmts.theta), L)),
                 "key": In(data.ArrayLayout(key_width(codes), L)),
-                "y": Out(data.ArrayLayout(act, mlp.layers[-1])),
             }
-        )
+        super().__init__(members)
 
     def _to_act(self, v):
         """A layer-0 input as an act-format value."""
@@ -81,10 +86,11 @@ class FoldedArray(wiring.Component):
         one = lay.mlp.bias_sign * (1 << f.act.frac)
         n0 = lay.mlp.layers[0]
 
-        # the pass's code counter
-        counter = Signal(counter_width(self.codes), reset_less=True)
-        with m.If(self.load):
-            m.d.sync += counter.eq(self.counter)
+        trains = self.codes is not None
+        if trains:  # the pass's code counter
+            counter = Signal(counter_width(self.codes), reset_less=True)
+            with m.If(self.load):
+                m.d.sync += counter.eq(self.counter)
 
         # layer-0 inputs: loaded before a pass, rotated one input per non-bias address of layer 0
         inputs = [Signal(act, name=f"input{j}", reset_less=True) for j in range(n0)]
@@ -115,7 +121,7 @@ class FoldedArray(wiring.Component):
             return line
 
         x3 = delayed(x, 2, "x")  # x is registered at edge t: x3 is the value of edge t + 2, for the product stage
-        perturb2 = delayed(self.perturb, 2, "perturb")
+        perturb2 = delayed(self.perturb, 2, "perturb") if trains else None
         first4 = delayed(self.first, 4, "first")
         done_issue = self.issue & self.last
         last5 = delayed(done_issue, 5, "last")
@@ -128,12 +134,15 @@ class FoldedArray(wiring.Component):
         for lane in range(L):
             unit = FoldedLane(self.codes, f, max_inputs=max(n for n, *_ in layers) + 1, kinds=self.kinds)
             m.submodules[f"lane{lane}"] = unit
+            if trains:
+                m.d.comb += [
+                    unit.key.eq(self.key[lane]),
+                    unit.counter.eq(counter),
+                    unit.perturb.eq(perturb2),
+                    unit.dtheta.eq(self.dtheta),
+                ]
             m.d.comb += [
                 unit.theta.eq(self.theta[lane]),
-                unit.key.eq(self.key[lane]),
-                unit.counter.eq(counter),
-                unit.perturb.eq(perturb2),
-                unit.dtheta.eq(self.dtheta),
                 unit.x.eq(x3),
                 unit.first.eq(first4),
                 unit.hidden.eq(layer5 != len(layers) - 1),

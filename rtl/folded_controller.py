@@ -1,7 +1,7 @@
 """The folded trainer's controller: phases, the passes' issue stream, the load stream (spec:
 ``golden_model/folded_schedule.py``)."""
 
-from amaranth.hdl import Array, Module, Mux, Signal
+from amaranth.hdl import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -10,6 +10,7 @@ from mgd.golden_model.folded_schedule import FoldedTiming
 from mgd.golden_model.sample_order import HARDWARE_ORDERS
 from mgd.golden_model.schedule import Registers
 
+from .folded_issue import IssueSequencer
 from .sample_sequencer import SampleSequencer
 from .trainer_interfaces import Phase, RegistersSignature
 
@@ -21,13 +22,17 @@ class FoldedController(wiring.Component):
 
     Members: ``regs`` (In(:class:`~.trainer_interfaces.RegistersSignature`)), ``start``, ``stop`` (ends a run early:
     the next phase is ``done``; not part of the golden schedule), and Out: ``phase``, ``step``, ``done``, ``sample``
-    (the dataset address, a register); the code counter's strobes ``code_restart``, ``code_advance``; the sample
-    sequencer's inside. The issue stream of a pass (combinational from the state registers, read in the cycle they
-    show): ``issue``, ``addr`` (stream address), ``layer``, ``group``, ``j``, ``first``, ``last``, ``perturb``;
-    ``lead`` (a lead cycle: load the inputs and the code counter); ``pass_end`` (a pass's last issue: cycle e) with
-    ``c0_pass``, ``fresh`` (the C₀ pass of a newly drawn sample) and, for a perturbed pass, ``window_end``. The load
-    stream: ``load`` (in the load phase), ``load_read`` (θ₀ read at ``load_addr`` this cycle), ``load_write`` (θ and
-    G written at ``load_addr`` − 1: the read of the previous cycle). Latency: all combinational from the state.
+    (the dataset address, a register); the code counter's strobes ``code_restart``, ``code_advance``.
+
+    The issue stream of a pass (an :class:`~.folded_issue.IssueSequencer`): ``issue``, ``addr`` (stream address),
+    ``layer``, ``group``, ``j``, ``first``, ``last``, ``perturb``; ``lead`` (a lead cycle: load the inputs and the
+    code counter); ``pass_end`` (a pass's last issue: cycle e) with ``c0_pass``, ``fresh`` (the C₀ pass of a newly
+    drawn sample) and, for a perturbed pass, ``window_end``.
+
+    The load stream: ``load`` (in the load phase), ``load_read`` (θ₀ read at ``load_addr`` this cycle),
+    ``load_write`` (θ and G written at ``load_addr`` − 1: the read of the previous cycle).
+
+    Latency: every output is combinational from the state registers (it acts at the edge ending its cycle).
     """
 
     def __init__(self, layout: FoldedLayout, timing: FoldedTiming, n_samples: int, fmts, order: str = "cyclic"):
@@ -35,6 +40,7 @@ class FoldedController(wiring.Component):
             raise ValueError(f"order must be one of {', '.join(HARDWARE_ORDERS)}, got {order!r}")
         self.layout, self.timing, self.fmts = layout, timing, fmts
         self.sequencer = SampleSequencer(n_samples, order)
+        self.passes = IssueSequencer(layout, lead=timing.lead, gap=timing.gap)
         S = layout.depth
         layers = layout.layers
         super().__init__(
@@ -70,39 +76,32 @@ class FoldedController(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        r, t, lay = self.regs, self.timing, self.layout
+        r, t = self.regs, self.timing
         m.submodules.sequencer = seq = self.sequencer
-        S, K = lay.depth, len(lay.layers)
-        n_in = Array([n for n, *_ in lay.layers])
-        groups = Array([g for _, _, g, _ in lay.layers])
+        m.submodules.passes = passes = self.passes
+        S = self.layout.depth
 
         phase = Signal(Phase)
-        cnt = Signal(range(max(1 << 16, S + 1, t.drain, t.lead) + 1))
+        cnt = Signal(range(max(1 << 16, S + 1, t.drain) + 1))
         step = Signal.like(self.step)
         cx, cp, ct = (Signal(16, name=n) for n in ("cx", "cp", "ct"))
         fresh = Signal()  # the step drew a sample (its C₀ pass is a fresh sample's)
-        issuing = Signal()  # in a pass: 0 = lead or gap (cnt counts), 1 = issuing
-        layer, group, j = Signal.like(self.layer), Signal.like(self.group), Signal.like(self.j)
-        addr = Signal.like(self.addr)
-
         in_pass = (phase == Phase.C0) | (phase == Phase.PERT)
-        last = j == n_in[layer]
-        end = issuing & last & (group == groups[layer] - 1) & (layer == K - 1)
         m.d.comb += [
             self.phase.eq(phase),
             self.step.eq(step),
             self.done.eq(phase == Phase.DONE),
             self.sample.eq(seq.sample),
-            self.issue.eq(in_pass & issuing),
-            self.addr.eq(addr),
-            self.layer.eq(layer),
-            self.group.eq(group),
-            self.j.eq(j),
-            self.first.eq(j == 0),
-            self.last.eq(last),
+            self.issue.eq(passes.issue),
+            self.addr.eq(passes.addr),
+            self.layer.eq(passes.layer),
+            self.group.eq(passes.group),
+            self.j.eq(passes.j),
+            self.first.eq(passes.first),
+            self.last.eq(passes.last),
             self.perturb.eq(phase == Phase.PERT),
-            self.lead.eq(in_pass & ~issuing & (layer == 0)),
-            self.pass_end.eq(in_pass & end),
+            self.lead.eq(passes.lead),
+            self.pass_end.eq(in_pass & passes.end),
             self.c0_pass.eq(phase == Phase.C0),
             self.fresh.eq(fresh),
             self.window_end.eq(ct == r.tau_theta - 1),
@@ -113,7 +112,8 @@ class FoldedController(wiring.Component):
         ]
 
         def to_pass(kind):
-            m.d.sync += [phase.eq(kind), cnt.eq(0), issuing.eq(0), layer.eq(0), group.eq(0), j.eq(0), addr.eq(0)]
+            m.d.sync += phase.eq(kind)
+            m.d.comb += passes.start.eq(1)
 
         with m.If(self.stop & (phase != Phase.IDLE) & (phase != Phase.DONE)):
             m.d.sync += phase.eq(Phase.DONE)
@@ -143,26 +143,29 @@ class FoldedController(wiring.Component):
                         m.d.comb += seq.draw.eq(cx == 0)
                         m.d.sync += [fresh.eq(cx == 0), cnt.eq(1)]
                     with m.Else():
+                        m.d.sync += cnt.eq(0)
                         with m.If((cx == 0) | (ct == 0)):
                             to_pass(Phase.C0)
                         with m.Else():
                             to_pass(Phase.PERT)
-                with m.Case(Phase.C0, Phase.PERT):
-                    with m.If(~issuing):  # lead (layer 0) or gap
-                        with m.If(cnt == Mux(layer == 0, t.lead - 1, t.gap - 1)):
-                            m.d.sync += [issuing.eq(1), cnt.eq(0)]
+                with m.Case(Phase.C0):
+                    with m.If(passes.end):
+                        to_pass(Phase.PERT)
+                        m.d.sync += fresh.eq(0)
+                with m.Case(Phase.PERT):
+                    with m.If(passes.end):  # edge e: step n ends
+                        m.d.comb += self.code_advance.eq(cp == r.tau_p - 1)
+                        m.d.sync += [
+                            cx.eq(wrap(cx, r.tau_x)),
+                            cp.eq(wrap(cp, r.tau_p)),
+                            ct.eq(wrap(ct, r.tau_theta)),
+                            step.eq(step + 1),
+                            cnt.eq(0),
+                        ]
+                        with m.If((ct == r.tau_theta - 1) | (step + 1 == r.steps)):
+                            m.d.sync += phase.eq(Phase.CORRELATE)
                         with m.Else():
-                            m.d.sync += cnt.eq(cnt + 1)
-                    with m.Else():
-                        m.d.sync += [addr.eq(addr + 1), j.eq(j + 1)]
-                        with m.If(last):
-                            m.d.sync += j.eq(0)
-                            with m.If(group == groups[layer] - 1):
-                                m.d.sync += [group.eq(0), layer.eq(layer + 1), issuing.eq(0), cnt.eq(0)]
-                            with m.Else():
-                                m.d.sync += group.eq(group + 1)
-                    with m.If(end):
-                        self._end_pass(m, phase, cnt, step, cx, cp, ct, fresh, to_pass)
+                            m.d.sync += phase.eq(Phase.BEGIN)
                 with m.Case(Phase.CORRELATE):
                     with m.If(cnt == t.drain - 1):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
@@ -171,26 +174,6 @@ class FoldedController(wiring.Component):
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
         return m
-
-    def _end_pass(self, m, phase, cnt, step, cx, cp, ct, fresh, to_pass):
-        """Edge e: a C₀ pass hands over to the perturbed pass; a perturbed pass ends step n."""
-        r = self.regs
-        with m.If(phase == Phase.C0):
-            to_pass(Phase.PERT)
-            m.d.sync += fresh.eq(0)
-        with m.Else():
-            m.d.comb += self.code_advance.eq(cp == r.tau_p - 1)
-            m.d.sync += [
-                cx.eq(wrap(cx, r.tau_x)),
-                cp.eq(wrap(cp, r.tau_p)),
-                ct.eq(wrap(ct, r.tau_theta)),
-                step.eq(step + 1),
-                cnt.eq(0),
-            ]
-            with m.If((ct == r.tau_theta - 1) | (step + 1 == r.steps)):
-                m.d.sync += phase.eq(Phase.CORRELATE)
-            with m.Else():
-                m.d.sync += phase.eq(Phase.BEGIN)
 
 
 def wrap(value, period):

@@ -32,43 +32,46 @@ class FoldedLane(wiring.Component):
     So ``act`` (act format) of a neuron whose last address was issued in cycle t is visible in cycle t + 6
     (:attr:`latency` = 6). Each input port is read in the cycle of its stage: ``theta``, ``key``, ``counter`` at
     t + 1, ``perturb`` and ``dtheta`` at t + 2, ``x`` at t + 3, ``first`` at t + 4, ``hidden`` at t + 5.
+
+    ``codes=None`` makes the inference-only lane (no ``key``, ``counter``, ``perturb``, ``dtheta``: w = θ, with the
+    same stages and latency), the baseline the training overhead is measured against.
     """
 
     latency = 6
 
-    def __init__(self, codes: CodeSpec, fmts: FixedFormats, *, max_inputs: int, kinds: tuple[str, str]):
+    def __init__(self, codes: CodeSpec | None, fmts: FixedFormats, *, max_inputs: int, kinds: tuple[str, str]):
         self.codes, self.fmts, self.kinds = codes, fmts, kinds
         self.acc_width = fmts.act.width + fmts.theta.width + max_inputs.bit_length() + 1
-        super().__init__(
-            {
-                "theta": In(shape_of(fmts.theta)),
+        members = {"theta": In(shape_of(fmts.theta))}
+        if codes is not None:
+            members |= {
                 "key": In(key_width(codes)),
                 "counter": In(counter_width(codes)),
                 "perturb": In(1),
                 "dtheta": In(shape_of(fmts.theta)),
-                "x": In(shape_of(fmts.act)),
-                "first": In(1),
-                "hidden": In(1),
-                "act": Out(shape_of(fmts.act)),
             }
-        )
+        members |= {"x": In(shape_of(fmts.act)), "first": In(1), "hidden": In(1), "act": Out(shape_of(fmts.act))}
+        super().__init__(members)
 
     def elaborate(self, platform):
         m = Module()
         codes, f = self.codes, self.fmts
-        n_key = key_width(codes) - 1
-        code = Signal(signed(codes.width), reset_less=True)
         theta = Signal(shape_of(f.theta), reset_less=True)
-        m.d.sync += [code.eq(lane_code(codes, self.key[:n_key], self.key[n_key], self.counter)), theta.eq(self.theta)]
-
-        if codes.kind == "sequential":
-            delta = Mux(code[0], self.dtheta, 0)
-        elif codes.binary:
-            delta = Mux(code[-1], -self.dtheta, self.dtheta)
-        else:
-            delta = floor_shift(code * self.dtheta, codes.frac)
         weight = Signal(shape_of(f.theta), reset_less=True)
-        m.d.sync += weight.eq(Mux(self.perturb, saturate(theta + delta, f.theta), theta))
+        m.d.sync += theta.eq(self.theta)
+        if codes is None:
+            m.d.sync += weight.eq(theta)
+        else:
+            n_key = key_width(codes) - 1
+            code = Signal(signed(codes.width), reset_less=True)
+            m.d.sync += code.eq(lane_code(codes, self.key[:n_key], self.key[n_key], self.counter))
+            if codes.kind == "sequential":
+                delta = Mux(code[0], self.dtheta, 0)
+            elif codes.binary:
+                delta = Mux(code[-1], -self.dtheta, self.dtheta)
+            else:
+                delta = floor_shift(code * self.dtheta, codes.frac)
+            m.d.sync += weight.eq(Mux(self.perturb, saturate(theta + delta, f.theta), theta))
 
         product = Signal(signed(f.act.width + f.theta.width), reset_less=True)
         m.d.sync += product.eq(self.x * weight)
