@@ -26,7 +26,7 @@ from .sample_memory import SampleMemory
 from .trainer import Trainer, connect_host
 from .trainer_interfaces import HostSignature, trainer_members
 
-__all__ = ["FoldedTrainer", "WritesSignature"]
+__all__ = ["FoldedTrainer", "WritesSignature", "stream_words"]
 
 
 class WritesSignature(wiring.Signature):
@@ -46,7 +46,7 @@ class WritesSignature(wiring.Signature):
         )
 
 
-def _words(rows: np.ndarray, width: int) -> list[int]:
+def stream_words(rows: np.ndarray, width: int) -> list[int]:
     """Rows of per-lane integers (S, lanes) as memory words of ``lanes`` fields of ``width`` bits (lane 0 lowest)."""
     mask = (1 << width) - 1
     return [sum((int(v) & mask) << (width * lane) for lane, v in enumerate(row)) for row in rows]
@@ -143,11 +143,11 @@ class FoldedTrainer(wiring.Component):
         tw, gw, kw = f.theta.width, g_format(self.mode, f).width, key_width(self.codes)
         keys = lay.keys(self.codes) | (lay.param >= 0).astype(np.int64) << (kw - 1)
         m.submodules.theta0_memory = theta0_mem = Memory(
-            shape=tw * L, depth=lay.depth, init=_words(lay.to_stream(self.theta0), tw)
+            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta0), tw)
         )
         m.submodules.theta_memory = theta_mem = Memory(shape=tw * L, depth=lay.depth, init=[])
         m.submodules.g_memory = g_mem = Memory(shape=gw * L, depth=lay.depth, init=[])
-        m.submodules.key_memory = key_mem = Memory(shape=kw * L, depth=lay.depth, init=_words(keys, kw))
+        m.submodules.key_memory = key_mem = Memory(shape=kw * L, depth=lay.depth, init=stream_words(keys, kw))
 
         # the load stream: θ₀ → θ, 0 → G
         theta0_read = theta0_mem.read_port()
