@@ -92,10 +92,12 @@ class FoldedArray(wiring.Component):
             with m.If(self.load):
                 m.d.sync += counter.eq(self.counter)
 
-        # layer-0 inputs: loaded before a pass, rotated one input per non-bias address of layer 0
-        inputs = [Signal(act, name=f"input{j}", reset_less=True) for j in range(n0)]
+        # layer-0 inputs, stored as they come (b bits each with input_bits): loaded before a pass, rotated one input
+        # per non-bias address of layer 0
+        raw = self.x_in[0].shape()
+        inputs = [Signal(raw, name=f"input{j}", reset_less=True) for j in range(n0)]
         with m.If(self.load):
-            m.d.sync += [inputs[j].eq(self._to_act(self.x_in[j])) for j in range(n0)]
+            m.d.sync += [inputs[j].eq(self.x_in[j]) for j in range(n0)]
         with m.Elif(self.issue & (self.layer == 0) & ~self.last):
             m.d.sync += [inputs[j].eq(inputs[(j + 1) % n0]) for j in range(n0)]
         # input buffers of the hidden layers, and the output buffer
@@ -108,7 +110,7 @@ class FoldedArray(wiring.Component):
         m.d.comb += [self.y[o].eq(outputs[o]) for o in range(len(outputs))]
 
         x = Signal(act, reset_less=True)
-        choice = Array([inputs[0]] + [Array(buf)[self.j] for buf in buffers])[self.layer]
+        choice = Array([self._to_act(inputs[0])] + [Array(buf)[self.j] for buf in buffers])[self.layer]
         m.d.sync += x.eq(Mux(self.last, one, choice))
 
         # flags travel with their address: stage k holds the flags of the address issued k cycles ago

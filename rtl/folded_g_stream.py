@@ -20,8 +20,9 @@ class GStream(wiring.Component):
     """One pass over the ``depth`` stream addresses of ``lanes`` lanes, after a perturbed pass's broadcast b.
 
     ``start`` (cycle s − 1) latches the code counter of the step (``counter``) and ``update`` (the step ends an
-    update window). Address q is read in cycle s + q (``addr``, ``reading``: the G, key and — with ``update`` — θ
-    memories) and its registered reads (``g``, ``key``, ``theta``) arrive in cycle s + q + 1. Per lane, one stage
+    update window). Address q is read from the G and key memories in cycle s + q (``addr``, ``reading``) and, with
+    ``update``, from the θ memory in cycle s + q + 4 (``theta_addr``, ``theta_reading``: when θ is needed, so it
+    needs no delay line); the registered reads (``g``, ``key``; ``theta``) arrive a cycle later. Per lane, one stage
     each: the code c from the key; e = ⌊c·b⌋ (b = ``value``, read from cycle s + 1 on: it must hold for the whole
     stream); G' = sat(G + e) (the G format, :func:`~mgd.golden_model.fixed_units.g_format`); step = G' (pre-scaled)
     or ⌊G'·η⌋ (raw); θ' = sat(θ − step). In cycle s + q + :attr:`write` the write ports show address q
@@ -30,6 +31,7 @@ class GStream(wiring.Component):
     """
 
     write = 6  #: cycles from an address's read to its write
+    theta_read = 4  #: cycles from an address's G read to its θ read
 
     def __init__(self, depth: int, lanes: int, codes: CodeSpec, mode: str, fmts: FixedFormats):
         if mode not in BROADCAST_MODES:
@@ -45,6 +47,8 @@ class GStream(wiring.Component):
                 "eta": In(shape_of(fmts.eta)),
                 "addr": Out(range(max(2, depth))),
                 "reading": Out(1),
+                "theta_addr": Out(range(max(2, depth))),
+                "theta_reading": Out(1),
                 "g": In(data.ArrayLayout(g, lanes)),
                 "key": In(data.ArrayLayout(key_width(codes), lanes)),
                 "theta": In(data.ArrayLayout(theta, lanes)),
@@ -81,6 +85,8 @@ class GStream(wiring.Component):
             return line
 
         m.d.comb += [
+            self.theta_addr.eq(delayed(q, self.theta_read, "theta_addr")),
+            self.theta_reading.eq(delayed(active, self.theta_read, "theta_valid") & update),
             self.we.eq(delayed(active, self.write, "valid")),
             self.wr_addr.eq(delayed(q, self.write, "addr")),
             self.theta_we.eq(self.we & update),
@@ -107,9 +113,8 @@ class GStream(wiring.Component):
                 step = Signal(signed(gfmt.width + f.eta.width + 1), name=f"step{lane}", reset_less=True)
                 m.d.sync += step.eq(floor_shift(g_new * self.eta, f.g_raw.frac + f.eta.frac - f.theta.frac))
             g_keep = delayed(g_new, 1, f"g_keep{lane}")
-            theta5 = delayed(self.theta[lane], 4, f"theta{lane}")
             theta_new = Signal(shape_of(f.theta), name=f"theta_new{lane}", reset_less=True)
             g_out = Signal(shape_of(gfmt), name=f"g_out{lane}", reset_less=True)
-            m.d.sync += [theta_new.eq(saturate(theta5 - step, f.theta)), g_out.eq(Mux(update, 0, g_keep))]
+            m.d.sync += [theta_new.eq(saturate(self.theta[lane] - step, f.theta)), g_out.eq(Mux(update, 0, g_keep))]
             m.d.comb += [self.theta_wdata[lane].eq(theta_new), self.g_wdata[lane].eq(g_out)]
         return m

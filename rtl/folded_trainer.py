@@ -73,7 +73,8 @@ class FoldedTrainer(wiring.Component):
     Members: those of :class:`~.trainer.Trainer`, with these differences: the θ₀ and readout addresses are
     *positions* (:attr:`FoldedLayout.position <mgd.golden_model.folded_layout.FoldedLayout>`); ``readout.theta``
     shows θ one cycle after ``readout.addr`` and only while the trainer is idle or done (it shares the θ memory's
-    read port with the passes); ``writes`` (Out(:class:`WritesSignature`)) shows the θ and G write ports.
+    read port with the passes); ``writes`` (Out(:class:`WritesSignature`)) shows the θ and G write ports (for
+    traces; ``trace=False`` leaves it out, as a board or a synthesis run does).
     """
 
     @staticmethod
@@ -105,10 +106,11 @@ class FoldedTrainer(wiring.Component):
         input_bits=None,
         lanes: int = 1,
         dataset_init: bool = True,
+        trace: bool = True,
     ):
         theta0 = self.check(mlp, codes, fmts, theta0, mode, x, targets, order, input_bits, lanes)
         self.mlp, self.codes, self.mode, self.fmts, self.theta0 = mlp, codes, mode, fmts, theta0
-        self.host_port, self.input_bits, self.lanes = host_port, input_bits, lanes
+        self.host_port, self.input_bits, self.lanes, self.trace = host_port, input_bits, lanes, trace
         self.layout = lay = FoldedLayout(mlp, lanes)
         self.dataset = SampleMemory(x, targets, fmts.act, input_bits=input_bits, writable=host_port, init=dataset_init)
         self.array = FoldedArray(lay, codes, fmts, input_bits=input_bits)
@@ -122,7 +124,8 @@ class FoldedTrainer(wiring.Component):
         self.controller = FoldedController(lay, self.timing, self.dataset.n, fmts, order)
         self.code_counter = CodeCounter(codes)
         members = trainer_members(fmts, mode, lay.positions)
-        members["writes"] = Out(WritesSignature(lay.depth, lanes, fmts, mode))
+        if trace:
+            members["writes"] = Out(WritesSignature(lay.depth, lanes, fmts, mode))
         if host_port:
             self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task)
             members["host"] = In(HostSignature(lay.positions, self.dataset.n, self.dataset.word, fmts))
@@ -156,8 +159,8 @@ class FoldedTrainer(wiring.Component):
         theta_read, theta_write = theta_mem.read_port(), theta_mem.write_port()
         with m.If(ctl.issue):
             m.d.comb += theta_read.addr.eq(ctl.addr)
-        with m.Elif(gs.reading):
-            m.d.comb += theta_read.addr.eq(gs.addr)
+        with m.Elif(gs.theta_reading):
+            m.d.comb += theta_read.addr.eq(gs.theta_addr)
         with m.Else():
             m.d.comb += theta_read.addr.eq(self.readout.addr >> lay.lane_bits)
         g_read, g_write = g_mem.read_port(), g_mem.write_port()
@@ -182,16 +185,20 @@ class FoldedTrainer(wiring.Component):
                 g_write.data.eq(Cat(*[gs.g_wdata[lane] for lane in range(L)])),
                 g_write.en.eq(gs.we),
             ]
-        writes = self.writes
-        m.d.comb += [
-            writes.theta_we.eq(theta_write.en),
-            writes.g_we.eq(g_write.en),
-            writes.wr_addr.eq(theta_write.addr),
-        ]
+        if self.trace:
+            writes = self.writes
+            m.d.comb += [
+                writes.theta_we.eq(theta_write.en),
+                writes.g_we.eq(g_write.en),
+                writes.wr_addr.eq(theta_write.addr),
+            ]
+            for lane in range(L):
+                m.d.comb += [
+                    writes.theta_wdata[lane].eq(theta_write.data[lane * tw : (lane + 1) * tw]),
+                    writes.g_wdata[lane].eq(g_write.data[lane * gw : (lane + 1) * gw]),
+                ]
         for lane in range(L):
             m.d.comb += [
-                writes.theta_wdata[lane].eq(theta_write.data[lane * tw : (lane + 1) * tw]),
-                writes.g_wdata[lane].eq(g_write.data[lane * gw : (lane + 1) * gw]),
                 arr.theta[lane].eq(theta_read.data[lane * tw : (lane + 1) * tw]),
                 arr.key[lane].eq(key_issue.data[lane * kw : (lane + 1) * kw]),
                 gs.theta[lane].eq(theta_read.data[lane * tw : (lane + 1) * tw]),
