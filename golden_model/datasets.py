@@ -62,10 +62,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DATASET_NAMES", "Dataset", "digits", "load", "nist7x7", "parity"]
+__all__ = ["DATASET_NAMES", "Dataset", "digits", "load", "nist7x7", "nist7x7_subset", "parity"]
 
 DATASET_NAMES: tuple[str, ...] = ("xor", "parity3", "nist7x7", "digits")
-"""Names the CLI offers; :func:`load` also accepts ``"parityN"`` for any N >= 1."""
+"""Names the CLI offers; :func:`load` also accepts ``"parityN"`` for any N >= 1 and ``"nist7x7-N"`` (N evenly
+spaced training samples of NIST7x7, tested on all of them: :func:`nist7x7_subset`)."""
 
 MAX_PARITY_BITS = 24
 """Largest ``n_bits`` :func:`parity` builds (2**24 patterns is already 16.8 M rows)."""
@@ -236,6 +237,29 @@ def nist7x7() -> Dataset:
 
 
 @functools.cache
+def nist7x7_subset(n: int) -> Dataset:
+    """NIST7x7 trained on ``n`` of its 44,136 images, evenly spaced (image ⌊k·44136/n⌋ for k < n: every letter,
+    offset and flip pattern in proportion), and tested on all 44,136: what a board whose dataset memory holds fewer
+    samples (the iCEBreaker's SPRAM: 16,384) trains on."""
+    full = nist7x7()
+    total = len(full.x_train)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= total:
+        raise ValueError(f"a NIST7x7 subset must have 1 to {total} samples, got {n!r}")
+    keep = (np.arange(n) * total) // n
+    return Dataset(
+        name=f"nist7x7-{n}",
+        x_train=full.x_train[keep],
+        y_train=full.y_train[keep],
+        x_test=full.x_test,
+        y_test=full.y_test,
+        task="classification",
+        default_hidden=(4,),
+        description=f"NIST7x7 (reconstruction), trained on {n:,} evenly spaced images (k·44136/{n}), tested on all "
+        "44,136",
+    )
+
+
+@functools.cache
 def digits(test_fraction: float = 0.25, split_seed: int = 0) -> Dataset:
     """scikit-learn's bundled 8x8 digits: pixels / 16, one-hot 10 classes, fixed stratified split."""
     from sklearn.datasets import load_digits
@@ -264,10 +288,12 @@ def digits(test_fraction: float = 0.25, split_seed: int = 0) -> Dataset:
 
 
 _PARITY_NAME = re.compile(r"parity(\d+)")
+_NIST_SUBSET_NAME = re.compile(r"nist7x7-(\d+)")
 
 
 def load(name: str) -> Dataset:
-    """Dataset by name: one of :data:`DATASET_NAMES`, or ``"parityN"`` for N >= 1 (``"parity2"`` is XOR)."""
+    """Dataset by name: one of :data:`DATASET_NAMES`, ``"parityN"`` for N >= 1 (``"parity2"`` is XOR), or
+    ``"nist7x7-N"`` (:func:`nist7x7_subset`)."""
     key = name.strip().lower() if isinstance(name, str) else name
     if key == "xor":
         return parity(2)
@@ -278,4 +304,10 @@ def load(name: str) -> Dataset:
     match = _PARITY_NAME.fullmatch(key) if isinstance(key, str) else None
     if match is not None:
         return parity(int(match.group(1)))
-    raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)} (or parityN for any N >= 1)")
+    match = _NIST_SUBSET_NAME.fullmatch(key) if isinstance(key, str) else None
+    if match is not None:
+        return nist7x7_subset(int(match.group(1)))
+    raise ValueError(
+        f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)} (or parityN for any N >= 1, nist7x7-N for N "
+        "evenly spaced NIST7x7 training samples)"
+    )

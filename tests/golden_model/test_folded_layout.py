@@ -78,3 +78,16 @@ def test_folded_cycles_is_the_cycle_models_count(tau_x, tau_theta, steps, seed):
     assert len(trace["done"]) - 1 == folded_cycles(model.registers(), timing)
     per_step = timing.cycles_per_step(tau_x, tau_theta)
     assert per_step >= 2 + timing.pass_cycles
+
+
+def test_nist7x7_subset_is_evenly_spaced_and_tested_on_the_whole_set():
+    from mgd.golden_model import datasets
+
+    full = datasets.load("nist7x7")
+    sub = datasets.load("nist7x7-16384")
+    assert sub.x_train.shape == (16384, 49) and sub.x_test.shape == full.x_test.shape
+    assert (sub.y_train.sum(axis=0) == 4096).all()  # every letter in proportion
+    k = np.array([0, 1, 5000, 16383])
+    assert np.array_equal(sub.x_train[k], full.x_train[k * 44136 // 16384])
+    with pytest.raises(ValueError, match="1 to 44136 samples"):
+        datasets.load("nist7x7-44137")
