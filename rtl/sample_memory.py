@@ -1,7 +1,7 @@
 """The pipelined trainer's dataset memory: narrow words, a registered read (block RAM), act-format host writes."""
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Value
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -29,7 +29,13 @@ class SampleMemory(wiring.Component):
     (``w_addr``, ``w_data`` = :attr:`word`, ``w_en`` one enable per value); each value is stored as its field's bits
     (an input's bits b above 2^−(b−1), a binary target's bit at 1.0): a host writes representable values (others
     lose their other bits). ``init=False`` leaves the memory empty (all zeros): the dataset is then written through
-    that port, and the Verilog holds no dataset literal (the words to write: :attr:`init`)."""
+    that port, and the Verilog holds no dataset literal (the words to write: :attr:`init`).
+
+    ``single_port=True`` (with ``writable``) makes the memory one a single-port RAM can hold (iCE40 SPRAM: one
+    address, whole-word writes): the read and the write share the address (``w_addr`` in a cycle with a write
+    enable, else ``addr``), and a host write stores a whole word, a staging register with the written values
+    merged in. A host that writes every value of a sample (in any order) leaves the sample's word exact; the
+    memory is written only while the trainer is idle, so the shared address never disturbs a read."""
 
     @staticmethod
     def check_inputs(x, fmt: Fmt, input_bits) -> None:
@@ -44,11 +50,14 @@ class SampleMemory(wiring.Component):
                 f"{input_bits}-bit integer (stored: a multiple of 2^{shift} below 2^{shift + input_bits})"
             )
 
-    def __init__(self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False, init: bool = True):
+    def __init__(
+        self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False, init: bool = True, single_port=False
+    ):
         x, targets = DatasetMemory.check(x, targets, fmt)
         check_input_bits(input_bits, fmt)
         self.check_inputs(x, fmt, input_bits)
         self.fmt, self.n, self.input_bits, self.writable, self.initialised = fmt, len(x), input_bits, writable, init
+        self.single_port = single_port
         self.n_in, self.n_out = x.shape[1], targets.shape[1]
         one = 1 << fmt.frac
         self.binary_targets = bool(np.all((targets == 0) | (targets == one)))
@@ -67,6 +76,8 @@ class SampleMemory(wiring.Component):
             "target": Out(data.ArrayLayout(shape_of(fmt), self.n_out)),
             "target_bits": Out(data.ArrayLayout(self.t_width, self.n_out)),
         }
+        if single_port and not writable:
+            raise ValueError("single_port is an option of a writable memory (writable=True)")
         if writable:
             ports |= {"w_addr": In(range(max(2, self.n))), "w_data": In(self.word), "w_en": In(self.n_in + self.n_out)}
         super().__init__(ports)
@@ -93,7 +104,11 @@ class SampleMemory(wiring.Component):
         m = Module()
         m.submodules.memory = mem = Memory(shape=self.width, depth=self.n, init=self.init if self.initialised else [])
         port = mem.read_port()
-        m.d.comb += port.addr.eq(self.addr)
+        writing = self.w_en.any() if self.writable else 0
+        if self.single_port:
+            m.d.comb += port.addr.eq(Mux(writing, self.w_addr, self.addr))
+        else:
+            m.d.comb += port.addr.eq(self.addr)
         for j in range(self.n_in):
             field = port.data[j * self.x_width : (j + 1) * self.x_width]
             m.d.comb += self.x[j].eq(field if self.input_bits is not None else field.as_signed())
@@ -102,7 +117,6 @@ class SampleMemory(wiring.Component):
             field = port.data[base + k * self.t_width : base + (k + 1) * self.t_width]
             m.d.comb += [self.target_bits[k].eq(field), self.target[k].eq(self.expand_target(field))]
         if self.writable:
-            wport = mem.write_port(granularity=1)
             data_bits, enables = [], []
             for j in range(self.n_in):
                 data_bits.append(Value.cast(self.w_data[j])[self.x_shift : self.x_shift + self.x_width])
@@ -111,5 +125,16 @@ class SampleMemory(wiring.Component):
                 value = Value.cast(self.w_data[self.n_in + k])
                 data_bits.append(value[self.fmt.frac] if self.binary_targets else value)
                 enables.append(self.w_en[self.n_in + k].replicate(self.t_width))
-            m.d.comb += [wport.addr.eq(self.w_addr), wport.data.eq(Cat(*data_bits)), wport.en.eq(Cat(*enables))]
+            if self.single_port:
+                wport = mem.write_port()
+                staging = Signal(self.width, reset_less=True)
+                merged = Signal(self.width)
+                enable_bits = Cat(*enables)
+                m.d.comb += merged.eq((staging & ~enable_bits) | (Cat(*data_bits) & enable_bits))
+                with m.If(writing):
+                    m.d.sync += staging.eq(merged)
+                m.d.comb += [wport.addr.eq(port.addr), wport.data.eq(merged), wport.en.eq(writing)]
+            else:
+                wport = mem.write_port(granularity=1)
+                m.d.comb += [wport.addr.eq(self.w_addr), wport.data.eq(Cat(*data_bits)), wport.en.eq(Cat(*enables))]
         return m

@@ -8,6 +8,7 @@ multi-bit inputs, mixed τ's, nonzero seed registers, and several runs of one el
 
 import numpy as np
 import pytest
+from mgd_strategies import ODD_FORMATS
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD
@@ -18,8 +19,6 @@ from mgd.rtl.folded_trainer import FoldedTrainer
 from mgd.rtl.trainer_build import build
 from mgd.sim.folded_sim import golden_folded_trace, simulate_folded
 from mgd.sim.trace import compare
-
-from ..mgd_strategies import ODD_FORMATS
 
 XOR = MGDConfig(
     dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=24, seeds=1, seed=0, sample_order="random", tau_theta=4
