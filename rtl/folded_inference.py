@@ -13,7 +13,7 @@ from mgd.golden_model.network import MLP
 from .fixed import shape_of
 from .folded_array import FoldedArray
 from .folded_issue import IssueSequencer
-from .folded_trainer import stream_words
+from .folded_trainer import BLOCK_RAM, stream_words
 from .sample_memory import SampleMemory
 
 __all__ = ["FoldedInference"]
@@ -33,7 +33,7 @@ class FoldedInference(wiring.Component):
     def __init__(self, mlp: MLP, fmts: FixedFormats, x, targets, theta, *, lanes: int = 1, input_bits=None):
         self.mlp, self.fmts, self.lanes, self.theta = mlp, fmts, lanes, theta
         self.layout = lay = FoldedLayout(mlp, lanes)
-        self.dataset = SampleMemory(x, targets, fmts.act, input_bits=input_bits)
+        self.dataset = SampleMemory(x, targets, fmts.act, input_bits=input_bits, block_ram=True)
         self.array = FoldedArray(lay, None, fmts, input_bits=input_bits)
         self.passes = IssueSequencer(lay, lead=1, gap=FoldedArray.ready - 1)
         issues = sum(g * (n + 1) for n, _, g, _ in lay.layers)
@@ -59,7 +59,7 @@ class FoldedInference(wiring.Component):
         m.submodules.array = arr = self.array
         m.submodules.passes = passes = self.passes
         m.submodules.theta_memory = theta_mem = Memory(
-            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta), tw)
+            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta), tw), attrs=BLOCK_RAM
         )
         read, write = theta_mem.read_port(), theta_mem.write_port(granularity=tw)
         lane = self.theta_addr[: lay.lane_bits] if lay.lane_bits else 0

@@ -26,7 +26,10 @@ from .sample_memory import SampleMemory
 from .trainer import Trainer, connect_host
 from .trainer_interfaces import HostSignature, trainer_members
 
-__all__ = ["FoldedTrainer", "WritesSignature", "stream_words"]
+__all__ = ["FoldedTrainer", "WritesSignature", "stream_words", "BLOCK_RAM"]
+
+#: memory attributes that make Yosys map a memory (RAM or ROM) to block RAM
+BLOCK_RAM = {"ram_style": "block", "rom_style": "block"}
 
 
 class WritesSignature(wiring.Signature):
@@ -74,7 +77,9 @@ class FoldedTrainer(wiring.Component):
     *positions* (:attr:`FoldedLayout.position <mgd.golden_model.folded_layout.FoldedLayout>`); ``readout.theta``
     shows θ one cycle after ``readout.addr`` and only while the trainer is idle or done (it shares the θ memory's
     read port with the passes); ``writes`` (Out(:class:`WritesSignature`)) shows the θ and G write ports (for
-    traces; ``trace=False`` leaves it out, as a board or a synthesis run does).
+    traces; ``trace=False`` leaves it out, as a board or a synthesis run does). ``single_port_dataset`` (with
+    ``host_port``): the dataset memory one single-port RAM can hold (iCE40 SPRAM; whole-word host writes,
+    :class:`~.sample_memory.SampleMemory`).
     """
 
     @staticmethod
@@ -107,12 +112,22 @@ class FoldedTrainer(wiring.Component):
         lanes: int = 1,
         dataset_init: bool = True,
         trace: bool = True,
+        single_port_dataset: bool = False,
     ):
         theta0 = self.check(mlp, codes, fmts, theta0, mode, x, targets, order, input_bits, lanes)
         self.mlp, self.codes, self.mode, self.fmts, self.theta0 = mlp, codes, mode, fmts, theta0
         self.host_port, self.input_bits, self.lanes, self.trace = host_port, input_bits, lanes, trace
         self.layout = lay = FoldedLayout(mlp, lanes)
-        self.dataset = SampleMemory(x, targets, fmts.act, input_bits=input_bits, writable=host_port, init=dataset_init)
+        self.dataset = SampleMemory(
+            x,
+            targets,
+            fmts.act,
+            input_bits=input_bits,
+            writable=host_port,
+            init=dataset_init,
+            block_ram=True,
+            single_port=single_port_dataset,
+        )
         self.array = FoldedArray(lay, codes, fmts, input_bits=input_bits)
         self.cost_unit = FoldedCost(mlp.layers[-1], mode, fmts, array_ready=FoldedArray.ready)
         self.g_stream = GStream(lay.depth, lanes, codes, mode, fmts)
@@ -145,12 +160,16 @@ class FoldedTrainer(wiring.Component):
 
         tw, gw, kw = f.theta.width, g_format(self.mode, f).width, key_width(self.codes)
         keys = lay.keys(self.codes) | (lay.param >= 0).astype(np.int64) << (kw - 1)
+        # block RAM even where a shallow memory would fit in LUTs (Yosys' choice otherwise: the keys' ROM alone took
+        # ~1,000 iCE40 LUTs): the parameters' state is what the folded trainer keeps out of the logic
         m.submodules.theta0_memory = theta0_mem = Memory(
-            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta0), tw)
+            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta0), tw), attrs=BLOCK_RAM
         )
-        m.submodules.theta_memory = theta_mem = Memory(shape=tw * L, depth=lay.depth, init=[])
-        m.submodules.g_memory = g_mem = Memory(shape=gw * L, depth=lay.depth, init=[])
-        m.submodules.key_memory = key_mem = Memory(shape=kw * L, depth=lay.depth, init=stream_words(keys, kw))
+        m.submodules.theta_memory = theta_mem = Memory(shape=tw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM)
+        m.submodules.g_memory = g_mem = Memory(shape=gw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM)
+        m.submodules.key_memory = key_mem = Memory(
+            shape=kw * L, depth=lay.depth, init=stream_words(keys, kw), attrs=BLOCK_RAM
+        )
 
         # the load stream: θ₀ → θ, 0 → G
         theta0_read = theta0_mem.read_port()

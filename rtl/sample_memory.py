@@ -35,7 +35,8 @@ class SampleMemory(wiring.Component):
     address, whole-word writes): the read and the write share the address (``w_addr`` in a cycle with a write
     enable, else ``addr``), and a host write stores a whole word, a staging register with the written values
     merged in. A host that writes every value of a sample (in any order) leaves the sample's word exact; the
-    memory is written only while the trainer is idle, so the shared address never disturbs a read."""
+    memory is written only while the trainer is idle, so the shared address never disturbs a read.
+    ``block_ram=True`` asks Yosys for block RAM even for a memory it would build from LUTs."""
 
     @staticmethod
     def check_inputs(x, fmt: Fmt, input_bits) -> None:
@@ -51,13 +52,22 @@ class SampleMemory(wiring.Component):
             )
 
     def __init__(
-        self, x, targets, fmt: Fmt, *, input_bits=None, writable: bool = False, init: bool = True, single_port=False
+        self,
+        x,
+        targets,
+        fmt: Fmt,
+        *,
+        input_bits=None,
+        writable: bool = False,
+        init: bool = True,
+        single_port: bool = False,
+        block_ram: bool = False,
     ):
         x, targets = DatasetMemory.check(x, targets, fmt)
         check_input_bits(input_bits, fmt)
         self.check_inputs(x, fmt, input_bits)
         self.fmt, self.n, self.input_bits, self.writable, self.initialised = fmt, len(x), input_bits, writable, init
-        self.single_port = single_port
+        self.single_port, self.block_ram = single_port, block_ram
         self.n_in, self.n_out = x.shape[1], targets.shape[1]
         one = 1 << fmt.frac
         self.binary_targets = bool(np.all((targets == 0) | (targets == one)))
@@ -102,7 +112,12 @@ class SampleMemory(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.memory = mem = Memory(shape=self.width, depth=self.n, init=self.init if self.initialised else [])
+        m.submodules.memory = mem = Memory(
+            shape=self.width,
+            depth=self.n,
+            init=self.init if self.initialised else [],
+            attrs={"ram_style": "block", "rom_style": "block"} if self.block_ram else None,
+        )
         port = mem.read_port()
         writing = self.w_en.any() if self.writable else 0
         if self.single_port:

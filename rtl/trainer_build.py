@@ -49,6 +49,7 @@ def build(
     input_bits: int | None = None,
     lanes: int | None = None,
     dataset_init: bool = True,
+    folded_options: dict | None = None,
 ) -> Build:
     """The trainer for ``config`` (``config.seeds`` must be 1: one network) and its registers
     (:meth:`FixedMGD.registers <mgd.golden_model.fixed_mgd.FixedMGD.registers>`). ``hw_seed`` is the
@@ -57,7 +58,8 @@ def build(
     (:class:`~.trainer.Trainer`); ``pipelined``: the :class:`~.pipelined_trainer.PipelinedTrainer` (with
     ``input_bits``, its narrow layer-0 inputs) instead of the reference trainer; ``lanes``: the
     :class:`~.folded_trainer.FoldedTrainer` with that many lanes (``input_bits`` as the pipelined one;
-    ``dataset_init=False`` leaves its dataset memory empty, to be written by the host or testbench)."""
+    ``dataset_init=False`` leaves its dataset memory empty, to be written by the host or testbench;
+    ``folded_options``: its other keyword arguments, e.g. ``trace``, ``single_port_dataset``)."""
     if config.seeds != 1:
         raise ConfigError(f"the hardware trains one network: seeds must be 1, got {config.seeds}")
     model = FixedMGD(config, fmts, mode=mode, hw_seed=hw_seed)
@@ -75,7 +77,9 @@ def build(
     args = (model.mlp, model.codes, fmts, model.theta0[0], mode, model.x, model.y, config.sample_order)
     kind.check(*args, **options, **({"lanes": lanes} if folded else {}))
     if folded:
-        options |= {"lanes": lanes, "dataset_init": dataset_init}
+        options |= {"lanes": lanes, "dataset_init": dataset_init, **(folded_options or {})}
+    elif folded_options:
+        raise ConfigError("folded_options are options of the folded trainer (lanes)")
     trainer = kind(
         model.mlp,
         model.codes,
