@@ -1,6 +1,6 @@
 """The folded feedforward array: ``lanes`` multiply-accumulate lanes stream every layer's parameters."""
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -31,8 +31,11 @@ class FoldedArray(wiring.Component):
     t + 7 (:attr:`ready`), when the next layer may issue.
 
     ``load`` (the cycle before a pass's first issue, or several) also latches the code counter for the pass.
-    ``perturb`` (1 in a perturbed pass) is read with ``issue``. Inputs: ``input_bits`` None (``x_in`` in the act
-    format) or b (b-bit unsigned v, x = v·2^−(b−1)). ``dtheta``: Δθ in θ's format.
+    ``perturb`` (1 in a perturbed pass) is read with ``issue``. Every lane's code of an address issued in cycle t
+    of a perturbed pass shows on ``code`` in cycle t + 2 with ``code_we`` = 1 and ``code_addr`` = its stream
+    address (the trainer keeps them for the G stream); an idle lane's code is 0. ``dtheta`` (Δθ, θ's format) is
+    registered here with its negation (a runtime register, stable during a run). Inputs: ``input_bits`` None
+    (``x_in`` in the act format) or b (b-bit unsigned v, x = v·2^−(b−1)). ``dtheta``: Δθ in θ's format.
 
     ``codes=None``: the inference-only array (no ``perturb``, ``counter``, ``dtheta``, ``key``; lanes of
     :class:`~.folded_lane.FoldedLane` without codes), same stream, same latencies.
@@ -68,6 +71,10 @@ class FoldedArray(wiring.Component):
                 "counter": In(counter_width(codes)),
                 "dtheta": In(shape_of(fmts.theta)),
                 "key": In(data.ArrayLayout(key_width(codes), L)),
+                "code": Out(data.ArrayLayout(signed(codes.width), L)),
+                "code_we": Out(1),
+                "code_addr": Out(range(max(2, layout.depth))),
+                "addr": In(range(max(2, layout.depth))),
             }
         super().__init__(members)
 
@@ -87,10 +94,13 @@ class FoldedArray(wiring.Component):
         n0 = lay.mlp.layers[0]
 
         trains = self.codes is not None
-        if trains:  # the pass's code counter
+        if trains:  # the pass's code counter; Δθ and −Δθ from registers
             counter = Signal(counter_width(self.codes), reset_less=True)
             with m.If(self.load):
                 m.d.sync += counter.eq(self.counter)
+            dtheta = Signal.like(self.dtheta, reset_less=True)
+            dtheta_neg = Signal.like(self.dtheta, reset_less=True)
+            m.d.sync += [dtheta.eq(self.dtheta), dtheta_neg.eq(-self.dtheta)]
 
         # layer-0 inputs, stored as they come (b bits each with input_bits): loaded before a pass, rotated one input
         # per non-bias address of layer 0
@@ -133,6 +143,18 @@ class FoldedArray(wiring.Component):
         group6 = delayed(self.group, 6, "group")
         del last5
 
+        if trains:
+            # an idle lane (past n_out in a layer's last group) has code 0; its valid bit travels to the code stage
+            valid = []
+            for lane in range(L):
+                idle = [
+                    (self.layer == k) & (self.group == groups - 1)
+                    for k, (_, n_out, groups, _) in enumerate(layers)
+                    if lane >= n_out - (groups - 1) * L
+                ]
+                valid.append(delayed(~Cat(*idle).any() if idle else Const(1), 1, f"valid{lane}"))
+            writing = delayed(self.issue & self.perturb, 2, "code_write")
+            m.d.comb += [self.code_we.eq(writing), self.code_addr.eq(delayed(self.addr, 2, "code_addr"))]
         for lane in range(L):
             unit = FoldedLane(self.codes, f, max_inputs=max(n for n, *_ in layers) + 1, kinds=self.kinds)
             m.submodules[f"lane{lane}"] = unit
@@ -140,8 +162,11 @@ class FoldedArray(wiring.Component):
                 m.d.comb += [
                     unit.key.eq(self.key[lane]),
                     unit.counter.eq(counter),
+                    unit.valid.eq(valid[lane]),
                     unit.perturb.eq(perturb2),
-                    unit.dtheta.eq(self.dtheta),
+                    unit.dtheta.eq(dtheta),
+                    unit.dtheta_neg.eq(dtheta_neg),
+                    self.code[lane].eq(unit.code),
                 ]
             m.d.comb += [
                 unit.theta.eq(self.theta[lane]),

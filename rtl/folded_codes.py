@@ -81,5 +81,5 @@ class CodeCounter(wiring.Component):
 
 
 def key_width(codes: CodeSpec) -> int:
-    """Bits of a lane's key word: the key and its valid bit (the top bit)."""
-    return FoldedLayout.key_width(codes) + 1
+    """Bits of a lane's key (:meth:`FoldedLayout.key_width <mgd.golden_model.folded_layout.FoldedLayout>`)."""
+    return FoldedLayout.key_width(codes)

@@ -10,7 +10,6 @@ from mgd.golden_model.fixed_units import BROADCAST_MODES, g_format
 from mgd.golden_model.formats import FixedFormats
 
 from .fixed import floor_shift, saturate, shape_of
-from .folded_codes import counter_width, key_width, lane_code
 from .synapse import broadcast_width
 
 __all__ = ["GStream"]
@@ -19,14 +18,15 @@ __all__ = ["GStream"]
 class GStream(wiring.Component):
     """One pass over the ``depth`` stream addresses of ``lanes`` lanes, after a perturbed pass's broadcast b.
 
-    ``start`` (cycle s − 1) latches the code counter of the step (``counter``) and ``update`` (the step ends an
-    update window). Address q is read from the G and key memories in cycle s + q (``addr``, ``reading``) and, with
-    ``update``, from the θ memory in cycle s + q + 4 (``theta_addr``, ``theta_reading``: when θ is needed, so it
-    needs no delay line); the registered reads (``g``, ``key``; ``theta``) arrive a cycle later. Per lane, one stage
-    each: the code c from the key; e = ⌊c·b⌋ (b = ``value``, read from cycle s + 1 on: it must hold for the whole
-    stream); G' = sat(G + e) (the G format, :func:`~mgd.golden_model.fixed_units.g_format`); step = G' (pre-scaled)
-    or ⌊G'·η⌋ (raw); θ' = sat(θ − step). In cycle s + q + :attr:`write` the write ports show address q
-    (``wr_addr``, ``we``): ``g_wdata`` = 0 if ``update`` else G', ``theta_wdata`` = θ' (``theta_we`` = ``update``).
+    ``start`` (cycle s − 1) latches ``update`` (the step ends an update window). Address q is read from the G
+    memory and the code buffer (the codes the step's perturbed pass used, kept by the trainer) in cycle s + q
+    (``addr``, ``reading``) and, with ``update``, from the θ memory in cycle s + q + 4 (``theta_addr``,
+    ``theta_reading``: when θ is needed, so it needs no delay line); the registered reads (``g``, ``code``;
+    ``theta``) arrive a cycle later. Per lane, one stage each: the code c registered; e = ⌊c·b⌋ (b = ``value``,
+    read from cycle s + 1 on: it must hold for the whole stream); G' = sat(G + e) (the G format,
+    :func:`~mgd.golden_model.fixed_units.g_format`); step = G' (pre-scaled) or ⌊G'·η⌋ (raw); θ' = sat(θ − step).
+    In cycle s + q + :attr:`write` the write ports show address q (``wr_addr``, ``we``): ``g_wdata`` = 0 if
+    ``update`` else G', ``theta_wdata`` = θ' (``theta_we`` = ``update``).
     Golden: :mod:`mgd.golden_model.folded_schedule`.
     """
 
@@ -42,7 +42,6 @@ class GStream(wiring.Component):
             {
                 "start": In(1),
                 "update": In(1),
-                "counter": In(counter_width(codes)),
                 "value": In(signed(broadcast_width(mode, fmts))),
                 "eta": In(shape_of(fmts.eta)),
                 "addr": Out(range(max(2, depth))),
@@ -50,7 +49,7 @@ class GStream(wiring.Component):
                 "theta_addr": Out(range(max(2, depth))),
                 "theta_reading": Out(1),
                 "g": In(data.ArrayLayout(g, lanes)),
-                "key": In(data.ArrayLayout(key_width(codes), lanes)),
+                "code": In(data.ArrayLayout(signed(codes.width), lanes)),
                 "theta": In(data.ArrayLayout(theta, lanes)),
                 "we": Out(1),
                 "theta_we": Out(1),
@@ -64,12 +63,11 @@ class GStream(wiring.Component):
         m = Module()
         codes, f, S = self.codes, self.fmts, self.depth
         gfmt = g_format(self.mode, f)
-        counter = Signal(counter_width(codes), reset_less=True)
         update = Signal(reset_less=True)
         q = Signal(range(max(2, S)))
         active = Signal()
         with m.If(self.start):
-            m.d.sync += [counter.eq(self.counter), update.eq(self.update), q.eq(0), active.eq(1)]
+            m.d.sync += [update.eq(self.update), q.eq(0), active.eq(1)]
         with m.Elif(active):
             m.d.sync += q.eq(q + 1)
             with m.If(q == S - 1):
@@ -91,11 +89,9 @@ class GStream(wiring.Component):
             self.wr_addr.eq(delayed(q, self.write, "addr")),
             self.theta_we.eq(self.we & update),
         ]
-        n_key = key_width(codes) - 1
         for lane in range(self.lanes):
-            key = self.key[lane]
             code = Signal(signed(codes.width), name=f"code{lane}", reset_less=True)
-            m.d.sync += code.eq(lane_code(codes, key[:n_key], key[n_key], counter))
+            m.d.sync += code.eq(self.code[lane])
             g2 = delayed(self.g[lane], 1, f"g{lane}")
             e = Signal(signed(self.value.shape().width + codes.width), name=f"e{lane}", reset_less=True)
             if codes.kind == "sequential":

@@ -21,7 +21,8 @@ class FoldedLane(wiring.Component):
     ========  ==========================================================================================
     cycle     stage (each ends in a register; the edge ending cycle t + k is "edge k")
     ========  ==========================================================================================
-    t + 1     ``theta`` and ``key`` (the memories' registered reads): code c = key's code at ``counter``
+    t + 1     ``theta`` and ``key`` (the memories' registered reads): code c = key's code at ``counter`` (0 if
+              ``valid`` is 0: an idle lane); ``code`` shows it from t + 2
     t + 2     w = sat(θ + ⌊c·Δθ⌋) if ``perturb`` else θ (θ's format)
     t + 3     p = x·w (exact: act.frac + θ.frac fraction bits)
     t + 4     acc = p if ``first`` else acc + p (exact)
@@ -30,11 +31,13 @@ class FoldedLane(wiring.Component):
     ========  ==========================================================================================
 
     So ``act`` (act format) of a neuron whose last address was issued in cycle t is visible in cycle t + 6
-    (:attr:`latency` = 6). Each input port is read in the cycle of its stage: ``theta``, ``key``, ``counter`` at
-    t + 1, ``perturb`` and ``dtheta`` at t + 2, ``x`` at t + 3, ``first`` at t + 4, ``hidden`` at t + 5.
+    (:attr:`latency` = 6). Each input port is read in the cycle of its stage: ``theta``, ``key``, ``counter``,
+    ``valid`` at t + 1, ``perturb``, ``dtheta`` and ``dtheta_neg`` (= −Δθ, from a register: the weight stage is
+    one adder) at t + 2, ``x`` at t + 3, ``first`` at t + 4, ``hidden`` at t + 5.
 
-    ``codes=None`` makes the inference-only lane (no ``key``, ``counter``, ``perturb``, ``dtheta``: w = θ, with the
-    same stages and latency), the baseline the training overhead is measured against.
+    ``codes=None`` makes the inference-only lane (no ``key``, ``counter``, ``valid``, ``perturb``, ``dtheta``,
+    ``dtheta_neg``, ``code``: w = θ, with the same stages and latency), the baseline the training overhead is
+    measured against.
     """
 
     latency = 6
@@ -47,8 +50,11 @@ class FoldedLane(wiring.Component):
             members |= {
                 "key": In(key_width(codes)),
                 "counter": In(counter_width(codes)),
+                "valid": In(1),
                 "perturb": In(1),
                 "dtheta": In(shape_of(fmts.theta)),
+                "dtheta_neg": In(shape_of(fmts.theta)),
+                "code": Out(signed(codes.width)),
             }
         members |= {"x": In(shape_of(fmts.act)), "first": In(1), "hidden": In(1), "act": Out(shape_of(fmts.act))}
         super().__init__(members)
@@ -62,13 +68,13 @@ class FoldedLane(wiring.Component):
         if codes is None:
             m.d.sync += weight.eq(theta)
         else:
-            n_key = key_width(codes) - 1
             code = Signal(signed(codes.width), reset_less=True)
-            m.d.sync += code.eq(lane_code(codes, self.key[:n_key], self.key[n_key], self.counter))
+            m.d.sync += code.eq(lane_code(codes, self.key, self.valid, self.counter))
+            m.d.comb += self.code.eq(code)
             if codes.kind == "sequential":
                 delta = Mux(code[0], self.dtheta, 0)
             elif codes.binary:
-                delta = Mux(code[-1], -self.dtheta, self.dtheta)
+                delta = Mux(code[-1], self.dtheta_neg, self.dtheta)
             else:
                 delta = floor_shift(code * self.dtheta, codes.frac)
             m.d.sync += weight.eq(Mux(self.perturb, saturate(theta + delta, f.theta), theta))

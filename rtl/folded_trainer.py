@@ -159,7 +159,8 @@ class FoldedTrainer(wiring.Component):
         wiring.connect(m, wiring.flipped(self.regs), ctl.regs)
 
         tw, gw, kw = f.theta.width, g_format(self.mode, f).width, key_width(self.codes)
-        keys = lay.keys(self.codes) | (lay.param >= 0).astype(np.int64) << (kw - 1)
+        keys = lay.keys(self.codes)
+        cw = self.codes.width
         # block RAM even where a shallow memory would fit in LUTs (Yosys' choice otherwise: the keys' ROM alone took
         # ~1,000 iCE40 LUTs): the parameters' state is what the folded trainer keeps out of the logic
         m.submodules.theta0_memory = theta0_mem = Memory(
@@ -170,6 +171,9 @@ class FoldedTrainer(wiring.Component):
         m.submodules.key_memory = key_mem = Memory(
             shape=kw * L, depth=lay.depth, init=stream_words(keys, kw), attrs=BLOCK_RAM
         )
+        # the codes of the last two perturbed passes (bank = step parity): the G stream of step n reads the codes
+        # the pass of step n used while the pass of step n + 1 writes the other bank
+        m.submodules.code_memory = code_mem = Memory(shape=cw * L, depth=2 * lay.depth, init=[], attrs=BLOCK_RAM)
 
         # the load stream: θ₀ → θ, 0 → G
         theta0_read = theta0_mem.read_port()
@@ -183,8 +187,25 @@ class FoldedTrainer(wiring.Component):
         with m.Else():
             m.d.comb += theta_read.addr.eq(self.readout.addr >> lay.lane_bits)
         g_read, g_write = g_mem.read_port(), g_mem.write_port()
-        key_issue, key_stream = key_mem.read_port(), key_mem.read_port()
-        m.d.comb += [g_read.addr.eq(gs.addr), key_issue.addr.eq(ctl.addr), key_stream.addr.eq(gs.addr)]
+        key_read = key_mem.read_port()
+        code_read, code_write = code_mem.read_port(), code_mem.write_port()
+        # the bank the passes write; the bank of the step whose G stream comes next; the bank the G stream reads
+        # (taken when it starts: a G stream outlasts the next pass's end)
+        bank, pending_bank, g_bank = Signal(), Signal(), Signal()
+        with m.If(ctl.pass_end & ~ctl.c0_pass):
+            m.d.sync += [bank.eq(~bank), pending_bank.eq(bank)]
+        with m.If(cu.measuring):
+            m.d.sync += g_bank.eq(pending_bank)
+        write_bank = Signal(2, reset_less=True)  # the bank of the addresses issued 1 and 2 cycles ago
+        m.d.sync += write_bank.eq(Cat(bank, write_bank[0]))
+        m.d.comb += [
+            g_read.addr.eq(gs.addr),
+            key_read.addr.eq(ctl.addr),
+            code_read.addr.eq(g_bank * lay.depth + gs.addr),
+            code_write.addr.eq(write_bank[1] * lay.depth + arr.code_addr),
+            code_write.data.eq(Cat(*[arr.code[lane] for lane in range(L)])),
+            code_write.en.eq(arr.code_we),
+        ]
         load_addr = ctl.load_addr - 1
         with m.If(ctl.load_write):
             m.d.comb += [
@@ -219,10 +240,10 @@ class FoldedTrainer(wiring.Component):
         for lane in range(L):
             m.d.comb += [
                 arr.theta[lane].eq(theta_read.data[lane * tw : (lane + 1) * tw]),
-                arr.key[lane].eq(key_issue.data[lane * kw : (lane + 1) * kw]),
+                arr.key[lane].eq(key_read.data[lane * kw : (lane + 1) * kw]),
                 gs.theta[lane].eq(theta_read.data[lane * tw : (lane + 1) * tw]),
                 gs.g[lane].eq(g_read.data[lane * gw : (lane + 1) * gw]),
-                gs.key[lane].eq(key_stream.data[lane * kw : (lane + 1) * kw]),
+                gs.code[lane].eq(code_read.data[lane * cw : (lane + 1) * cw]),
             ]
         lane_sel = Signal(max(1, lay.lane_bits), reset_less=True)
         m.d.sync += lane_sel.eq(self.readout.addr[: lay.lane_bits] if lay.lane_bits else 0)
@@ -230,10 +251,9 @@ class FoldedTrainer(wiring.Component):
         m.d.comb += self.readout.theta.eq(fields[0] if L == 1 else Array(fields)[lane_sel])
 
         # controller, code counter, array, cost, G stream
-        g_counter = Signal.like(cc.counter, reset_less=True)
         window_end = Signal(reset_less=True)
         with m.If(ctl.pass_end & ~ctl.c0_pass):
-            m.d.sync += [g_counter.eq(cc.counter), window_end.eq(ctl.window_end)]
+            m.d.sync += window_end.eq(ctl.window_end)
         status = self.status
         m.d.comb += [
             ctl.start.eq(self.start),
@@ -249,13 +269,13 @@ class FoldedTrainer(wiring.Component):
             arr.perturb.eq(ctl.perturb),
             arr.load.eq(ctl.lead),
             arr.counter.eq(cc.counter),
+            arr.addr.eq(ctl.addr),
             arr.dtheta.eq(dtheta_of(self.regs, f)),
             cu.strobe.eq(ctl.pass_end),
             cu.c0_pass.eq(ctl.c0_pass),
             cu.eta.eq(self.regs.eta),
             gs.start.eq(cu.measuring),
             gs.update.eq(window_end),
-            gs.counter.eq(g_counter),
             gs.value.eq(cu.broadcast),
             gs.eta.eq(self.regs.eta),
             status.phase.eq(ctl.phase),
