@@ -86,6 +86,11 @@ class FoldedController(wiring.Component):
         step = Signal.like(self.step)
         cx, cp, ct = (Signal(16, name=n) for n in ("cx", "cp", "ct"))
         fresh = Signal()  # the step drew a sample (its C₀ pass is a fresh sample's)
+        # the runtime registers less one, registered (they hold during a run; the load phase lasts S + 1 ≥ 2 cycles
+        # before any use): every compare below is an equality of two registers, no subtractor on the state's path
+        last = {name: Signal.like(getattr(r, name), name=f"{name}_last") for name in
+                ("tau_x", "tau_p", "tau_theta", "seed", "steps")}  # fmt: skip
+        m.d.sync += [last[name].eq(getattr(r, name) - 1) for name in last]
         in_pass = (phase == Phase.C0) | (phase == Phase.PERT)
         m.d.comb += [
             self.phase.eq(phase),
@@ -104,7 +109,7 @@ class FoldedController(wiring.Component):
             self.pass_end.eq(in_pass & passes.end),
             self.c0_pass.eq(phase == Phase.C0),
             self.fresh.eq(fresh),
-            self.window_end.eq(ct == r.tau_theta - 1),
+            self.window_end.eq(ct == last["tau_theta"]),
             self.load.eq(phase == Phase.LOAD),
             self.load_read.eq((phase == Phase.LOAD) & (cnt < S)),
             self.load_write.eq((phase == Phase.LOAD) & (cnt != 0)),
@@ -134,7 +139,7 @@ class FoldedController(wiring.Component):
                         m.d.sync += cnt.eq(cnt + 1)
                 with m.Case(Phase.SEED):
                     m.d.comb += [self.code_advance.eq(1), seq.seed_jump.eq(1)]
-                    with m.If(cnt == r.seed - 1):
+                    with m.If(cnt == last["seed"]):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
@@ -154,15 +159,15 @@ class FoldedController(wiring.Component):
                         m.d.sync += fresh.eq(0)
                 with m.Case(Phase.PERT):
                     with m.If(passes.end):  # edge e: step n ends
-                        m.d.comb += self.code_advance.eq(cp == r.tau_p - 1)
+                        m.d.comb += self.code_advance.eq(cp == last["tau_p"])
                         m.d.sync += [
-                            cx.eq(wrap(cx, r.tau_x)),
-                            cp.eq(wrap(cp, r.tau_p)),
-                            ct.eq(wrap(ct, r.tau_theta)),
+                            cx.eq(wrap(cx, last["tau_x"])),
+                            cp.eq(wrap(cp, last["tau_p"])),
+                            ct.eq(wrap(ct, last["tau_theta"])),
                             step.eq(step + 1),
                             cnt.eq(0),
                         ]
-                        with m.If((ct == r.tau_theta - 1) | (step + 1 == r.steps)):
+                        with m.If((ct == last["tau_theta"]) | (step == last["steps"])):
                             m.d.sync += phase.eq(Phase.CORRELATE)
                         with m.Else():
                             m.d.sync += phase.eq(Phase.BEGIN)
@@ -176,6 +181,6 @@ class FoldedController(wiring.Component):
         return m
 
 
-def wrap(value, period):
-    """``value`` + 1 modulo the runtime ``period`` (a register)."""
-    return Mux(value == period - 1, 0, value + 1)
+def wrap(value, last):
+    """``value`` + 1 modulo a runtime period whose last value (period − 1) is the register ``last``."""
+    return Mux(value == last, 0, value + 1)
