@@ -6,12 +6,13 @@
 //
 // Cells copied from Yosys 0.70 (share/ecp5/common_sim.vh and ccu2c_sim.vh, ISC licence, (C) the Yosys authors),
 // logic unchanged; only the specify blocks (timing, ignored by Icarus) and synthesis attributes were removed:
-//   LUT4, LUT2, PFUMX, L6MUX21, CCU2C, TRELLIS_FF, VLO, VHI
+//   LUT4, LUT2, PFUMX, L6MUX21, CCU2C, TRELLIS_FF, VLO, VHI, TRELLIS_DPR16X4 (LUT RAM: the folded trainer's small
+//   memories)
 // Own behavioural models, limited to the configurations yosys' synth_ecp5 emits (see each module's comment):
-//   DP16KD (block RAM), MULT18X18D (DSP multiplier)
+//   DP16KD (block RAM, every data width), MULT18X18D (DSP multiplier)
 // These are the cells a synth_ecp5 netlist of the trainer uses (LUT logic, carry chains, flip-flops, block RAM,
 // multipliers). sim/postsynth.py checks that every cell type a netlist instantiates is defined here and refuses
-// the rest (e.g. ALU54B, TRELLIS_DPR16X4 LUT RAM, I/O cells) with a clear message.
+// the rest (e.g. ALU54B, I/O cells) with a clear message.
 
 `timescale 1ps / 1ps
 
@@ -127,14 +128,63 @@ module VHI(output Z);
 	assign Z = 1'b1;
 endmodule
 
+// TRELLIS_DPR16X4: 16 x 4 LUT RAM, asynchronous read, write at the WCK edge (copied from yosys' common_sim.vh)
+module TRELLIS_DPR16X4 (
+	input  [3:0] DI,
+	input  [3:0] WAD,
+	input        WRE,
+	input        WCK,
+	input  [3:0] RAD,
+	output [3:0] DO
+);
+	parameter WCKMUX = "WCK";
+	parameter WREMUX = "WRE";
+	parameter [63:0] INITVAL = 64'h0000000000000000;
+
+	reg [3:0] mem[15:0];
+
+	integer i;
+	initial begin
+		for (i = 0; i < 16; i = i + 1)
+			mem[i] <= INITVAL[4*i +: 4];
+	end
+
+	wire muxwck = (WCKMUX == "INV") ? ~WCK : WCK;
+
+	reg muxwre;
+	always @(*)
+		case (WREMUX)
+			"1": muxwre = 1'b1;
+			"0": muxwre = 1'b0;
+			"INV": muxwre = ~WRE;
+			default: muxwre = WRE;
+		endcase
+
+	always @(posedge muxwck)
+		if (muxwre)
+			mem[WAD] <= DI;
+
+	assign DO = mem[RAD];
+endmodule
+
 // ---------------------------------------------------------------------------------------------------------------
 // DP16KD: 18 Kbit true dual-port block RAM (own behavioural model; yosys ships only a blackbox)
-// Modelled: DATA_WIDTH 18 (ADx[13:4] word, ADx1/ADx0 byte write enables) and 9 (ADx[13:3]) per port, REGMODE
-// "NOREG" (data out one clock after the address), CSDECODE vs CSx[2:0], CE, WE, WRITEMODE NORMAL / WRITETHROUGH /
-// READBEFOREWRITE, RESETMODE SYNC (reset of the output latch, not gated by CE, blocks the write) or ASYNC, CLKxMUX
-// "INV". INITVAL_xx holds 16 words of 18 bits, word i at bits [20*i +: 18] (yosys' brams_map_16kd.v layout).
-// Anything else (widths 1/2/4, OUTREG) stops the simulation at time 0 with "CELL MODEL ERROR".
-// Not modelled: read/write collisions between the ports, GSR, the OCEx output enables (only used with OUTREG).
+// The array is 1024 rows of 18 bits (two 9-bit bytes); INITVAL_xx holds 16 rows, row i at bits [20*i +: 18]
+// (yosys' brams_map_16kd.v layout). How a port of each width addresses it (yosys' memlib model of the cell, which its
+// INIT layout follows: each width's word is two words of the next narrower width, plus the byte's 9th bit at 9):
+//   18: row ADx[13:4], byte write enables ADx1 (bits 17:9) / ADx0 (bits 8:0)
+//    9: row ADx[13:4], byte ADx3
+//  4/2/1: row ADx[13:4], sub-word k = ADx[3:2] / ADx[3:1] / ADx[3:0] at bit 9*(k / (8/W)) + W*(k % (8/W)) (the data
+//       bits of the two bytes, bits 8 and 17 unused)
+//   36 (DATA_WIDTH_A = 36: the pseudo dual-port mode yosys' $__PDPW16KD_ maps to): port A writes word ADA[13:5]
+//       ({DIB, DIA}: DIA to row 2*word, DIB to row 2*word + 1) with byte enables ADA3..ADA0 (bytes 35:27 ... 8:0);
+//       port B reads it ({DOB, DOA}, DATA_WIDTH_B = 36 only) with CEB, RSTB and CLKB.
+// Modelled besides: REGMODE "NOREG" (data out one clock after the address), CSDECODE vs CSx[2:0], CE, WE, WRITEMODE
+// NORMAL / WRITETHROUGH / READBEFOREWRITE, RESETMODE SYNC (reset of the output latch, not gated by CE, blocks the
+// write) or ASYNC, CLKxMUX "INV". Anything else (OUTREG, a 36-bit port B without a 36-bit port A, a pseudo dual-port
+// read narrower than 36) stops the simulation at time 0 with "CELL MODEL ERROR".
+// Not modelled: read/write collisions between the ports (a read shows the old word), GSR, the OCEx output enables
+// (only used with OUTREG).
 module DP16KD(
   input  DIA17, DIA16, DIA15, DIA14, DIA13, DIA12, DIA11, DIA10, DIA9, DIA8, DIA7, DIA6, DIA5, DIA4, DIA3, DIA2, DIA1, DIA0,
   input  ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2, ADA1, ADA0,
@@ -181,13 +231,17 @@ module DP16KD(
 	localparam [39:0] CSD_A = CSDECODE_A, CSD_B = CSDECODE_B;
 	localparam [2:0] cs_a = {CSD_A[23:16] == "1", CSD_A[15:8] == "1", CSD_A[7:0] == "1"};
 	localparam [2:0] cs_b = {CSD_B[23:16] == "1", CSD_B[15:8] == "1", CSD_B[7:0] == "1"};
+	localparam PDP = DATA_WIDTH_A == 36;
 
 	reg [17:0] mem [0:1023];
 	reg [20479:0] initval;
 	integer w;
 	initial begin
-		if ((DATA_WIDTH_A != 18 && DATA_WIDTH_A != 9) || (DATA_WIDTH_B != 18 && DATA_WIDTH_B != 9) ||
-		    REGMODE_A != "NOREG" || REGMODE_B != "NOREG") begin
+		if (!(DATA_WIDTH_A == 1 || DATA_WIDTH_A == 2 || DATA_WIDTH_A == 4 || DATA_WIDTH_A == 9 ||
+		      DATA_WIDTH_A == 18 || DATA_WIDTH_A == 36) ||
+		    !(DATA_WIDTH_B == 1 || DATA_WIDTH_B == 2 || DATA_WIDTH_B == 4 || DATA_WIDTH_B == 9 ||
+		      DATA_WIDTH_B == 18 || DATA_WIDTH_B == 36) ||
+		    (DATA_WIDTH_B == 36) != PDP || REGMODE_A != "NOREG" || REGMODE_B != "NOREG") begin
 			$display("CELL MODEL ERROR: DP16KD %m: DATA_WIDTH %0d/%0d, REGMODE %0s/%0s not modelled",
 			         DATA_WIDTH_A, DATA_WIDTH_B, REGMODE_A, REGMODE_B);
 			$finish;
@@ -197,33 +251,84 @@ module DP16KD(
 			mem[w] = initval[(w / 16) * 320 + (w % 16) * 20 +: 18];
 	end
 
-	// ---- port A
+	// where a port of width W (1, 2, 4, 9, 18) finds its word in an 18-bit row: bit offset and mask (18: byte enables)
+	function integer offset(input integer width, input [13:0] ad);
+		integer k, per;
+		begin
+			if (width == 18) offset = 0;
+			else if (width == 9) offset = ad[3] ? 9 : 0;
+			else begin
+				k = ad[3:0] / width;
+				per = 8 / width;
+				offset = 9 * (k / per) + width * (k % per);
+			end
+		end
+	endfunction
+	function [17:0] mask_of(input integer width, input [13:0] ad);
+		begin
+			if (width == 18) mask_of = {{9{ad[1]}}, {9{ad[0]}}};
+			else mask_of = ((18'd1 << width) - 18'd1) << offset(width, ad);
+		end
+	endfunction
+	function [17:0] place(input integer width, input [13:0] ad, input [17:0] di);   // write data moved to its bits
+		begin
+			if (width == 18) place = di;
+			else place = (di & ((18'd1 << width) - 18'd1)) << offset(width, ad);
+		end
+	endfunction
+	function [17:0] pick(input integer width, input [13:0] ad, input [17:0] row);   // what the port shows of a row
+		begin
+			if (width == 18) pick = row;
+			else pick = (row >> offset(width, ad)) & ((18'd1 << width) - 18'd1);
+		end
+	endfunction
+
 	wire [17:0] dia = {DIA17, DIA16, DIA15, DIA14, DIA13, DIA12, DIA11, DIA10, DIA9, DIA8, DIA7, DIA6, DIA5, DIA4, DIA3, DIA2, DIA1, DIA0};
 	wire [13:0] ada = {ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2, ADA1, ADA0};
 	wire clka = (CLKAMUX == "INV") ? ~CLKA : CLKA;
 	wire sela = CEA && ({CSA2, CSA1, CSA0} == cs_a);
 	reg [17:0] doa = 18'b0;
 	assign {DOA17, DOA16, DOA15, DOA14, DOA13, DOA12, DOA11, DOA10, DOA9, DOA8, DOA7, DOA6, DOA5, DOA4, DOA3, DOA2, DOA1, DOA0} = doa;
-	// the addressed 18-bit word (ADx[13:4] at both widths) and, at width 9, which half of it (ADx3)
-	wire [9:0] word_a = ada[13:4];
-	wire half_a = (DATA_WIDTH_A == 9) && ada[3];
-	// write mask over the word: byte enables ADx1/ADx0 at width 18, one half at width 9
-	wire [17:0] mask_a = (DATA_WIDTH_A == 18) ? {{9{ada[1]}}, {9{ada[0]}}}
-	                                   : (half_a ? {{9{1'b1}}, 9'b0} : {9'b0, {9{1'b1}}});
-	wire [17:0] wdata_a = (DATA_WIDTH_A == 18) ? dia : {dia[8:0], dia[8:0]};
-	wire write_a = sela && WEA && !(RESETMODE == "SYNC" && RSTA);
-	wire [17:0] old_a = mem[word_a];
-	wire [17:0] new_a = (old_a & ~mask_a) | (wdata_a & mask_a);
-	function [17:0] out_a(input [17:0] w, input hi);   // what the port shows of word w
-		out_a = (DATA_WIDTH_A == 18) ? w : {9'b0, hi ? w[17:9] : w[8:0]};
-	endfunction
-	always @(posedge clka)
-		if (write_a)
-			mem[word_a] <= new_a;
-	wire [17:0] next_do_a = !write_a ? out_a(old_a, half_a) :
-	                             (WRITEMODE_A == "WRITETHROUGH") ? out_a(new_a, half_a) :
-	                             (WRITEMODE_A == "READBEFOREWRITE") ? out_a(old_a, half_a) : doa;
+	wire [17:0] dib = {DIB17, DIB16, DIB15, DIB14, DIB13, DIB12, DIB11, DIB10, DIB9, DIB8, DIB7, DIB6, DIB5, DIB4, DIB3, DIB2, DIB1, DIB0};
+	wire [13:0] adb = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2, ADB1, ADB0};
+	wire clkb = (CLKBMUX == "INV") ? ~CLKB : CLKB;
+	wire selb = CEB && ({CSB2, CSB1, CSB0} == cs_b);
+	reg [17:0] dob = 18'b0;
+	assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = dob;
+
 	generate
+	if (PDP) begin : pdp
+		// ---- pseudo dual port: A writes 36-bit words, B reads them
+		wire [9:0] lo_w = {ada[13:5], 1'b0}, hi_w = {ada[13:5], 1'b1};
+		wire [9:0] lo_r = {adb[13:5], 1'b0}, hi_r = {adb[13:5], 1'b1};
+		wire write = sela && WEA;
+		always @(posedge clka)
+			if (write) begin
+				mem[lo_w] <= (mem[lo_w] & ~{{9{ada[1]}}, {9{ada[0]}}}) | (dia & {{9{ada[1]}}, {9{ada[0]}}});
+				mem[hi_w] <= (mem[hi_w] & ~{{9{ada[3]}}, {9{ada[2]}}}) | (dib & {{9{ada[3]}}, {9{ada[2]}}});
+			end
+		if (RESETMODE == "ASYNC") begin : async_r
+			always @(posedge clkb, posedge RSTB)
+				if (RSTB) {dob, doa} <= 36'b0;
+				else if (selb) {dob, doa} <= {mem[hi_r], mem[lo_r]};
+		end else begin : sync_r
+			always @(posedge clkb)
+				if (RSTB) {dob, doa} <= 36'b0;
+				else if (selb) {dob, doa} <= {mem[hi_r], mem[lo_r]};
+		end
+	end else begin : tdp
+		// ---- port A
+		wire [9:0] row_a = ada[13:4];
+		wire [17:0] mask_a = mask_of(DATA_WIDTH_A, ada);
+		wire write_a = sela && WEA && !(RESETMODE == "SYNC" && RSTA);
+		wire [17:0] old_a = mem[row_a];
+		wire [17:0] new_a = (old_a & ~mask_a) | (place(DATA_WIDTH_A, ada, dia) & mask_a);
+		always @(posedge clka)
+			if (write_a)
+				mem[row_a] <= new_a;
+		wire [17:0] next_do_a = !write_a ? pick(DATA_WIDTH_A, ada, old_a) :
+		                        (WRITEMODE_A == "WRITETHROUGH") ? pick(DATA_WIDTH_A, ada, new_a) :
+		                        (WRITEMODE_A == "READBEFOREWRITE") ? pick(DATA_WIDTH_A, ada, old_a) : doa;
 		if (RESETMODE == "ASYNC") begin : async_a
 			always @(posedge clka, posedge RSTA)
 				if (RSTA) doa <= 18'b0;
@@ -233,35 +338,19 @@ module DP16KD(
 				if (RSTA) doa <= 18'b0;
 				else if (sela) doa <= next_do_a;
 		end
-	endgenerate
 
-	// ---- port B
-	wire [17:0] dib = {DIB17, DIB16, DIB15, DIB14, DIB13, DIB12, DIB11, DIB10, DIB9, DIB8, DIB7, DIB6, DIB5, DIB4, DIB3, DIB2, DIB1, DIB0};
-	wire [13:0] adb = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2, ADB1, ADB0};
-	wire clkb = (CLKBMUX == "INV") ? ~CLKB : CLKB;
-	wire selb = CEB && ({CSB2, CSB1, CSB0} == cs_b);
-	reg [17:0] dob = 18'b0;
-	assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = dob;
-	// the addressed 18-bit word (ADx[13:4] at both widths) and, at width 9, which half of it (ADx3)
-	wire [9:0] word_b = adb[13:4];
-	wire half_b = (DATA_WIDTH_B == 9) && adb[3];
-	// write mask over the word: byte enables ADx1/ADx0 at width 18, one half at width 9
-	wire [17:0] mask_b = (DATA_WIDTH_B == 18) ? {{9{adb[1]}}, {9{adb[0]}}}
-	                                   : (half_b ? {{9{1'b1}}, 9'b0} : {9'b0, {9{1'b1}}});
-	wire [17:0] wdata_b = (DATA_WIDTH_B == 18) ? dib : {dib[8:0], dib[8:0]};
-	wire write_b = selb && WEB && !(RESETMODE == "SYNC" && RSTB);
-	wire [17:0] old_b = mem[word_b];
-	wire [17:0] new_b = (old_b & ~mask_b) | (wdata_b & mask_b);
-	function [17:0] out_b(input [17:0] w, input hi);   // what the port shows of word w
-		out_b = (DATA_WIDTH_B == 18) ? w : {9'b0, hi ? w[17:9] : w[8:0]};
-	endfunction
-	always @(posedge clkb)
-		if (write_b)
-			mem[word_b] <= new_b;
-	wire [17:0] next_do_b = !write_b ? out_b(old_b, half_b) :
-	                             (WRITEMODE_B == "WRITETHROUGH") ? out_b(new_b, half_b) :
-	                             (WRITEMODE_B == "READBEFOREWRITE") ? out_b(old_b, half_b) : dob;
-	generate
+		// ---- port B
+		wire [9:0] row_b = adb[13:4];
+		wire [17:0] mask_b = mask_of(DATA_WIDTH_B, adb);
+		wire write_b = selb && WEB && !(RESETMODE == "SYNC" && RSTB);
+		wire [17:0] old_b = mem[row_b];
+		wire [17:0] new_b = (old_b & ~mask_b) | (place(DATA_WIDTH_B, adb, dib) & mask_b);
+		always @(posedge clkb)
+			if (write_b)
+				mem[row_b] <= new_b;
+		wire [17:0] next_do_b = !write_b ? pick(DATA_WIDTH_B, adb, old_b) :
+		                        (WRITEMODE_B == "WRITETHROUGH") ? pick(DATA_WIDTH_B, adb, new_b) :
+		                        (WRITEMODE_B == "READBEFOREWRITE") ? pick(DATA_WIDTH_B, adb, old_b) : dob;
 		if (RESETMODE == "ASYNC") begin : async_b
 			always @(posedge clkb, posedge RSTB)
 				if (RSTB) dob <= 18'b0;
@@ -271,6 +360,7 @@ module DP16KD(
 				if (RSTB) dob <= 18'b0;
 				else if (selb) dob <= next_do_b;
 		end
+	end
 	endgenerate
 endmodule
 
