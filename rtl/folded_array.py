@@ -27,8 +27,8 @@ class FoldedArray(wiring.Component):
     input of address j (cycle t: layer 0 from the input register, loaded from ``x_in`` by ``load`` and rotated one
     input per address; a hidden layer from its input buffer; the bias input s·1.0 at j = n_in), delays it and the
     flags to their lane stages (:class:`~.folded_lane.FoldedLane`) and writes the group's activations into the next
-    layer's input buffer, or the output buffer ``y``, at edge t + 6 of the group's last address: visible from cycle
-    t + 7 (:attr:`ready`), when the next layer may issue.
+    layer's input buffer, or the output buffer ``y``, at edge t + 7 of the group's last address: visible from cycle
+    t + 8 (:attr:`ready`), when the next layer may issue.
 
     ``load`` (the cycle before a pass's first issue, or several) also latches the code counter for the pass.
     ``perturb`` (1 in a perturbed pass) is read with ``issue``. Every lane's code of an address issued in cycle t
@@ -132,16 +132,14 @@ class FoldedArray(wiring.Component):
                 line = reg
             return line
 
-        x3 = delayed(x, 2, "x")  # x is registered at edge t: x3 is the value of edge t + 2, for the product stage
+        x4 = delayed(x, 3, "x")  # x is registered at edge t: x4 is the value of edge t + 3, for the product stage
         perturb2 = delayed(self.perturb, 2, "perturb") if trains else None
-        first4 = delayed(self.first, 4, "first")
+        first5 = delayed(self.first, 5, "first")
         done_issue = self.issue & self.last
-        last5 = delayed(done_issue, 5, "last")
-        layer5 = delayed(self.layer, 5, "layer")
-        write = delayed(done_issue, 6, "write")
         layer6 = delayed(self.layer, 6, "layer")
-        group6 = delayed(self.group, 6, "group")
-        del last5
+        write = delayed(done_issue, 7, "write")
+        layer7 = delayed(self.layer, 7, "layer")
+        group7 = delayed(self.group, 7, "group")
 
         if trains:
             # an idle lane (past n_out in a layer's last group) has code 0; its valid bit travels to the code stage
@@ -170,15 +168,15 @@ class FoldedArray(wiring.Component):
                 ]
             m.d.comb += [
                 unit.theta.eq(self.theta[lane]),
-                unit.x.eq(x3),
-                unit.first.eq(first4),
-                unit.hidden.eq(layer5 != len(layers) - 1),
+                unit.x.eq(x4),
+                unit.first.eq(first5),
+                unit.hidden.eq(layer6 != len(layers) - 1),
             ]
             for k, (_, n_out, groups, _) in enumerate(layers):
                 targets = buffers[k] if k < len(layers) - 1 else outputs
                 for g in range(groups):
                     o = g * L + lane
                     if o < n_out:
-                        with m.If(write & (layer6 == k) & (group6 == g)):
+                        with m.If(write & (layer7 == k) & (group7 == g)):
                             m.d.sync += targets[o].eq(unit.act)
         return m

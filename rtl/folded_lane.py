@@ -24,23 +24,24 @@ class FoldedLane(wiring.Component):
     t + 1     ``theta`` and ``key`` (the memories' registered reads): code c = key's code at ``counter`` (0 if
               ``valid`` is 0: an idle lane); ``code`` shows it from t + 2
     t + 2     w = sat(θ + ⌊c·Δθ⌋) if ``perturb`` else θ (θ's format)
-    t + 3     p = x·w (exact: act.frac + θ.frac fraction bits)
-    t + 4     acc = p if ``first`` else acc + p (exact)
-    t + 5     the activation of acc (sigmoid: clamped table address, synchronous table read; relu/linear:
+    t + 3     w again (the multiplier's input register: the adder and saturation stay off the DSP's input)
+    t + 4     p = x·w (exact: act.frac + θ.frac fraction bits)
+    t + 5     acc = p if ``first`` else acc + p (exact)
+    t + 6     the activation of acc (sigmoid: clamped table address, synchronous table read; relu/linear:
               sat(⌊acc⌋) in a register); ``hidden`` selects the hidden layers' kind, else the output layer's
     ========  ==========================================================================================
 
-    So ``act`` (act format) of a neuron whose last address was issued in cycle t is visible in cycle t + 6
-    (:attr:`latency` = 6). Each input port is read in the cycle of its stage: ``theta``, ``key``, ``counter``,
+    So ``act`` (act format) of a neuron whose last address was issued in cycle t is visible in cycle t + 7
+    (:attr:`latency` = 7). Each input port is read in the cycle of its stage: ``theta``, ``key``, ``counter``,
     ``valid`` at t + 1, ``perturb``, ``dtheta`` and ``dtheta_neg`` (= −Δθ, from a register: the weight stage is
-    one adder) at t + 2, ``x`` at t + 3, ``first`` at t + 4, ``hidden`` at t + 5.
+    one adder) at t + 2, ``x`` at t + 4, ``first`` at t + 5, ``hidden`` at t + 6.
 
     ``codes=None`` makes the inference-only lane (no ``key``, ``counter``, ``valid``, ``perturb``, ``dtheta``,
     ``dtheta_neg``, ``code``: w = θ, with the same stages and latency), the baseline the training overhead is
     measured against.
     """
 
-    latency = 6
+    latency = 7
 
     def __init__(self, codes: CodeSpec | None, fmts: FixedFormats, *, max_inputs: int, kinds: tuple[str, str]):
         self.codes, self.fmts, self.kinds = codes, fmts, kinds
@@ -80,7 +81,8 @@ class FoldedLane(wiring.Component):
             m.d.sync += weight.eq(Mux(self.perturb, saturate(theta + delta, f.theta), theta))
 
         product = Signal(signed(f.act.width + f.theta.width), reset_less=True)
-        m.d.sync += product.eq(self.x * weight)
+        weight_in = Signal(shape_of(f.theta), reset_less=True)
+        m.d.sync += [weight_in.eq(weight), product.eq(self.x * weight_in)]
         acc = Signal(signed(self.acc_width), reset_less=True)
         m.d.sync += acc.eq(Mux(self.first, product, acc + product))
 
