@@ -35,7 +35,10 @@ class SampleMemory(wiring.Component):
     address, whole-word writes): the read and the write share the address (``w_addr`` in a cycle with a write
     enable, else ``addr``), and a host write stores a whole word, a staging register with the written values
     merged in. A host that writes every value of a sample (in any order) leaves the sample's word exact; the
-    memory is written only while the trainer is idle, so the shared address never disturbs a read.
+    memory is written only while the trainer is idle, so the shared address never disturbs a read. The read port is
+    disabled in a write's cycle (``x`` and ``target`` hold): a RAM whose read data does not change during a write
+    (SPRAM's "no change" read-during-write) then holds it exactly, and Yosys maps it there (``synth_ice40 -spram``,
+    ``ram_style`` "huge").
     ``block_ram=True`` asks Yosys for block RAM even for a memory it would build from LUTs."""
 
     @staticmethod
@@ -121,7 +124,7 @@ class SampleMemory(wiring.Component):
         port = mem.read_port()
         writing = self.w_en.any() if self.writable else 0
         if self.single_port:
-            m.d.comb += port.addr.eq(Mux(writing, self.w_addr, self.addr))
+            m.d.comb += [port.addr.eq(Mux(writing, self.w_addr, self.addr)), port.en.eq(~writing)]
         else:
             m.d.comb += port.addr.eq(self.addr)
         for j in range(self.n_in):

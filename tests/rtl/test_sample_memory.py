@@ -223,3 +223,37 @@ def test_single_port_writes_whole_words_and_reads_back():
         assert got[k][1] == [int(v) for v in t_want], k
     with pytest.raises(ValueError, match="single_port is an option of a writable memory"):
         SampleMemory(x0, t0, fmt, input_bits=1, single_port=True)
+
+
+def test_single_port_read_holds_during_a_write():
+    """single_port: the read port is disabled in a write's cycle (the outputs keep the last word read: SPRAM's
+    read-during-write "no change", what lets Yosys map the memory there); the next read cycle shows the word."""
+    from amaranth.sim import Simulator
+
+    fmt = DEFAULT_FORMATS.act
+    one = 1 << fmt.frac
+    x0 = np.array([[0, one], [one, 0]], dtype=np.int64)
+    t0 = np.array([[one], [0]], dtype=np.int64)
+    dut = SampleMemory(x0, t0, fmt, input_bits=1, writable=True, single_port=True)
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(dut.addr, 0)
+        await ctx.tick()
+        assert [ctx.get(dut.x[j]) for j in range(2)] == [0, 1]
+        ctx.set(dut.w_addr, 1)
+        ctx.set(dut.w_en, 0b111)
+        for j, v in enumerate((0, one, one)):
+            ctx.set(dut.w_data[j], v)
+        await ctx.tick()
+        seen.append([ctx.get(dut.x[j]) for j in range(2)])  # held: sample 0's word, not sample 1's
+        ctx.set(dut.w_en, 0)
+        ctx.set(dut.addr, 1)
+        await ctx.tick()
+        seen.append([ctx.get(dut.x[j]) for j in range(2)] + [ctx.get(dut.target[0])])
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [[0, 1], [0, 1, one]]
