@@ -68,6 +68,8 @@ MAX_PNR_SEED = (1 << 31) - 1
 #: --input-bits: the command line's bound (the pipelined trainer's own, act.frac + 1, is checked by
 #: :func:`check_pipelined`)
 MAX_INPUT_BITS = 64
+#: ``mgd train --lanes``: the folded trainer's multiply-accumulate lanes (lanes past a layer's width idle)
+MAX_LANES = 1024
 
 
 def _range_text(low, high, low_open=False, high_open=False) -> str:
@@ -240,9 +242,18 @@ def check_hardware(config: MGDConfig, fmts: FixedFormats = DEFAULT_FORMATS, mode
 
 
 def check_input_bits_option(args) -> None:
-    """``--input-bits`` is an option of the pipelined trainer: refused without ``--pipelined``."""
-    if getattr(args, "input_bits", None) is not None and not getattr(args, "pipelined", False):
-        raise ConfigError("--input-bits needs --pipelined (it is an option of the pipelined trainer)")
+    """``--input-bits`` is an option of the pipelined trainer (and, on commands that have ``--lanes``, of the folded
+    trainer): refused without ``--pipelined`` (or ``--lanes``)."""
+    folded = hasattr(args, "lanes")  # the command has --lanes (mgd train, mgd verilog)
+    if getattr(args, "input_bits", None) is None or getattr(args, "pipelined", False):
+        return
+    if folded and args.lanes is not None:
+        return
+    if folded:
+        raise ConfigError(
+            "--input-bits needs --pipelined or --lanes (it is an option of the pipelined and folded trainers)"
+        )
+    raise ConfigError("--input-bits needs --pipelined (it is an option of the pipelined trainer)")
 
 
 def check_pipelined(
@@ -263,4 +274,36 @@ def check_pipelined(
         )
     except ValueError as exc:
         what = "--pipelined" + ("" if input_bits is None else f" --input-bits {input_bits}")
+        raise ConfigError(f"{what}: {exc}") from None
+
+
+def check_folded(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    mode: str = "prescaled",
+    input_bits: int | None = None,
+    lanes: int = 1,
+) -> None:
+    """:class:`ConfigError` naming ``--lanes`` (and ``--input-bits``) if the folded trainer of ``config`` with
+    ``lanes`` lanes would refuse its parameters: the trainer's own checks
+    (:meth:`FoldedTrainer.check <mgd.rtl.folded_trainer.FoldedTrainer.check>`), run before any part of it is built."""
+    from mgd.golden_model.fixed_mgd import FixedMGD
+    from mgd.rtl.folded_trainer import FoldedTrainer
+
+    model = FixedMGD(config.replace(seeds=1), fmts, mode=mode)
+    try:
+        FoldedTrainer.check(
+            model.mlp,
+            model.codes,
+            fmts,
+            model.theta0[0],
+            mode,
+            model.x,
+            model.y,
+            config.sample_order,
+            input_bits,
+            lanes,
+        )
+    except ValueError as exc:
+        what = f"--lanes {lanes}" + ("" if input_bits is None else f" --input-bits {input_bits}")
         raise ConfigError(f"{what}: {exc}") from None

@@ -4,7 +4,9 @@ The folded trainer keeps θ and G in memories, so its trace is :data:`~mgd.golde
 plus the memories' write ports (:data:`FoldedScheduleModel.WRITE_SIGNALS
 <mgd.golden_model.folded_schedule.FoldedScheduleModel>`): every θ and G change, every cycle (an address or data is
 recorded as 0 in a cycle whose enable is 0: a don't-care). θ after the run is read back through the readout port
-(:func:`read_theta`).
+(:func:`read_theta`); during a run (``sample_every``) θ is peeked straight from the θ memory in the ``begin`` phase
+(a simulation backdoor: θ changes only at a window's end, and the trainer leaves ``correlate`` only after the
+window's last θ write, so there the memory holds θ after ``step`` steps).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from amaranth.hdl import Fragment
 from amaranth.sim import Simulator
 
 from mgd.golden_model.folded_schedule import FoldedScheduleModel
-from mgd.golden_model.schedule import TRACE_SIGNALS, Registers
+from mgd.golden_model.schedule import PHASES, TRACE_SIGNALS, Registers
 from mgd.rtl.folded_trainer import FoldedTrainer
 from mgd.rtl.trainer_build import Build, cycle_limit
 
@@ -36,10 +39,38 @@ async def read_theta(ctx, trainer: FoldedTrainer) -> np.ndarray:
     return out
 
 
-def simulate_folded(trainer: FoldedTrainer, regs: Registers | list[Registers], *, record: bool = True) -> dict:
+def _theta_peek(trainer: FoldedTrainer, fragment: Fragment):
+    """``peek(ctx)`` → θ of every parameter (P,) from the elaborated θ memory (subfragment ``theta_memory``)."""
+    data = fragment.find_subfragment("theta_memory")._data
+    lay, tw = trainer.layout, trainer.fmts.theta.width
+    words, lanes = lay.position >> lay.lane_bits, lay.position & ((1 << lay.lane_bits) - 1)
+
+    def peek(ctx) -> np.ndarray:
+        out = np.zeros(len(words), dtype=np.int64)
+        for i, (word, lane) in enumerate(zip(words, lanes, strict=True)):
+            v = (ctx.get(data[int(word)]) >> (int(lane) * tw)) & ((1 << tw) - 1)
+            out[i] = v - (1 << tw) if v >> (tw - 1) else v
+        return out
+
+    return peek
+
+
+def simulate_folded(
+    trainer: FoldedTrainer,
+    regs: Registers | list[Registers],
+    *,
+    record: bool = True,
+    sample_every: int | None = None,
+    vcd: str | None = None,
+) -> dict:
     """Run until ``done`` (each of ``regs`` in turn, as :func:`~.trainer_sim.simulate`); return ``{"trace": {...} or
-    None, "cycles": n, "wall_time": s, "theta": θ after the last run (read back), "starts": {cycle: Registers}}``."""
+    None, "cycles": n, "wall_time": s, "theta": θ after the last run (read back), "starts": {cycle: Registers},
+    "theta_at": {step: θ}}``. ``sample_every``: θ of the last run peeked from the θ memory in its ``begin`` phase
+    at every multiple of that many steps, and at ``done`` (``theta_at``; empty without). ``vcd``: write a VCD."""
     runs = regs if isinstance(regs, list) else [regs]
+    theta_at: dict[int, np.ndarray] = {}
+    fragment = Fragment.get(trainer, None) if sample_every else trainer
+    peek = _theta_peek(trainer, fragment) if sample_every else None
     starts: dict[int, Registers] = {}
     rows = {name: [] for name in SCALARS + FoldedScheduleModel.WRITE_SIGNALS}
     status, ctl, writes = trainer.status, trainer.controller, trainer.writes
@@ -51,7 +82,8 @@ def simulate_folded(trainer: FoldedTrainer, regs: Registers | list[Registers], *
 
     async def bench(ctx):
         cycle = 0
-        for run_regs in runs:
+        for k, run_regs in enumerate(runs):
+            last_sampled = -1
             for name in trainer.regs.signature.members:
                 ctx.set(getattr(trainer.regs, name), getattr(run_regs, name))
             ctx.set(trainer.start, 1)
@@ -71,6 +103,12 @@ def simulate_folded(trainer: FoldedTrainer, regs: Registers | list[Registers], *
                     if not (enables["theta_wdata"] or enables["g_wdata"]):
                         rows["wr_addr"][-1] = 0
                 done = ctx.get(status.done)
+                if peek is not None and k == len(runs) - 1:
+                    phase, step = ctx.get(status.phase.as_value()), ctx.get(status.step)
+                    sampled = phase == PHASES["done"] or (phase == PHASES["begin"] and step % sample_every == 0)
+                    if sampled and step != last_sampled:
+                        theta_at[step] = peek(ctx)
+                        last_sampled = step
                 await ctx.tick()
                 if cycle == first:
                     ctx.set(trainer.start, 0)
@@ -80,14 +118,19 @@ def simulate_folded(trainer: FoldedTrainer, regs: Registers | list[Registers], *
         result["cycles"] = cycle
         result["theta"] = await read_theta(ctx, trainer)
 
-    sim = Simulator(trainer)
+    sim = Simulator(fragment)
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     t0 = time.perf_counter()
-    sim.run()
+    if vcd:
+        with sim.write_vcd(vcd):
+            sim.run()
+    else:
+        sim.run()
     result["wall_time"] = time.perf_counter() - t0
     result["trace"] = {k: np.array(v, dtype=np.int64) for k, v in rows.items()} if record else None
     result["starts"] = starts
+    result["theta_at"] = theta_at
     return result
 
 

@@ -47,6 +47,7 @@ from .verilator_harness import TOP, WRAPPER, harness, wrapper
 __all__ = [
     "VerilatorBuild",
     "build_trainer",
+    "build_folded_trainer",
     "run",
     "train_verilator",
     "verilog_for",
@@ -331,6 +332,88 @@ def run(b: VerilatorBuild, regs: Registers, sample_every: int, *, bar=None) -> d
     }
 
 
+def build_folded_trainer(
+    config: MGDConfig,
+    fmts: FixedFormats = DEFAULT_FORMATS,
+    *,
+    mode: str = "prescaled",
+    cache: Path | None = None,
+    progress: bool = False,
+    lanes: int = 1,
+    input_bits: int | None = None,
+):
+    """The folded trainer of one network (``config.seeds`` taken as 1) with ``lanes`` lanes, compiled
+    (:func:`mgd.sim.folded_verilator.build_folded`); its Verilog is cached as the other trainers' (keyed by what it
+    is elaborated from, the lanes, ``input_bits`` and the trace top's source)."""
+    from . import folded_verilator
+
+    config = config.replace(seeds=1)
+    b = build(config, fmts, mode=mode, lanes=lanes, input_bits=input_bits)
+    cache = cache_dir() if cache is None else cache
+    key = sha(
+        _elaboration_key(b.model, config, fmts, mode),
+        f"folded lanes={lanes} input_bits={input_bits}",
+        Path(folded_verilator.__file__).read_bytes(),
+    )
+    path = cache / "verilog" / f"{key}.v"
+    text = path.read_text() if path.exists() else None
+    if text is None and progress:
+        print(
+            f"verilator: converting the folded {config.dataset} trainer (seed {config.seed}) to Verilog …",
+            file=sys.stderr,
+            flush=True,
+        )
+    fb = folded_verilator.build_folded(b, cache=cache, progress=progress, verilog_text=text)
+    if text is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(fb.verilog)
+        tmp.replace(path)
+    return b, fb
+
+
+def _train_folded(config, fmts, mode, progress, cache, jobs, input_bits, lanes):
+    """:func:`train_verilator` on the folded trainer: θ peeked from the θ memory every ``eval_every`` steps."""
+    from .folded_verilator import run_folded
+
+    nets = []
+    for k in range(config.seeds):
+        cfg = one_seed_config(config, k)
+        b, fb = build_folded_trainer(
+            cfg, fmts, mode=mode, cache=cache, progress=progress, lanes=lanes, input_bits=input_bits
+        )
+        nets.append((b, fb))
+
+    def simulate_one(k):
+        b, fb = nets[k]
+        return run_folded(fb, b.regs, record=False, sample_every=config.eval_every)
+
+    if jobs == 1:
+        runs = [simulate_one(k) for k in range(len(nets))]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            runs = list(pool.map(simulate_one, range(len(nets))))
+    walls = [r["wall_time"] for r in runs]
+    seed_runs = [SeedRun(b.model, b.regs.seed, r["theta_at"]) for (b, _), r in zip(nets, runs, strict=True)]
+    try:
+        result = assemble_result(config, fmts, seed_runs, sum(walls))
+    except SampleError as exc:
+        raise VerilatorError(f"the harness sampled {exc}") from None
+    extras = HardwareExtras(
+        "verilator",
+        cycles=[r["cycles"] for r in runs],
+        sim_wall_time=walls,
+        sim_cpu_time=[r["cpu_time"] for r in runs],
+        build_time=[fb.build_time for _, fb in nets],
+        convert_time=[fb.convert_time for _, fb in nets],
+        build_key=[fb.key for _, fb in nets],
+        jobs=jobs,
+    )
+    return result, extras
+
+
 def train_verilator(
     config: MGDConfig,
     fmts: FixedFormats = DEFAULT_FORMATS,
@@ -341,13 +424,16 @@ def train_verilator(
     jobs: int = 1,
     pipelined: bool = False,
     input_bits: int | None = None,
+    lanes: int | None = None,
 ) -> tuple[TrainResult, HardwareExtras]:
     """Train ``config.seeds`` networks (seeds seed, seed+1, …: θ₀ and seed register as in the fixed backend) on the
     Verilator backend: :func:`mgd.sim.backends.train_amaranth`'s result, assembled the same way
     (:func:`mgd.sim.backends.assemble_result`). All networks are built first (one build each: θ₀ is in the RTL), then
     simulated, ``jobs`` at a time. The extras hold per network ``cycles``, ``sim_wall_time`` and ``sim_cpu_time``
     (the harness's clocks), ``build_time`` and ``convert_time`` (seconds spent now; 0 when cached), ``build_key``,
-    and ``jobs``. ``pipelined`` (and ``input_bits``): the pipelined trainer (:func:`build_trainer`)."""
+    and ``jobs``. ``pipelined`` (and ``input_bits``): the pipelined trainer (:func:`build_trainer`); ``lanes``: the
+    folded trainer with that many lanes (:func:`build_folded_trainer`; θ peeked from its θ memory in the ``begin``
+    phase every ``eval_every`` steps, :mod:`mgd.sim.folded_verilator`)."""
     FixedMGD(one_seed_config(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     if verilator_root() is None:
         raise VerilatorError(
@@ -356,6 +442,8 @@ def train_verilator(
         )
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if lanes is not None:
+        return _train_folded(config, fmts, mode, progress, cache, jobs, input_bits, lanes)
     nets = []
     for k in range(config.seeds):
         cfg = one_seed_config(config, k)

@@ -22,6 +22,8 @@ from ..cli import (
 from ..validate import (
     MAX_INPUT_BITS,
     MAX_JOBS,
+    MAX_LANES,
+    check_folded,
     check_hardware,
     check_input_bits_option,
     check_pipelined,
@@ -136,11 +138,18 @@ def add_parser(sub):
         "window; the same θ, its own cycle schedule)",
     )
     train.add_argument(
+        "--lanes",
+        type=int_type(1, MAX_LANES),
+        metavar="L",
+        help=f"{'/'.join(_taking('lanes'))}: the folded trainer with L multiply-accumulate lanes (θ, G and the code "
+        "keys in block RAM, streamed through the lanes; the same θ, its own cycle schedule)",
+    )
+    train.add_argument(
         "--input-bits",
         type=int_type(1, MAX_INPUT_BITS),
         metavar="B",
-        help="with --pipelined: the layer-0 inputs are B-bit unsigned values v, x = v·2^-(B-1) (the dataset's "
-        "inputs must be such values: xor and nist7x7 take 1); default: the act format's",
+        help="with --pipelined or --lanes: the layer-0 inputs are B-bit unsigned values v, x = v·2^-(B-1) (the "
+        "dataset's inputs must be such values: xor and nist7x7 take 1, digits 5); default: the act format's",
     )
     train.add_argument(
         "--jobs",
@@ -168,6 +177,10 @@ def _check_run_options(args, backend) -> None:
         raise ConfigError(f"--trace, --mode and --formats need --backend {_either(hardware_backends())}")
     if args.pipelined and "pipelined" not in backend.options:
         raise ConfigError(f"--pipelined needs --backend {_either(_taking('pipelined'))}")
+    if args.lanes is not None and "lanes" not in backend.options:
+        raise ConfigError(f"--lanes needs --backend {_either(_taking('lanes'))}")
+    if args.lanes is not None and args.pipelined:
+        raise ConfigError("--pipelined and --lanes select two different trainers: give one")
     check_input_bits_option(args)
 
 
@@ -186,6 +199,8 @@ def run(args) -> int:
         check_hardware(config, fmts, mode=args.mode)  # refuses what the hardware cannot run, before any work
     if args.pipelined:
         check_pipelined(config, fmts, mode=args.mode, input_bits=args.input_bits)
+    if args.lanes is not None:
+        check_folded(config, fmts, mode=args.mode, input_bits=args.input_bits, lanes=args.lanes)
     options = TrainOptions(
         progress=not args.no_progress,
         trace=args.trace,
@@ -194,6 +209,7 @@ def run(args) -> int:
         engine=args.engine,
         pipelined=args.pipelined,
         input_bits=args.input_bits,
+        lanes=args.lanes,
     )
     try:
         result, hardware = backend.train(config, fmts, args.mode, options)
@@ -219,6 +235,9 @@ def run(args) -> int:
             summary["mgd"]["mode"] = args.mode
         if args.pipelined:
             summary["mgd"]["pipelined"] = True
+            summary["mgd"]["input_bits"] = args.input_bits
+        if args.lanes is not None:
+            summary["mgd"]["lanes"] = args.lanes
             summary["mgd"]["input_bits"] = args.input_bits
         if hardware is not None:
             summary["mgd"]["hardware"] = hardware.to_dict()

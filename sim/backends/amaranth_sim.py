@@ -28,31 +28,41 @@ def train_amaranth(
     progress=False,
     pipelined: bool = False,
     input_bits: int | None = None,
+    lanes: int | None = None,
 ) -> tuple[TrainResult, HardwareExtras]:
     """Train ``config.seeds`` networks (seed, seed+1, …: the same θ₀ as the golden backends, the same seed register
     values as the fixed backend) in RTL simulation. Returns the result and the cycles and simulation wall time of
     every network. With ``trace_path`` the first network's per-cycle trace is recorded and saved (.npz; memory grows
     with the run); with ``vcd`` its VCD is written there. ``pipelined`` (and ``input_bits``): the pipelined trainer
-    (:func:`mgd.rtl.trainer_build.build`; the same θ, its own cycle schedule)."""
+    (:func:`mgd.rtl.trainer_build.build`; the same θ, its own cycle schedule); ``lanes``: the folded trainer with
+    that many lanes (θ sampled from its θ memory, :func:`mgd.sim.folded_sim.simulate_folded`)."""
     FixedMGD(one_seed_config(config, 0), fmts, mode=mode)  # refuse what the hardware cannot run, before any work
     runs, cycles, walls = [], [], []
     for k in range(config.seeds):
-        b = build(one_seed_config(config, k), fmts, mode=mode, pipelined=pipelined, input_bits=input_bits)
+        b = build(one_seed_config(config, k), fmts, mode=mode, pipelined=pipelined, input_bits=input_bits, lanes=lanes)
         record = trace_path is not None and k == 0
-        r = simulate(
-            b.trainer,
-            b.regs,
-            record=record,
-            vcd=vcd if k == 0 else None,
-            sample_every=config.eval_every,
-            progress=progress,
-        )
+        if lanes is not None:
+            from ..folded_sim import simulate_folded
+
+            r = simulate_folded(
+                b.trainer, b.regs, record=record, sample_every=config.eval_every, vcd=vcd if k == 0 else None
+            )
+        else:
+            r = simulate(
+                b.trainer,
+                b.regs,
+                record=record,
+                vcd=vcd if k == 0 else None,
+                sample_every=config.eval_every,
+                progress=progress,
+            )
         if record:
+            kind = {"pipelined": True, "input_bits": input_bits} if pipelined else {}
+            kind |= {"lanes": lanes, "input_bits": input_bits} if lanes is not None else {}
             trace_io.save(
                 trace_path,
                 r["trace"],
-                {"source": "amaranth", "config": b.config.to_dict(), "mode": mode, "cycles": r["cycles"]}
-                | ({"pipelined": True, "input_bits": input_bits} if pipelined else {}),
+                {"source": "amaranth", "config": b.config.to_dict(), "mode": mode, "cycles": r["cycles"]} | kind,
             )
         runs.append(SeedRun(b.model, b.regs.seed, r["theta_at"]))
         cycles.append(r["cycles"])
@@ -68,17 +78,19 @@ def schedule_trace(
     mode="prescaled",
     pipelined: bool = False,
     input_bits: int | None = None,
+    lanes: int | None = None,
 ) -> dict:
     """The golden per-cycle trace of the first network of ``config`` (what the RTL must produce); ``pipelined``:
     the pipelined trainer's (:class:`~mgd.golden_model.pipeline_schedule.PipelinedScheduleModel`, whose timing
-    comes from the trainer built with ``input_bits``)."""
+    comes from the trainer built with ``input_bits``); ``lanes``: the folded trainer's
+    (:class:`~mgd.golden_model.folded_schedule.FoldedScheduleModel`)."""
     from mgd.golden_model.schedule import ScheduleModel
 
     cfg = one_seed_config(config, 0)
-    if pipelined:
+    if pipelined or lanes is not None:
         from amaranth.hdl import Fragment
 
-        b = build(cfg, fmts, mode=mode, pipelined=True, input_bits=input_bits)
+        b = build(cfg, fmts, mode=mode, pipelined=pipelined, input_bits=input_bits, lanes=lanes)
         Fragment.get(b.trainer, None)  # only its timing is needed: elaborated, so Amaranth has nothing to warn about
         return b.golden().run_until_done(cycle_limit(b.trainer, b.regs) + 2)
     model = FixedMGD(cfg, fmts, mode=mode)

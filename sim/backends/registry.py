@@ -50,7 +50,9 @@ class TrainOptions:
     cache; None: its default). ``engine``: what computes the model's steps, one of the backend's
     :attr:`Backend.engines` ("numpy", or "compiled": numba, the same results). ``pipelined`` (option
     ``pipelined``): run the pipelined trainer (:class:`~mgd.rtl.pipelined_trainer.PipelinedTrainer`: the same θ,
-    another cycle schedule), with ``input_bits`` (its narrow layer-0 inputs; None: the act format's)."""
+    another cycle schedule), with ``input_bits`` (its narrow layer-0 inputs; None: the act format's). ``lanes``
+    (option ``lanes``): run the folded trainer with that many lanes (:class:`~mgd.rtl.folded_trainer.FoldedTrainer`:
+    the same θ, its own cycle schedule; ``input_bits`` as the pipelined one's); None: not folded."""
 
     progress: bool = False
     trace: Path | None = None
@@ -60,6 +62,7 @@ class TrainOptions:
     engine: str = "numpy"
     pipelined: bool = False
     input_bits: int | None = None
+    lanes: int | None = None
 
 
 @runtime_checkable
@@ -100,12 +103,13 @@ class GoldenBackend:
 class FixedBackend:
     """The bit-exact fixed-point model of the hardware (:func:`mgd.golden_model.fixed_mgd.train_fixed`), stepped by
     numpy or by the compiled engine (:mod:`mgd.golden_model.fixed_engine`, bit-identical); ``trace`` writes the
-    golden per-cycle schedule of the first network (with ``pipelined``: the pipelined trainer's; θ is the same)."""
+    golden per-cycle schedule of the first network (with ``pipelined``: the pipelined trainer's, with ``lanes``: the
+    folded trainer's; θ is the same)."""
 
     name = "fixed"
     description = "the bit-exact fixed-point model of the hardware"
     hardware = True
-    options = frozenset({"trace", "pipelined"})
+    options = frozenset({"trace", "pipelined", "lanes"})
     engines = ("numpy", "compiled")
 
     def train(self, config, fmts, mode="prescaled", options=None):
@@ -120,9 +124,18 @@ class FixedBackend:
             meta = {"source": "golden schedule", "config": config.replace(seeds=1).to_dict(), "mode": mode}
             if options.pipelined:
                 meta |= {"pipelined": True, "input_bits": options.input_bits}
+            if options.lanes is not None:
+                meta |= {"lanes": options.lanes, "input_bits": options.input_bits}
             trace_io.save(
                 options.trace,
-                schedule_trace(config, fmts, mode=mode, pipelined=options.pipelined, input_bits=options.input_bits),
+                schedule_trace(
+                    config,
+                    fmts,
+                    mode=mode,
+                    pipelined=options.pipelined,
+                    input_bits=options.input_bits,
+                    lanes=options.lanes,
+                ),
                 meta,
             )
         return result, None
@@ -134,7 +147,7 @@ class AmaranthBackend:
     name = "amaranth"
     description = "the RTL trainer in Amaranth simulation, one network per seed"
     hardware = True
-    options = frozenset({"trace", "vcd", "pipelined"})
+    options = frozenset({"trace", "vcd", "pipelined", "lanes"})
     engines = ("numpy",)
 
     def train(self, config, fmts, mode="prescaled", options=None):
@@ -150,6 +163,7 @@ class AmaranthBackend:
             progress=options.progress,
             pipelined=options.pipelined,
             input_bits=options.input_bits,
+            lanes=options.lanes,
         )
 
 
@@ -159,7 +173,7 @@ class VerilatorBackend:
     name = "verilator"
     description = "the same RTL compiled by Verilator, free-running (fast; builds cached in out/verilator-cache)"
     hardware = True
-    options = frozenset({"jobs", "pipelined"})
+    options = frozenset({"jobs", "pipelined", "lanes"})
     engines = ("numpy",)
 
     def train(self, config, fmts, mode="prescaled", options=None):
@@ -178,6 +192,7 @@ class VerilatorBackend:
                 jobs=options.jobs,
                 pipelined=options.pipelined,
                 input_bits=options.input_bits,
+                lanes=options.lanes,
             )
         except VerilatorError as exc:
             raise BackendError(str(exc)) from None
