@@ -54,8 +54,10 @@ class IssueSequencer(wiring.Component):
             Signal.like(self.j),
             Signal.like(self.addr),
         )
-        last = j == n_in[layer]
-        end = busy & issuing & last & (group == groups[layer] - 1) & (layer == K - 1)
+        # flags of the current address, kept in registers (computed a cycle ahead from the counters' next values):
+        # no compare between the state and the many enables these flags drive
+        last, last_group, last_layer = Signal(), Signal(), Signal()
+        end = busy & issuing & last & last_group & last_layer
         m.d.comb += [
             self.busy.eq(busy),
             self.lead.eq(busy & ~issuing & (layer == 0)),
@@ -70,19 +72,21 @@ class IssueSequencer(wiring.Component):
         ]
         with m.If(self.start):
             m.d.sync += [busy.eq(1), issuing.eq(0), cnt.eq(0), layer.eq(0), group.eq(0), j.eq(0), addr.eq(0)]
+            m.d.sync += [last.eq(0), last_group.eq(groups[0] == 1), last_layer.eq(K == 1)]
         with m.Elif(busy & ~issuing):  # lead (layer 0) or gap
             with m.If(cnt == Mux(layer == 0, self.lead_cycles - 1, self.gap - 1)):
                 m.d.sync += [issuing.eq(1), cnt.eq(0)]
             with m.Else():
                 m.d.sync += cnt.eq(cnt + 1)
         with m.Elif(busy):
-            m.d.sync += [addr.eq(addr + 1), j.eq(j + 1)]
+            m.d.sync += [addr.eq(addr + 1), j.eq(j + 1), last.eq(j + 1 == n_in[layer])]
             with m.If(last):
-                m.d.sync += j.eq(0)
-                with m.If(group == groups[layer] - 1):
+                m.d.sync += [j.eq(0), last.eq(0)]  # n_in ≥ 1: j = 0 is never a layer's last address
+                with m.If(last_group):
                     m.d.sync += [group.eq(0), layer.eq(layer + 1), issuing.eq(0), cnt.eq(0)]
+                    m.d.sync += [last_group.eq(groups[layer + 1] == 1), last_layer.eq(layer + 1 == K - 1)]
                 with m.Else():
-                    m.d.sync += group.eq(group + 1)
+                    m.d.sync += [group.eq(group + 1), last_group.eq(group + 1 == groups[layer] - 1)]
             with m.If(end):
                 m.d.sync += busy.eq(0)
         return m
