@@ -46,6 +46,16 @@ class BoardTrainer(wiring.Component):
     board itself. ``hw_seed`` is the seed register's power-on value (default 0); the host writes the register to
     give each run its own draw of codes and sample order (:mod:`mgd.golden_model.hardware_seed`). ``pipelined``
     (with ``input_bits``) puts the :class:`~mgd.rtl.pipelined_trainer.PipelinedTrainer` behind the same link.
+
+    ``lanes`` (with ``input_bits``) puts the :class:`~mgd.rtl.folded_trainer.FoldedTrainer` with that many lanes
+    behind it (θ, G and the code keys in block RAM; no trace port): the θ addresses are then *positions*
+    (:data:`~.host_protocol.THETA_BASE`; the ``lanes``, ``network`` and ``theta_range`` registers tell the host how
+    to map parameter i to its position), θ reads answer ``busy`` during a run (the readout shares the θ memory's
+    read port with the passes; its value comes a cycle after the address, and the register file registers it once
+    more: both within the byte time the bus holds the address before its strobe), and ``n_params`` is still P.
+    ``single_port_dataset``: the dataset memory a single-port RAM holds (iCE40 SPRAM: the host writes every value
+    of a sample, :class:`~mgd.rtl.sample_memory.SampleMemory`); ``dataset_init=False``: the dataset memory starts
+    empty (SPRAM has no initial contents: the host loads it). Both are options of the folded trainer.
     """
 
     def __init__(
@@ -58,14 +68,50 @@ class BoardTrainer(wiring.Component):
         hw_seed: int = 0,
         pipelined: bool = False,
         input_bits: int | None = None,
+        lanes: int | None = None,
+        single_port_dataset: bool = False,
+        dataset_init: bool = True,
     ):
+        from mgd.golden_model import datasets
+        from mgd.golden_model.folded_layout import FoldedLayout
+        from mgd.golden_model.network import MLP
+        from mgd.golden_model.training import resolve_layers
         from mgd.rtl.trainer_build import build
 
         UARTReceiver.check(divisor)
+        folded = lanes is not None
+        if not folded and (single_port_dataset or not dataset_init):
+            raise ValueError("single_port_dataset and dataset_init=False are options of the folded trainer (lanes)")
+        # before any part is built (an elaboratable refused after its construction is left behind unused): the
+        # network register must describe the network (the folded trainer's host maps parameters to positions by it)
+        # and the θ addresses must fit the register map
+        mlp = MLP.from_config(config, resolve_layers(config, datasets.load(config.dataset)))
+        try:
+            self.network_word = proto.network_word(mlp.layers[1:-1], mlp.param_order)
+        except ValueError:
+            if folded:
+                raise
+            self.network_word = 0xFFFFFFFF  # a parallel trainer's host needs no layout: "not described"
+        self.lanes = lanes
+        self.theta_range = FoldedLayout(mlp, lanes).positions if folded else mlp.n_params
+        if self.theta_range > proto.DATASET_BASE - proto.THETA_BASE:
+            what = "positions" if folded else "parameters"
+            raise ValueError(f"{self.theta_range} θ {what} do not fit the register map's θ range (4,096)")
+        options = {"lanes": lanes, "dataset_init": dataset_init} if folded else {}
+        if folded:
+            options["folded_options"] = {"trace": False, "single_port_dataset": single_port_dataset}
         b = build(  # one network (seeds = 1)
-            config, fmts, mode=mode, hw_seed=hw_seed, host_port=True, pipelined=pipelined, input_bits=input_bits
+            config,
+            fmts,
+            mode=mode,
+            hw_seed=hw_seed,
+            host_port=True,
+            pipelined=pipelined,
+            input_bits=input_bits,
+            **options,
         )
         self.config, self.fmts, self.model, self.registers, self.trainer = config, fmts, b.model, b.regs, b.trainer
+        assert self.theta_range == (b.trainer.layout.positions if folded else b.model.mlp.n_params)
         self.uart_rx = UARTReceiver(divisor)
         self.uart_tx = UARTTransmitter(divisor)
         self.link = HostLink()
@@ -131,19 +177,22 @@ class BoardTrainer(wiring.Component):
         read_value_r = Signal(32)
         m.d.comb += bus.rdata.eq(read_value_r)
 
-        def answer(match, read_value=None, check=None, config=True):
-            """The answer at a matching address: reads give ``read_value`` (None: not readable); writes must pass
-            ``check`` (None: not writable) and, for configuration, happen outside a run."""
+        def answer(match, read_value=None, check=None, config=True, read_idle_only=False):
+            """The answer at a matching address: reads give ``read_value`` (None: not readable; with
+            ``read_idle_only``, ``busy`` during a run); writes must pass ``check`` (None: not writable) and, for
+            configuration, happen outside a run."""
             write_idle = write_run = Const(bad_addr, 3)
             if check is not None:
                 write_idle = Mux(check, ok, bad_value)
                 write_run = Mux(config, busy, write_idle)
             read_status = Const(ok if read_value is not None else bad_addr, 3)
+            read_run = Const(busy, 3) if read_value is not None and read_idle_only else read_status
             idle = Mux(bus.write, write_idle, read_status)
-            run = Mux(bus.write, write_run, read_status)
+            run = Mux(bus.write, write_run, read_run)
             answers.append((match, idle, run, read_value if read_value is not None else Const(0, 32)))
 
         P, N = self.model.mlp.n_params, tr.dataset.n
+        folded = self.lanes is not None
         formats = f.theta.width | f.theta.frac << 8 | f.act.width << 16 | f.act.frac << 24
         status_word = Signal(32)
         m.d.comb += status_word.eq(running | status.done << 1 | status.phase.as_value() << 4)
@@ -154,6 +203,9 @@ class BoardTrainer(wiring.Component):
             "n_in": tr.dataset.n_in,
             "n_out": tr.dataset.n_out,
             "formats": formats,
+            "lanes": self.lanes or 0,
+            "network": self.network_word,
+            "theta_range": self.theta_range,
             "status": status_word,
             "step": status.step,
             "cost": status.cost,
@@ -204,8 +256,10 @@ class BoardTrainer(wiring.Component):
         with m.If(hit):
             with m.If(write):
                 m.d.comb += [tr.start.eq(start), host.stop.eq(value[1]), host.clear_counters.eq(value[2])]
-        hit = at("theta", (addr >= proto.THETA_BASE) & (addr < proto.THETA_BASE + P))
-        answer(hit, tr.readout.theta, theta_ok)
+        # θ by parameter index, or by position (the folded trainer: its readout is a registered block-RAM read,
+        # valid a cycle after the address and only while the trainer is idle or done)
+        hit = at("theta", (addr >= proto.THETA_BASE) & (addr < proto.THETA_BASE + self.theta_range))
+        answer(hit, tr.readout.theta, theta_ok, read_idle_only=folded)
         with m.If(hit):
             m.d.comb += [host.theta0_addr.eq(theta_index), host.theta0_data.eq(value), host.theta0_en.eq(write)]
         hit = at("dataset", (addr >= proto.DATASET_BASE) & (addr < proto.DATASET_BASE + self.n_words))

@@ -19,11 +19,41 @@ from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
 from mgd.toolchain import SynthesisError, log_tail, parse_log, yowasp_environment
 
-from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_for, pll_for
+from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_family, platform_for, pll_for
 
-__all__ = ["build_board"]
+__all__ = ["build_board", "folded_overrides"]
 
 NAME = "mgd_trainer"
+
+#: the RTLIL module of the board top's dataset memory (:class:`~mgd.rtl.sample_memory.SampleMemory`: top → core
+#: (BoardTrainer) → trainer → dataset)
+DATASET_MODULE = f"{NAME}.core.trainer.dataset"
+
+
+def folded_overrides(family: str, trainer_options: dict | None) -> dict:
+    """The build overrides a folded board top adds to the board's (``synth_opts`` appended, ``script_after_read``):
+
+    - iCE40: ``synth_ice40 -spram``, so Yosys may map a memory to the UP5K's SPRAM (SB_SPRAM256KA; it does not
+      unless asked); with ``single_port_dataset`` the dataset memory's ``ram_style`` becomes "huge" (SPRAM; the
+      trainer asks for "block", EBR, which cannot hold it): 16,384 words of 53 bits take the UP5K's 4 SPRAMs;
+    - ``dataset_init=False``: the dataset memory's ``$meminit_v2`` cells are deleted after ``read_rtlil`` (Amaranth
+      gives every memory initial contents, zeros when none is asked for, and SPRAM has none: Yosys would not map it).
+
+    Empty for the other board tops."""
+    options = trainer_options or {}
+    out = {}
+    if options.get("lanes") is None:
+        return out
+    script = []
+    if options.get("dataset_init", True) is False:
+        script.append(f"delete {DATASET_MODULE}/t:$meminit_v2")
+    if family == "ice40":
+        out["synth_opts"] = "-spram"
+        if options.get("single_port_dataset", False):
+            script.append(f'setattr -set ram_style "huge" {DATASET_MODULE}/m:memory')
+    if script:
+        out["script_after_read"] = "\n".join(script)
+    return out
 
 
 def build_board(
@@ -44,7 +74,8 @@ def build_board(
     PLL at the achievable frequency closest to ``clock_mhz`` and not above it (:mod:`.pll`). That frequency is
     nextpnr's timing target (``--freq``) and sets the UART divisor. ``timing_allow_fail`` lets nextpnr write a
     bitstream that misses the target (``--timing-allow-fail``; the report still shows the Fmax).
-    ``trainer_options`` go to :class:`~.board_trainer.BoardTrainer`.
+    ``trainer_options`` go to :class:`~.board_trainer.BoardTrainer` (the folded trainer's, ``lanes``, add
+    :func:`folded_overrides`: iCE40 SPRAM, a dataset memory without initial contents).
 
     ``do_build=False`` only elaborates and writes the build plan (the files and the script, no tool runs: cheap,
     for CI). Returns ``{"board", "bitstream", "bytes", "seconds", "fmax", "utilisation", "divisor", "clock_mhz",
@@ -55,6 +86,8 @@ def build_board(
     platform = platform_for(board)
     _, overrides, ext, fpga = BOARDS[board]
     overrides = dict(overrides)
+    for key, value in folded_overrides(platform_family(platform), trainer_options).items():
+        overrides[key] = f"{overrides[key]} {value}" if key in overrides else value
     # before any work (and before the top exists): ValueError for a clock the PLL cannot make
     pll = None if clock_mhz is None else pll_for(platform, clock_mhz)
     divider = CLOCK_DIVIDER[board] if clock_mhz is None else 1

@@ -59,6 +59,10 @@ def _signed32(value: int) -> int:
 
 @dataclass(frozen=True)
 class BoardInfo:
+    """The design's shape and formats, as its read-only registers report them. ``lanes``: the folded trainer's
+    (0: a parallel trainer); ``hidden`` and ``param_order``: the network (``network`` register; ``None`` where the
+    board does not describe it); ``theta_range``: the θ addresses (n_params, or the folded trainer's positions)."""
+
     n_params: int
     n_samples: int
     n_in: int
@@ -67,6 +71,10 @@ class BoardInfo:
     theta_frac: int
     act_width: int
     act_frac: int
+    lanes: int = 0
+    hidden: tuple[int, ...] | None = None
+    param_order: str | None = None
+    theta_range: int | None = None
 
 
 class Board:
@@ -155,6 +163,15 @@ class Board:
             if magic != proto.ID_MAGIC:
                 raise LinkError(f"not an MGD board: id register is 0x{magic:08x}, expected 0x{proto.ID_MAGIC:08x}")
             fm = self.read("formats")
+            try:  # a bitstream from before the folded trainer has no lanes/network/theta_range registers
+                lanes, network, theta_range = (self.read(k) for k in ("lanes", "network", "theta_range"))
+            except DeviceError as exc:
+                if exc.status != proto.STATUS["bad_addr"]:
+                    raise
+                lanes, network, theta_range = 0, 0xFFFFFFFF, None
+            hidden = param_order = None
+            if network != 0xFFFFFFFF:
+                hidden, param_order = proto.parse_network_word(network)
             self._info = BoardInfo(
                 self.read("n_params"),
                 self.read("n_samples"),
@@ -164,8 +181,33 @@ class Board:
                 fm >> 8 & 0xFF,
                 fm >> 16 & 0xFF,
                 fm >> 24 & 0xFF,
+                lanes,
+                hidden,
+                param_order,
+                theta_range,
             )
         return self._info
+
+    def theta_addresses(self) -> np.ndarray:
+        """The θ address offset (from :data:`~.host_protocol.THETA_BASE`) of every parameter: i on a parallel
+        trainer, its position on the folded one (:class:`~mgd.golden_model.folded_layout.FoldedLayout` of the
+        network the board describes, checked against its ``n_params`` and ``theta_range``)."""
+        info = self.info()
+        if info.lanes == 0:
+            return np.arange(info.n_params, dtype=np.int64)
+        from mgd.golden_model.folded_layout import FoldedLayout
+        from mgd.golden_model.network import MLP
+
+        if info.hidden is None:
+            raise LinkError("the board reports lanes but no network: cannot map parameters to positions")
+        mlp = MLP((info.n_in, *info.hidden, info.n_out), param_order=info.param_order)
+        layout = FoldedLayout(mlp, info.lanes)
+        if mlp.n_params != info.n_params or layout.positions != info.theta_range:
+            raise LinkError(
+                f"the board's network {mlp.layers} with {info.lanes} lanes has {mlp.n_params} parameters in "
+                f"{layout.positions} positions; the board reports {info.n_params} in {info.theta_range}"
+            )
+        return layout.position.copy()
 
     def configure(self, registers=None, **values) -> None:
         """Write runtime registers: a :class:`~mgd.golden_model.schedule.Registers` and/or keyword values
@@ -190,21 +232,29 @@ class Board:
         return {name: self.read(name) for name in proto.RUNTIME_REGISTERS}
 
     def load_theta0(self, theta0) -> None:
-        """θ₀ as stored integers of θ's format (one per synapse)."""
+        """θ₀ as stored integers of θ's format (one per synapse, in parameter order; written at each parameter's
+        address, :meth:`theta_addresses`)."""
         theta0 = np.asarray(theta0, dtype=np.int64).ravel()
         if len(theta0) != self.info().n_params:
             raise ValueError(f"theta0 must have {self.info().n_params} values, got {len(theta0)}")
-        for i, v in enumerate(theta0):
-            self.write(proto.THETA_BASE + i, int(v))
+        for a, v in zip(self.theta_addresses(), theta0, strict=True):
+            self.write(proto.THETA_BASE + int(a), int(v))
 
     def read_theta(self) -> np.ndarray:
-        """The current θ (stored integers), read through the readout port while the trainer runs or not."""
+        """The current θ (stored integers, in parameter order), read through the readout port: while the trainer
+        runs or not on a parallel trainer; on the folded one only while it is idle or done (a read during a run is
+        refused with ``busy``: :class:`DeviceError`)."""
         return np.array(
-            [_signed32(self.read(proto.THETA_BASE + i)) for i in range(self.info().n_params)], dtype=np.int64
+            [_signed32(self.read(proto.THETA_BASE + int(a))) for a in self.theta_addresses()], dtype=np.int64
         )
 
     def load_dataset(self, x, targets, progress: bool = False) -> None:
-        """The whole on-chip dataset, as stored integers of the act format: x (N, n_in), targets (N, n_out)."""
+        """The whole on-chip dataset, as stored integers of the act format: x (N, n_in), targets (N, n_out).
+
+        Every value of every sample is written (what a single-port dataset memory needs: it stores whole words).
+        Each sample's requests (the ``sample`` register, then its n_in + n_out values) go back to back
+        (:meth:`pipeline`: at line rate); a sample whose responses are lost or not all ok is written again one
+        request at a time, with retries (a refusal then raises :class:`DeviceError`)."""
         info = self.info()
         x, targets = np.asarray(x, dtype=np.int64), np.asarray(targets, dtype=np.int64)
         if x.shape != (info.n_samples, info.n_in) or targets.shape != (info.n_samples, info.n_out):
@@ -217,10 +267,20 @@ class Board:
             from tqdm import tqdm
 
             rows = tqdm(rows, desc="dataset", unit="sample")
+        sample_addr = proto.REGISTERS["sample"][0]
         for s in rows:
-            self.write("sample", s)
-            for k, v in enumerate(np.concatenate([x[s], targets[s]])):
-                self.write(proto.DATASET_BASE + k, int(v))
+            requests = [(proto.OP_WRITE, sample_addr, s)] + [
+                (proto.OP_WRITE, proto.DATASET_BASE + k, int(v))
+                for k, v in enumerate(np.concatenate([x[s], targets[s]]))
+            ]
+            try:
+                answers = self.pipeline(requests)
+            except (LinkError, proto.ProtocolError):
+                self._resync()
+                answers = None
+            if answers is None or any(status != proto.STATUS["ok"] for status, _ in answers):
+                for op, addr, value in requests:
+                    self.transact(op, addr, value)
 
     def start(self) -> None:
         self.write("control", proto.CONTROL_START)

@@ -15,8 +15,9 @@ What the board does with a bad frame (the trainer's state is never changed by on
 - a byte other than 0x5A while waiting for a frame: dropped;
 - a frame whose CRC does not match: answered with ``STATUS["bad_crc"]``, nothing executed;
 - a frame cut short (no byte for :data:`TIMEOUT_BIT_PERIODS` bit periods): dropped, no answer;
-- an unknown op, an unmapped address, a value out of range, or a write while a run is going on: answered with
-  ``bad_op``, ``bad_addr``, ``bad_value`` or ``busy`` (:data:`STATUS`).
+- an unknown op, an unmapped address, a value out of range, or a write while a run is going on (or, on the folded
+  trainer, a θ read: :data:`THETA_BASE`): answered with ``bad_op``, ``bad_addr``, ``bad_value`` or ``busy``
+  (:data:`STATUS`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ __all__ = [
     "THETA_BASE",
     "DATASET_BASE",
     "ID_MAGIC",
+    "PARAM_ORDERS",
+    "network_word",
+    "parse_network_word",
     "TIMEOUT_BIT_PERIODS",
     "CONTROL_START",
     "CONTROL_STOP",
@@ -85,6 +89,9 @@ REGISTERS = {
     "n_in": (0x0003, "r"),
     "n_out": (0x0004, "r"),
     "formats": (0x0005, "r"),  # θ width | θ frac << 8 | act width << 16 | act frac << 24
+    "lanes": (0x0006, "r"),  # the folded trainer's lanes; 0: a parallel trainer (θ addresses are parameter indices)
+    "network": (0x0007, "r"),  # hidden layer widths and parameter order (network_word)
+    "theta_range": (0x0008, "r"),  # θ addresses: n_params, or the folded trainer's positions
     "control": (0x0010, "w"),  # bit 0 start, bit 1 stop, bit 2 clear the accuracy counters
     "status": (0x0011, "r"),  # bit 0 running, bit 1 done, bits 4..6 phase
     "step": (0x0012, "r"),  # steps completed in this run
@@ -124,11 +131,51 @@ def check_runtime_register(name: str, value, eta_width: int, theta_frac: int) ->
 CONTROL_START, CONTROL_STOP, CONTROL_CLEAR = 1, 2, 4
 STATE_RUNNING, STATE_DONE = 1, 2
 
-#: θᵢ: read the current θᵢ, write θ₀ᵢ (loaded at every start)
+#: θ: read the current θ, write θ₀ (loaded at every start), at THETA_BASE + a for a < ``theta_range``.
+#:
+#: - a parallel trainer (``lanes`` = 0): a is the parameter index i (``theta_range`` = n_params);
+#: - the folded trainer (``lanes`` = L > 0): a is a *position*, (stream address << ⌈log₂ L⌉) | lane
+#:   (:class:`~mgd.golden_model.folded_layout.FoldedLayout`; parameter i is at ``FoldedLayout.position[i]`` of the
+#:   network that ``n_in``, ``network`` and ``n_out`` describe). Positions of idle lanes (no parameter) accept
+#:   writes and reads, and nothing depends on them. θ is kept in block RAM whose read port the passes use: a θ read
+#:   during a run is answered ``busy`` (the value is valid only while the trainer is idle or done); the read is
+#:   registered (the value a cycle after the address, and the register file a cycle later, all well before the
+#:   strobe: the bus holds the address for a byte time).
 THETA_BASE = 0x1000
 #: value k of the sample selected by the "sample" register at DATASET_BASE + k: x₀ … x_{n_in−1}, then the targets
-#: (write only; stored integers of the act format)
+#: (write only; stored integers of the act format). A board whose dataset memory is a single-port RAM (the folded
+#: iCEBreaker build: SPRAM) stores whole words: the host must write every value of a sample, in any order, before
+#: it selects the next one (:meth:`~.host_driver.Board.load_dataset` does).
 DATASET_BASE = 0x2000
+
+#: the ``network`` register's parameter orders (:attr:`MLP.param_order <mgd.golden_model.network.MLP>`), by code
+PARAM_ORDERS = ("authors", "layer")
+
+
+def network_word(hidden, param_order: str) -> int:
+    """The ``network`` register: hidden layer k's width in byte k (k < 3; a zero byte ends the list), the
+    :data:`PARAM_ORDERS` code of ``param_order`` in byte 3. ``ValueError`` for a network it cannot describe (more
+    than 3 hidden layers, a width above 255)."""
+    hidden = [int(h) for h in hidden]
+    if len(hidden) > 3 or any(not 1 <= h <= 255 for h in hidden):
+        raise ValueError(f"the network register describes up to 3 hidden layers of 1-255 neurons, got {hidden}")
+    if param_order not in PARAM_ORDERS:
+        raise ValueError(f"param_order must be one of {', '.join(PARAM_ORDERS)}, got {param_order!r}")
+    return sum(h << (8 * k) for k, h in enumerate(hidden)) | PARAM_ORDERS.index(param_order) << 24
+
+
+def parse_network_word(word: int) -> tuple[tuple[int, ...], str]:
+    """``(hidden widths, param_order)`` of a ``network`` register value (inverse of :func:`network_word`)."""
+    hidden = []
+    for k in range(3):
+        h = word >> (8 * k) & 0xFF
+        if h == 0:
+            break
+        hidden.append(h)
+    code = word >> 24 & 0xFF
+    if code >= len(PARAM_ORDERS):
+        raise ValueError(f"network register 0x{word:08x}: unknown parameter order code {code}")
+    return tuple(hidden), PARAM_ORDERS[code]
 
 
 class ProtocolError(ValueError):

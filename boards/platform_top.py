@@ -19,6 +19,9 @@ from .pll import ECP5PLL, ICE40PLL, ecp5_pll, ice40_pll
 
 __all__ = [
     "PIPELINED_BOARD_OPTIONS",
+    "FOLDED_DATASETS",
+    "folded_board_options",
+    "folded_build",
     "BOARDS",
     "CLOCK_DIVIDER",
     "POR_CYCLES",
@@ -63,6 +66,60 @@ def xor_config(steps: int = 10_000) -> MGDConfig:
     return MGDConfig(
         dataset="xor", eta=0.5, dtheta=2**-4, init_scale=2.0, steps=steps, seeds=1, seed=0, sample_order="random"
     )
+
+
+def folded_board_options(lanes: int, input_bits: int | None) -> dict:
+    """The BoardTrainer options of a folded board top (``mgd build --lanes L``): ``lanes`` lanes, ``input_bits``-bit
+    layer-0 inputs."""
+    return {"lanes": lanes, "input_bits": input_bits}
+
+
+#: the datasets of the folded board builds (``mgd build --lanes L --dataset D``): D → (layer-0 input bits, the
+#: boards that hold it). XOR and NIST7x7 inputs are 0 or 1; digits pixels v/16, v ≤ 16 (5 bits).
+FOLDED_DATASETS = {
+    "xor": (1, ("icebreaker", "ulx3s-85f")),
+    "nist7x7": (1, ("icebreaker", "ulx3s-85f")),
+    "digits": (5, ("ulx3s-85f",)),
+}
+
+#: the iCEBreaker's NIST7x7: as many evenly spaced training samples as the UP5K's SPRAM holds (4 × 256 kbit:
+#: 16,384 words of up to 64 bits; a sample is 49 + 4 bits), tested on all 44,136
+ICEBREAKER_NIST = "nist7x7-16384"
+
+
+def folded_build(board: str, dataset: str, lanes: int, steps: int = 10_000) -> tuple[MGDConfig, dict]:
+    """``(config, BoardTrainer options)`` of the folded trainer with ``lanes`` lanes training ``dataset`` (one of
+    :data:`FOLDED_DATASETS`) on ``board``:
+
+    - ``xor``: :func:`xor_config`, on either board;
+    - ``nist7x7`` 49-4-4: on the iCEBreaker :data:`ICEBREAKER_NIST` in a single-port dataset memory that starts
+      empty (SPRAM: no initial contents; the host loads it, ``mgd board load``), on the ULX3S-85F the whole
+      training set in block RAM (DP16KD), initialised in the bitstream and writable;
+    - ``digits`` 64-16-10 (ULX3S-85F only): the training split, 5-bit inputs, in block RAM.
+
+    NIST7x7 and digits start from their hardware presets (Δθ a power of two; digits at η = 0.01, the region of
+    ``docs/sweeps/hw-digits-95.toml``), the random sample order and ``steps``; every runtime register can be
+    rewritten by the host. ``ValueError`` for a dataset or board it does not know or a board too small."""
+    from mgd.golden_model.presets import hardware_preset
+
+    if board not in BOARDS:
+        raise ValueError(f"board must be one of {', '.join(BOARDS)}, got {board!r}")
+    if dataset not in FOLDED_DATASETS:
+        raise ValueError(f"dataset must be one of {', '.join(FOLDED_DATASETS)}, got {dataset!r}")
+    input_bits, boards = FOLDED_DATASETS[dataset]
+    if board not in boards:
+        raise ValueError(f"{dataset} does not fit the {board} (boards: {', '.join(boards)})")
+    options = folded_board_options(lanes, input_bits)
+    if dataset == "xor":
+        return xor_config(steps), options
+    fields = {k: v for k, v in hardware_preset(dataset).items() if k not in ("steps", "seeds", "eval_every")}
+    if dataset == "digits":
+        fields["eta"] = 0.01
+    name = dataset
+    if dataset == "nist7x7" and board == "icebreaker":
+        name = ICEBREAKER_NIST
+        options |= {"single_port_dataset": True, "dataset_init": False}
+    return MGDConfig(dataset=name, **fields, steps=steps, seeds=1, seed=0), options
 
 
 def platform_for(board: str):

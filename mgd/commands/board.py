@@ -16,10 +16,11 @@ def add_parser(sub):
         "board",
         help="talk to a board running the trainer (or to its simulation)",
         description="Host side of the UART link (docs/fpga.md): identify the design, train (load "
-        "the registers, start, poll progress, read θ), show the status or the weights. --simulate "
-        "runs the XOR board design in Amaranth simulation behind a UART model instead of a port.",
+        "the registers, start, poll progress, read θ), show the status or the weights, or load a dataset's "
+        "training split into the board's dataset memory (load --dataset NAME: every value of every sample). "
+        "--simulate runs the XOR board design in Amaranth simulation behind a UART model instead of a port.",
     )
-    board.add_argument("action", choices=("info", "train", "status", "theta"))
+    board.add_argument("action", choices=("info", "train", "status", "theta", "load"))
     where = board.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="serial port of the board, e.g. /dev/ttyUSB1")
     where.add_argument(
@@ -47,8 +48,39 @@ def add_parser(sub):
         action="store_true",
         help="with --simulate: simulate the pipelined trainer's board top (mgd build --pipelined)",
     )
+    board.add_argument(
+        "--lanes",
+        type=int_type(1, 256),
+        metavar="L",
+        help="with --simulate: simulate the folded trainer's XOR board top with L lanes (mgd build --lanes L)",
+    )
+    board.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="load: the dataset whose training split goes into the board (e.g. nist7x7-16384 for the iCEBreaker's "
+        "folded build, whose dataset memory is empty at power-on); it must match the board's shape",
+    )
     board.add_argument("--json", type=json_out, help="also write the result as JSON")
     return board
+
+
+def _dataset_arrays(name: str, info):
+    """The training split of dataset ``name`` as the board stores it (stored integers of its act format)."""
+    from mgd.golden_model import datasets
+    from mgd.golden_model.formats import Fmt
+
+    try:
+        ds = datasets.load(name)
+    except ValueError as exc:
+        raise ConfigError(f"--dataset: {exc}") from None
+    act = Fmt(info.act_width, info.act_frac)
+    x, y = act.quantize(ds.x_train), act.quantize(ds.y_train)
+    if x.shape != (info.n_samples, info.n_in) or y.shape != (info.n_samples, info.n_out):
+        raise ConfigError(
+            f"--dataset {name}: {x.shape[0]} samples of {x.shape[1]} inputs and {y.shape[1]} targets; the board "
+            f"holds {info.n_samples} of {info.n_in} and {info.n_out}"
+        )
+    return x, y
 
 
 def run(args) -> int:
@@ -56,13 +88,21 @@ def run(args) -> int:
 
     if args.pipelined and not args.simulate:
         raise ConfigError("--pipelined selects the simulated top (with --simulate); a real board runs its bitstream")
+    if args.lanes is not None and not args.simulate:
+        raise ConfigError("--lanes selects the simulated top (with --simulate); a real board runs its bitstream")
+    if args.lanes is not None and args.pipelined:
+        raise ConfigError("--lanes and --pipelined are two trainers: choose one")
+    if (args.action == "load") != (args.dataset is not None):
+        raise ConfigError("load needs --dataset NAME, and --dataset is an option of load")
     if args.simulate:
         from mgd.boards.board_trainer import BoardTrainer
-        from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, xor_config
+        from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, folded_board_options, xor_config
         from mgd.golden_model.formats import BOARD_FORMATS, FORMAT_SETS
         from mgd.sim.uart_model import SimulatedBoard
 
         options = PIPELINED_BOARD_OPTIONS if args.pipelined else {}
+        if args.lanes is not None:
+            options = folded_board_options(args.lanes, 1)
         top = BoardTrainer(xor_config(), FORMAT_SETS[BOARD_FORMATS], divisor=4, **options)
         transport = SimulatedBoard(top, 4)
         board, poll, timeout = Board(transport, timeout=2e-3, retries=0), 2e-3, 10.0  # simulated seconds
@@ -85,16 +125,23 @@ def run(args) -> int:
             out["theta"] = board.read_theta().tolist()
         elif args.action == "status":
             out["status"] = board.status()
+        elif args.action == "load":
+            x, y = _dataset_arrays(args.dataset, info)
+            board.load_dataset(x, y, progress=not args.simulate)
+            out["loaded"] = {"dataset": args.dataset, "samples": len(x)}
         else:
             out["theta"] = board.read_theta().tolist()
     except (LinkError, DeviceError) as exc:
         print(f"mgd board: {exc}", file=sys.stderr)
         return 1
+    trainer = f"folded trainer, {info.lanes} lanes; " if info.lanes else ""
     print(
-        f"board: {info.n_in} inputs, {info.n_out} outputs, {info.n_params} synapses, {info.n_samples} samples; "
-        f"θ s{info.theta_width - info.theta_frac - 1}.{info.theta_frac}, "
+        f"board: {trainer}{info.n_in} inputs, {info.n_out} outputs, {info.n_params} synapses, {info.n_samples} "
+        f"samples; θ s{info.theta_width - info.theta_frac - 1}.{info.theta_frac}, "
         f"act s{info.act_width - info.act_frac - 1}.{info.act_frac}"
     )
+    if "loaded" in out:
+        print(f"loaded {out['loaded']['samples']:,} samples of {args.dataset} into the dataset memory")
     for key in ("registers", "status"):
         if key in out:
             print(f"{key}: " + ", ".join(f"{k}={v}" for k, v in out[key].items()))
