@@ -91,3 +91,22 @@ def test_board_trainer_refuses_what_its_registers_cannot_describe():
     wide = MGDConfig(dataset="digits", layers=(64, 48, 10), steps=1, seeds=1)  # 3,610 parameters, 130 × 32 positions
     with pytest.raises(ValueError, match="do not fit the register map"):
         BoardTrainer(wide, divisor=4, lanes=17, input_bits=5)
+
+
+@pytest.mark.parametrize(
+    "board,dataset", [("icebreaker", "nist7x7"), ("ulx3s-85f", "nist7x7"), ("ulx3s-85f", "digits")]
+)
+def test_folded_build_configs_run_in_the_compact_formats(board, dataset):
+    """The boards' compact formats hold each build's registers (η, Δθ, τ's: check_hardware) and its inputs at their
+    input bits (digits: pixels v/16 are act values, 5 bits v ≤ 16; 4 bits are too few)."""
+    from mgd.golden_model.formats import COMPACT_FORMATS
+    from mgd.rtl.sample_memory import SampleMemory
+    from mgd.validate import check_hardware
+
+    config, options = folded_build(board, dataset, 4)
+    model = check_hardware(config, COMPACT_FORMATS)
+    SampleMemory.check_inputs(model.x, COMPACT_FORMATS.act, options["input_bits"])
+    if dataset == "digits":
+        assert options["input_bits"] == 5 and model.x.max() == COMPACT_FORMATS.act.quantize(1.0)
+        with pytest.raises(ValueError, match="input_bits=4"):
+            SampleMemory.check_inputs(model.x, COMPACT_FORMATS.act, 4)
