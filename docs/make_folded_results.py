@@ -24,7 +24,7 @@ from pathlib import Path
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.fixed_mgd import FixedMGD, train_fixed
-from mgd.golden_model.formats import COMPACT_FORMATS
+from mgd.golden_model.formats import FORMAT_SETS
 
 DOCS = Path(__file__).parent
 BUILDS = DOCS / "data" / "folded_builds.json"
@@ -35,14 +35,20 @@ WORK = Path("out/folded-synth")
 #: the networks: dataset, layer-0 input bits, FPGA (family, device), lanes to sweep, the training setting
 CASES = {
     "nist7x7-up5k": dict(
-        dataset="nist7x7-16384", bits=1, family="ice40", device="up5k", lanes=(1, 2, 4), freq=30,
+        dataset="nist7x7-16384", bits=1, family="ice40", device="up5k", lanes=(1, 2, 4), freq=30, formats="compact",
         config=dict(eta=3 / 220, dtheta=2**-4, init_scale=0.5, tau_theta=16, tau_x=4, threshold=0.9),
         steps=2_000_000, eval_every=10_000,
     ),
     "nist7x7-ecp5": dict(
-        dataset="nist7x7", bits=1, family="ecp5", device="85k", lanes=(1, 2, 4), freq=50,
+        dataset="nist7x7", bits=1, family="ecp5", device="85k", lanes=(1, 2, 4), freq=50, formats="compact",
         config=dict(eta=3 / 220, dtheta=2**-4, init_scale=0.5, tau_theta=16, tau_x=4, threshold=0.9),
         steps=2_000_000, eval_every=10_000,
+    ),
+    # docs/sweeps/hw-digits-95.toml's setting (η 0.0075, τθ 16: 5/5 seeds ≥ 95 % test accuracy)
+    "digits-ecp5": dict(
+        dataset="digits", bits=5, family="ecp5", device="85k", lanes=(4, 8, 16), freq=50, formats="default",
+        config=dict(eta=0.0075, dtheta=2**-4, init_scale=0.5, tau_theta=16, tau_x=1, threshold=0.95),
+        steps=4_000_000, eval_every=50_000,
     ),
 }  # fmt: skip
 
@@ -59,15 +65,14 @@ def designs(case: dict, lanes: int):
     from mgd.rtl.folded_inference import FoldedInference
     from mgd.rtl.folded_trainer import FoldedTrainer
 
-    m = FixedMGD(config_of(case, seeds=1), COMPACT_FORMATS)
+    fmts = FORMAT_SETS[case["formats"]]
+    m = FixedMGD(config_of(case, seeds=1), fmts)
     x, y = m.x[:256], m.y[:256]
     trainer = FoldedTrainer(
-        m.mlp, m.codes, "prescaled", COMPACT_FORMATS, x, y, m.theta0[0], "random",
+        m.mlp, m.codes, "prescaled", fmts, x, y, m.theta0[0], "random",
         lanes=lanes, input_bits=case["bits"], trace=False,
     )  # fmt: skip
-    return trainer, lambda: FoldedInference(
-        m.mlp, COMPACT_FORMATS, x, y, m.theta0[0], lanes=lanes, input_bits=case["bits"]
-    )
+    return trainer, lambda: FoldedInference(m.mlp, fmts, x, y, m.theta0[0], lanes=lanes, input_bits=case["bits"])
 
 
 def synth(names) -> None:
@@ -101,7 +106,7 @@ def stats(names) -> None:
     data = json.loads(STATS.read_text()) if STATS.exists() else {}
     for name in names:
         case = CASES[name]
-        result = train_fixed(config_of(case), COMPACT_FORMATS, engine="compiled")
+        result = train_fixed(config_of(case), FORMAT_SETS[case["formats"]], engine="compiled")
         data[name] = {
             "config": config_of(case).to_dict(),
             "reached": result.steps_to_threshold,
