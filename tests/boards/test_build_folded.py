@@ -5,6 +5,8 @@ NIST7x7 and digits on the ULX3S-85F (block RAM, initialised) — and the CLI's r
 commands without ``--plan-only`` (place and route: minutes to hours). (The file header silences the
 UnusedElaboratable warning of a refused constructor's leftovers.)"""
 
+import re
+
 import pytest
 
 from mgd.boards.build import DATASET_MODULE, folded_overrides
@@ -110,3 +112,35 @@ def test_folded_build_configs_run_in_the_compact_formats(board, dataset):
         assert options["input_bits"] == 5 and model.x.max() == COMPACT_FORMATS.act.quantize(1.0)
         with pytest.raises(ValueError, match="input_bits=4"):
             SampleMemory.check_inputs(model.x, COMPACT_FORMATS.act, 4)
+
+
+def test_the_icebreaker_dataset_memory_maps_to_the_up5ks_four_sprams(tmp_path):
+    """Yosys alone (a few seconds) on the iCEBreaker build's dataset memory — 16,384 words of 49 1-bit inputs and 4
+    binary targets, single-port, no contents — with the script lines the build adds (:func:`folded_overrides`) and
+    ``synth_ice40 -spram``: exactly the UP5K's 4 SB_SPRAM256KA and no block RAM."""
+    import numpy as np
+    from amaranth.back import rtlil
+
+    from mgd.golden_model.formats import COMPACT_FORMATS
+    from mgd.rtl.sample_memory import SampleMemory
+    from mgd.toolchain.tools import find_yosys, run_tool
+
+    config, options = folded_build("icebreaker", "nist7x7", 4)
+    overrides = folded_overrides("ice40", options)
+    x, y = np.zeros((16_384, 49), dtype=np.int64), np.zeros((16_384, 4), dtype=np.int64)
+    mem = SampleMemory(
+        x, y, COMPACT_FORMATS.act, input_bits=1, writable=True, init=False, single_port=True, block_ram=True
+    )
+    assert mem.width == 53
+    (tmp_path / "dataset.il").write_text(rtlil.convert(mem, name=DATASET_MODULE))
+    script = [
+        "read_rtlil dataset.il",
+        overrides["script_after_read"],
+        f"synth_ice40 {overrides['synth_opts']} -top {DATASET_MODULE}",
+        "tee -q -o stat.txt stat",
+    ]
+    (tmp_path / "spram.ys").write_text("\n".join(script) + "\n")
+    run_tool([*find_yosys(), "-q", "-l", "yosys.log", "-s", "spram.ys"], tmp_path, "yosys.log", "SPRAM mapping")
+    stat = (tmp_path / "stat.txt").read_text()
+    assert re.search(r"\b4\s+SB_SPRAM256KA\b", stat), stat
+    assert "SB_RAM40_4K" not in stat
