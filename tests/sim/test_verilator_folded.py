@@ -231,7 +231,7 @@ def test_digits_theta_equals_fixed_mgd_at_checkpoints(cache):
         tau_theta=16,
     )
     b = build(cfg, COMPACT_FORMATS, lanes=4, input_bits=5)
-    assert b.model.layers == [64, 16, 10]
+    assert tuple(b.model.layers) == (64, 16, 10)
     fb = fv.build_folded(b, cache=cache, quick=True)
     r = fv.run_folded(fb, b.regs, record=False, sample_every=250)
     steps = sorted(r["theta_at"])
