@@ -146,6 +146,10 @@ class BoardTrainer(wiring.Component):
 
         running = Signal()
         m.d.comb += running.eq((status.phase != Phase.IDLE) & (status.phase != Phase.DONE))
+        # a cycle later: the folded trainer's θ answer at a strobe is the θ memory's read two cycles before it
+        # (registered read, registered answer), so a θ read is busy if the trainer had the port then
+        was_running = Signal()
+        m.d.sync += was_running.eq(running)
         cycles = Signal(32)
         with m.If(tr.start):
             m.d.sync += cycles.eq(0)
@@ -179,15 +183,19 @@ class BoardTrainer(wiring.Component):
 
         def answer(match, read_value=None, check=None, config=True, read_idle_only=False):
             """The answer at a matching address: reads give ``read_value`` (None: not readable; with
-            ``read_idle_only``, ``busy`` during a run); writes must pass ``check`` (None: not writable) and, for
-            configuration, happen outside a run."""
+            ``read_idle_only``, ``busy`` during a run and in the first cycles after it: the value is read two
+            cycles before the strobe); writes must pass ``check`` (None: not writable) and, for configuration,
+            happen outside a run."""
             write_idle = write_run = Const(bad_addr, 3)
             if check is not None:
                 write_idle = Mux(check, ok, bad_value)
                 write_run = Mux(config, busy, write_idle)
             read_status = Const(ok if read_value is not None else bad_addr, 3)
-            read_run = Const(busy, 3) if read_value is not None and read_idle_only else read_status
-            idle = Mux(bus.write, write_idle, read_status)
+            read_run = read_status
+            read_idle = read_status
+            if read_value is not None and read_idle_only:
+                read_run, read_idle = Const(busy, 3), Mux(was_running, busy, ok)
+            idle = Mux(bus.write, write_idle, read_idle)
             run = Mux(bus.write, write_run, read_run)
             answers.append((match, idle, run, read_value if read_value is not None else Const(0, 32)))
 

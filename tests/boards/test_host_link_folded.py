@@ -42,9 +42,9 @@ def golden_run(dut, steps, tau_theta=1, theta0=None, x=None, y=None):
 
 def test_a_run_started_over_the_link_matches_the_golden_model():
     """XOR 2-2-1 on 2 lanes, τθ = 4 written over the link, 300 steps: the board describes its layout (lanes,
-    network, θ range: positions), θ read back by position, C, C₀ and the accuracy counters equal FixedMGD's; the
-    cycle counter is the folded schedule's count less the idle cycle that saw the start. An address past the
-    positions is unmapped."""
+    network, θ range: positions); a θ read during the run answers busy; θ read back by position after it, C, C₀
+    and the accuracy counters equal FixedMGD's; the cycle counter is the folded schedule's count less the idle
+    cycle that saw the start. An address past the positions is unmapped."""
     dut, b = board(300, 2)
     info = b.info()
     layout = FoldedLayout(dut.model.mlp, 2)
@@ -55,6 +55,8 @@ def test_a_run_started_over_the_link_matches_the_golden_model():
         b.read(proto.THETA_BASE + layout.positions)
     b.configure(tau_theta=4)
     b.start()
+    with pytest.raises(DeviceError, match="busy"):  # the passes have the θ memory's read port
+        b.read(proto.THETA_BASE)
     st = b.wait_done(timeout=0.1, poll=1e-3)
     model = golden_run(dut, 300, tau_theta=4)
     assert st["step"] == 300 and st["done"]
@@ -68,21 +70,14 @@ def test_a_run_started_over_the_link_matches_the_golden_model():
 def test_loaded_theta0_and_dataset_train_bit_exactly_from_an_empty_single_port_memory():
     """3 lanes (2 lane bits: positions with no lane, an idle lane in each layer), the dataset memory single-port
     and empty at power-on (the iCEBreaker build's): θ₀ from another seed and XNOR targets loaded over the link,
-    then 60 steps. A θ read during the run answers busy; after it, θ is FixedMGD's."""
-    dut, b = board(2000, 3, single_port_dataset=True, dataset_init=False)
+    then 60 steps: θ, C and the accuracy counters are FixedMGD's."""
+    dut, b = board(60, 3, single_port_dataset=True, dataset_init=False)
     assert dut.trainer.dataset.single_port and not dut.trainer.dataset.initialised
     theta0 = FMTS.theta.quantize(dut.model.mlp.init_theta(1, 123, 2.0))[0]
     x = dut.model.x
     y = FMTS.act.quantize(1.0) - dut.model.y  # XNOR
     b.load_theta0(theta0)
     b.load_dataset(x, y)
-    b.start()
-    with pytest.raises(DeviceError, match="busy"):
-        b.read_theta()
-    b.stop()
-    b.wait_done(timeout=0.05, poll=1e-3)
-    b.configure(steps=60)
-    b.clear_counters()
     b.start()
     st = b.wait_done(timeout=0.05, poll=1e-3)
     model = golden_run(dut, 60, theta0=theta0, x=x, y=y)
