@@ -6,7 +6,8 @@ variables Amaranth reads (``YOSYS``, ``NEXTPNR_ICE40``, ``ICEPACK``, ``NEXTPNR_E
 ``yowasp-*`` commands by :func:`mgd.toolchain.yowasp_environment`; nextpnr's log is read by
 :func:`mgd.toolchain.parse_log`, and every failure is a :class:`mgd.toolchain.SynthesisError`. The iCE40 build
 passes ``synth_ice40 -dsp``: the UP5K's 8 SB_MAC16 hold the XOR trainer's 8 multipliers (docs/postsynth.md shows
-that netlist bit-exact against the golden model; Yosys' known ``-dsp`` carry bug does not touch it).
+that netlist bit-exact against the golden model; Yosys' known ``-dsp`` carry bug does not touch it). The folded
+trainer's builds add :func:`folded_overrides` (iCE40 ``-spram``, the dataset memory in SPRAM).
 """
 
 from __future__ import annotations

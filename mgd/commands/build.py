@@ -63,7 +63,7 @@ def add_parser(sub):
         type=int_type(1, MAX_BOARD_LANES),
         metavar="L",
         help="the folded trainer with L multiply-accumulate lanes (θ, G and the code keys in block RAM; θ addressed "
-        "by position over the link) instead of the reference trainer; with --dataset",
+        "by position over the link) instead of the reference trainer; what it trains: --dataset",
     )
     build.add_argument(
         "--dataset",
