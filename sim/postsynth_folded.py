@@ -12,6 +12,9 @@ Compared every cycle (:data:`SIGNALS`): the status members (``phase``, ``step``,
 ``c_tilde``, ``broadcast``) and the write ports ``theta_we``, ``g_we``, ``wr_addr``, ``theta_wdata``, ``g_wdata``
 (address and data recorded as 0 while their enable is 0, as :func:`mgd.sim.folded_sim.simulate_folded` records
 them). ``sample`` and ``index`` of the Amaranth trace are internal (no port): not compared here.
+
+:func:`simulate_rtl` runs the same testbench on the trainer's own Verilog (Amaranth's output, before synthesis) in
+Icarus: the Verilog that :mod:`.folded_verilator` runs on Verilator.
 """
 
 from __future__ import annotations
@@ -38,7 +41,16 @@ from .postsynth_bench import TOP, UNDEFINED, TestbenchError
 from .postsynth_cells import cell_library, check_cells, check_flow
 from .trace import Comparison, compare
 
-__all__ = ["SIGNALS", "testbench", "parse_output", "golden", "simulate", "FoldedPostSynthResult", "run"]
+__all__ = [
+    "SIGNALS",
+    "testbench",
+    "parse_output",
+    "golden",
+    "simulate",
+    "simulate_rtl",
+    "FoldedPostSynthResult",
+    "run",
+]
 
 _STATUS = tuple(StatusSignature(DEFAULT_FORMATS, "prescaled").members)
 #: the compared signals: the status outputs, then the θ/G write ports
@@ -172,25 +184,22 @@ def golden(b: Build, cycles: int) -> dict[str, np.ndarray]:
     return {name: np.asarray(g[name], dtype=np.int64) for name in SIGNALS}
 
 
-def simulate(netlist: Netlist, b: Build, workdir, *, reset_cycles: int = 2, timeout: float | None = None) -> dict:
-    """Compile and run the netlist with its cell library and :func:`testbench` in ``workdir``; returns ``{"trace",
-    "theta", "cycles", "finished", "compile_time", "sim_time", "output"}``."""
-    check_cells(netlist)
+def _icarus(b: Build, workdir, sources, args, what: str, reset_cycles: int, timeout) -> dict:
+    """Compile ``sources`` (the design, its cell library) with :func:`testbench` in ``workdir`` and run it."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     limit = cycle_limit(b.trainer, b.regs) + 2
     (workdir / "tb.v").write_text(testbench(b, limit=limit, reset_cycles=reset_cycles))
-    files, args = cell_library(netlist.flow)
     compile_time = icarus.iverilog(
-        ["tb.v", Path(netlist.netlist).resolve(), *files],
+        ["tb.v", *sources],
         output="sim.vvp",
         top="tb",
         args=args,
         cwd=workdir,
-        what=f"iverilog of the {netlist.flow} netlist",
+        what=f"iverilog of {what}",
         timeout=timeout,
     )
-    output, sim_time = icarus.vvp("sim.vvp", cwd=workdir, what=f"vvp of the {netlist.flow} netlist", timeout=timeout)
+    output, sim_time = icarus.vvp("sim.vvp", cwd=workdir, what=f"vvp of {what}", timeout=timeout)
     (workdir / "sim.out").write_text(output)
     if "CELL MODEL ERROR" in output:
         raise SimulationError(
@@ -207,6 +216,30 @@ def simulate(netlist: Netlist, b: Build, workdir, *, reset_cycles: int = 2, time
         "sim_time": sim_time,
         "output": workdir / "sim.out",
     }
+
+
+def simulate(netlist: Netlist, b: Build, workdir, *, reset_cycles: int = 2, timeout: float | None = None) -> dict:
+    """Compile and run the netlist with its cell library and :func:`testbench` in ``workdir``; returns ``{"trace",
+    "theta", "cycles", "finished", "compile_time", "sim_time", "output"}``."""
+    check_cells(netlist)
+    files, args = cell_library(netlist.flow)
+    sources = [Path(netlist.netlist).resolve(), *files]
+    return _icarus(b, workdir, sources, args, f"the {netlist.flow} netlist", reset_cycles, timeout)
+
+
+def simulate_rtl(b: Build, workdir, *, reset_cycles: int = 2, timeout: float | None = None) -> dict:
+    """:func:`simulate` of the trainer's own Verilog (Amaranth's ``verilog.convert``, module ``mgd_trainer``; no
+    synthesis): the same Verilog Verilator runs, in Icarus. Elaborates ``b.trainer``."""
+    from amaranth.back import verilog
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "rtl.v").write_text(verilog.convert(b.trainer, name=TOP, emit_src=False))
+    # Verilog-2005 semantics (the last -g wins over toolchain.icarus' -g2012): Yosys' write_verilog starts its
+    # combinational always @* blocks with a dummy reg declared "= 0", which triggers them at time 0 only as a
+    # Verilog-2005 initialisation event; under -g2012 a block whose inputs are constant never runs and its output
+    # stays x (here the issue sequencer's n_in[layer] mux: a pass never ends)
+    return _icarus(b, workdir, ["rtl.v"], ["-g2005"], "the trainer's Verilog", reset_cycles, timeout)
 
 
 @dataclass

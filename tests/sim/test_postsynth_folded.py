@@ -21,6 +21,7 @@ from mgd.golden_model.formats import COMPACT_FORMATS
 from mgd.rtl.folded_trainer import FoldedTrainer
 from mgd.rtl.trainer_build import build
 from mgd.sim import postsynth, postsynth_cells, postsynth_folded
+from mgd.sim.trace import compare
 from mgd.toolchain import have_icarus
 
 STEPS = 48
@@ -137,3 +138,35 @@ def test_folded_netlists_of_other_lanes_and_widths(flow, lanes, formats, request
     b = build(cfg, fmts, hw_seed=0, lanes=lanes, input_bits=1)
     Fragment.get(b.trainer, None)  # only its timing is needed: elaborated, so Amaranth has nothing to warn about
     assert r.cycles == folded_cycles(b.regs, b.trainer.timing) + 1
+
+
+@needs_icarus
+@pytest.mark.parametrize(
+    "lanes,formats,mode,changes",
+    [
+        pytest.param(2, "compact", "prescaled", {}, id="xor-2lanes-compact"),
+        pytest.param(
+            3,
+            "odd",
+            "raw",
+            {"layers": (2, 3, 1), "perturbation": "walsh", "tau_p": 2, "tau_theta": 3, "steps": 30},
+            id="2-3-1-3lanes-odd-walsh-raw",
+        ),
+    ],
+)
+def test_folded_verilog_in_icarus_matches_its_golden_schedule_every_cycle(lanes, formats, mode, changes, tmp_path):
+    """The trainer's own Verilog (no synthesis: what Verilator runs) in Icarus with the same testbench: every cycle
+    equals the golden schedule, θ after done FixedMGD's, no x/z."""
+    fmts = {"compact": COMPACT_FORMATS, "odd": ODD_FORMATS}[formats]
+    cfg = config().replace(**changes)
+    b = build(cfg, fmts, mode=mode, hw_seed=0, lanes=lanes, input_bits=1)
+    sim = postsynth_folded.simulate_rtl(b, tmp_path)
+    assert sim["finished"] and sim["cycles"] == folded_cycles(b.regs, b.trainer.timing) + 1
+    ref = postsynth_folded.golden(b, sim["cycles"])
+    c = compare(sim["trace"], ref, signals=list(postsynth_folded.SIGNALS))
+    assert c.identical, c.report()
+    assert all((sim["trace"][name] != postsynth.UNDEFINED).all() for name in postsynth_folded.SIGNALS)
+    model = FixedMGD(cfg, fmts, mode=mode, hw_seed=0)
+    for _ in range(cfg.steps):
+        model.step()
+    assert np.array_equal(sim["theta"], model.theta[0])
