@@ -20,6 +20,7 @@ from .pll import ECP5PLL, ICE40PLL, ecp5_pll, ice40_pll
 __all__ = [
     "PIPELINED_BOARD_OPTIONS",
     "FOLDED_DATASETS",
+    "FOLDED_SETTINGS",
     "folded_board_options",
     "folded_build",
     "BOARDS",
@@ -82,6 +83,12 @@ FOLDED_DATASETS = {
     "digits": (5, ("ulx3s-85f",)),
 }
 
+#: the training settings of the folded builds (docs/results.md, *FPGA: the folded trainer*; docs/studies.md)
+FOLDED_SETTINGS = {
+    "nist7x7": {"eta": 3 / 220, "dtheta": 2**-4, "tau_theta": 16, "tau_x": 4},
+    "digits": {"eta": 0.0075, "dtheta": 2**-4, "tau_theta": 16, "tau_x": 1},
+}
+
 #: the iCEBreaker's NIST7x7: as many evenly spaced training samples as the UP5K's SPRAM holds (4 × 256 kbit:
 #: 16,384 words of up to 64 bits; a sample is 49 + 4 bits), tested on all 44,136
 ICEBREAKER_NIST = "nist7x7-16384"
@@ -97,9 +104,10 @@ def folded_build(board: str, dataset: str, lanes: int, steps: int = 10_000) -> t
       training set in block RAM (DP16KD), initialised in the bitstream and writable;
     - ``digits`` 64-16-10 (ULX3S-85F only): the training split, 5-bit inputs, in block RAM.
 
-    NIST7x7 and digits start from their hardware presets (Δθ a power of two; digits at η = 0.01, the region of
-    ``docs/sweeps/hw-digits-95.toml``), the random sample order and ``steps``; every runtime register can be
-    rewritten by the host. ``ValueError`` for a dataset or board it does not know or a board too small."""
+    NIST7x7 and digits start from the settings docs/results.md measures them at (:data:`FOLDED_SETTINGS`: NIST7x7
+    η = 3/220, τθ = 16, τx = 4; digits η = 0.0075, τθ = 16, the best setting of ``docs/sweeps/hw-digits-95.toml``;
+    Δθ = 2^-4), the random sample order and ``steps``; every runtime register can be rewritten by the host.
+    ``ValueError`` for a dataset or board it does not know or a board too small."""
     from mgd.golden_model.presets import hardware_preset
 
     if board not in BOARDS:
@@ -113,8 +121,7 @@ def folded_build(board: str, dataset: str, lanes: int, steps: int = 10_000) -> t
     if dataset == "xor":
         return xor_config(steps), options
     fields = {k: v for k, v in hardware_preset(dataset).items() if k not in ("steps", "seeds", "eval_every")}
-    if dataset == "digits":
-        fields["eta"] = 0.01
+    fields |= FOLDED_SETTINGS[dataset]
     name = dataset
     if dataset == "nist7x7" and board == "icebreaker":
         name = ICEBREAKER_NIST

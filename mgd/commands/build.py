@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mgd.golden_model.config import ConfigError
 
-from ..cli import json_out, write_json
+from ..cli import formats_help, formats_type, json_out, write_json
 from ..validate import MAX_PNR_SEED, int_type, output_dir, real_type, register_type
 
 #: ``--lanes``: the folded trainer's multiply-accumulate lanes
@@ -73,6 +73,13 @@ def add_parser(sub):
         "nist7x7-16384 in SPRAM, empty at power-on (load it: mgd board load --dataset nist7x7-16384), on the "
         "ulx3s-85f the whole training set in block RAM; digits (64-16-10, 5-bit inputs): ulx3s-85f only",
     )
+    build.add_argument(
+        "--formats",
+        type=formats_type,
+        default="compact",
+        metavar="NAME|FILE",
+        help=formats_help("compact") + "; docs/results.md's ULX3S-85F NIST7x7 and digits builds use default",
+    )
     build.add_argument("--plan-only", action="store_true", help="write the build plan only (no Yosys/nextpnr)")
     build.add_argument("--json", type=json_out, help="also write the report as JSON")
     return build
@@ -116,6 +123,7 @@ def run(args) -> int:
             args.board,
             build_dir,
             config=config,
+            fmts=args.formats.fmts,
             do_build=not args.plan_only,
             seed=args.pnr_seed,
             clock_mhz=args.clock_mhz,
