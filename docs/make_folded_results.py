@@ -40,7 +40,7 @@ CASES = {
         steps=2_000_000, eval_every=10_000,
     ),
     "nist7x7-ecp5": dict(
-        dataset="nist7x7", bits=1, family="ecp5", device="85k", lanes=(1, 2, 4), freq=50, formats="compact",
+        dataset="nist7x7", bits=1, family="ecp5", device="85k", lanes=(1, 2, 4), freq=50, formats="default",
         config=dict(eta=3 / 220, dtheta=2**-4, init_scale=0.5, tau_theta=16, tau_x=4, threshold=0.9),
         steps=2_000_000, eval_every=10_000,
     ),
@@ -152,6 +152,40 @@ def report() -> str:
     return "\n".join(lines)
 
 
+def plot() -> None:
+    """Resources (trainer and inference LUTs) and time to the target over lanes, one line per case."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    builds = json.loads(BUILDS.read_text()) if BUILDS.exists() else {}
+    st = json.loads(STATS.read_text()) if STATS.exists() else {}
+    fig, (ax_lut, ax_time) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, per_lane in builds.items():
+        lanes = sorted(int(k) for k in per_lane)
+        rows = [per_lane[str(n)] for n in lanes]
+        line = ax_lut.plot(lanes, [r["trainer"]["lut"] for r in rows], "o-", label=f"{name}: trainer")[0]
+        if all("inference" in r for r in rows):
+            ax_lut.plot(lanes, [r["inference"]["lut"] for r in rows], "s--", color=line.get_color(),
+                        label=f"{name}: inference only")  # fmt: skip
+        if name in st:
+            steps = median_steps(st[name]["reached"])
+            if steps != float("inf"):
+                seconds = [steps * r["trainer"]["cycles_per_step"] / (r["trainer"]["fmax_mhz"] * 1e6) for r in rows]
+                ax_time.plot(lanes, seconds, "o-", color=line.get_color(), label=name)
+    ax_lut.set(xlabel="lanes", ylabel="LUTs (post-synthesis)", title="resources")
+    ax_time.set(xlabel="lanes", ylabel="seconds (model steps × cycles/step ÷ Fmax)", title="time to target",
+                yscale="log")  # fmt: skip
+    for ax in (ax_lut, ax_time):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
+    print(f"wrote {PLOT}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--synth", nargs="*", metavar="CASE", help=f"place and route (cases: {', '.join(CASES)})")
@@ -162,6 +196,7 @@ def main() -> None:
     if args.stats is not None:
         stats(args.stats or list(CASES))
     print(report())
+    plot()
 
 
 if __name__ == "__main__":
