@@ -20,17 +20,19 @@ class AccuracyCounter(wiring.Component):
     :func:`~mgd.golden_model.fixed_accuracy.classified_correctly` for ``task`` ("parity": every output above one
     half exactly when its target is; "classification": first argmax of y equals first argmax of the target).
     ``is_correct`` Out(1) is that rule for the current inputs (combinational). Latency: the counters show a
-    strobe's sample 1 cycle later.
+    strobe's sample 1 cycle later; with ``registered=True``, 2 cycles later (the rule and the strobe are registered
+    first, so the classification and the 32-bit counters are separate paths; ``clear`` then also drops a strobe
+    still in that register).
     """
 
     WIDTH = 32
 
-    def __init__(self, n_out: int, fmt: Fmt, task: str):
+    def __init__(self, n_out: int, fmt: Fmt, task: str, *, registered: bool = False):
         if task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
         if not isinstance(n_out, int) or n_out < 1:
             raise ValueError(f"n_out must be a positive integer, got {n_out!r}")
-        self.n_out, self.fmt, self.task = n_out, fmt, task
+        self.n_out, self.fmt, self.task, self.registered = n_out, fmt, task, registered
         act = shape_of(fmt)
         super().__init__(
             {
@@ -68,10 +70,14 @@ class AccuracyCounter(wiring.Component):
         else:
             m.d.comb += self.is_correct.eq(self._argmax(m, self.y, "y") == self._argmax(m, self.target, "t"))
         top = (1 << self.WIDTH) - 1
+        strobe, is_correct = self.strobe, self.is_correct
+        if self.registered:
+            strobe, is_correct = Signal(name="strobe_r"), Signal(name="is_correct_r")
+            m.d.sync += [strobe.eq(self.strobe & ~self.clear), is_correct.eq(self.is_correct)]
         with m.If(self.clear):
             m.d.sync += [self.correct.eq(0), self.seen.eq(0)]
-        with m.Elif(self.strobe):
+        with m.Elif(strobe):
             m.d.sync += self.seen.eq(self.seen + (self.seen != top))
-            with m.If(self.is_correct):
+            with m.If(is_correct):
                 m.d.sync += self.correct.eq(self.correct + (self.correct != top))
         return m

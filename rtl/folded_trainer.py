@@ -142,7 +142,7 @@ class FoldedTrainer(wiring.Component):
         if trace:
             members["writes"] = Out(WritesSignature(lay.depth, lanes, fmts, mode))
         if host_port:
-            self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task)
+            self.accuracy = AccuracyCounter(mlp.layers[-1], fmts.act, task, registered=True)
             members["host"] = In(HostSignature(lay.positions, self.dataset.n, self.dataset.word, fmts))
         super().__init__(members)
 

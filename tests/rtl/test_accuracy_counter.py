@@ -136,3 +136,32 @@ def test_counters_saturate_at_32_bits():
 def test_bad_parameters_are_refused(args, match):
     with pytest.raises(ValueError, match=match):
         AccuracyCounter(*args)
+
+
+def _registered_model(cycles, task, fmt):
+    """The registered counter: each cycle's rule and strobe (dropped by that cycle's clear) act one edge later."""
+    out, correct, seen, pending = [], 0, 0, None  # pending: (strobe, is_correct) registered at the last edge
+    for c in cycles:
+        ok = int(classified_correctly(c["y"], c["target"], task, fmt))
+        out.append((ok, correct, seen))
+        if c["clear"]:
+            correct = seen = 0
+        elif pending is not None and pending[0]:
+            seen = min(seen + 1, TOP)
+            correct = min(correct + pending[1], TOP)
+        pending = (c["strobe"] and not c["clear"], ok)
+    return out
+
+
+@settings(max_examples=20)
+@given(st.integers(2, 12), st.integers(1, 4), st.sampled_from(["parity", "classification"]), st.data())
+def test_registered_counts_each_strobe_one_cycle_later(width, n_out, task, data):
+    fmt = Fmt(width, data.draw(st.integers(0, width - 1)))
+    value = st.integers(fmt.min, fmt.max)
+    vec = st.lists(value, min_size=n_out, max_size=n_out)
+    cycle = st.fixed_dictionaries(
+        {"y": vec, "target": vec, "strobe": st.integers(0, 1), "clear": st.sampled_from([0] * 12 + [1])}
+    )
+    cycles = data.draw(st.lists(cycle, min_size=1, max_size=40))
+    dut = AccuracyCounter(n_out, fmt, task, registered=True)
+    assert _simulate(dut, cycles) == _registered_model(cycles, task, fmt)
