@@ -150,5 +150,8 @@ def run(args) -> int:
             if used:
                 print(f"  {bel:>16}: {used:>6,} / {avail:>6,}  ({100 * used / avail:.0f} %)")
     if args.json:
+        report["formats"] = {"name": args.formats.label, **args.formats.fmts.to_dict()}
+        if args.lanes is not None:
+            report["lanes"] = args.lanes
         write_json(args.json, report, indent=1, default=str)
     return 0
