@@ -2,7 +2,7 @@
 
     python docs/make_folded_results.py --synth         # place and route trainer and inference array over lanes
     python docs/make_folded_results.py --stats         # steps to the target from the bit-exact model (5 seeds)
-    python docs/make_folded_results.py --record NAME=R.json   # a board build's report (mgd build --lanes … --json)
+    python docs/make_folded_results.py --record CASE=R.json   # a board build's report (mgd build --lanes … --json)
     python docs/make_folded_results.py                 # table and plot from the recorded data
 
 Resources: the trainer (``FoldedTrainer`` without host link) and the inference-only folded array
@@ -28,6 +28,7 @@ from mgd.golden_model.formats import FORMAT_SETS
 
 DOCS = Path(__file__).parent
 BUILDS = DOCS / "data" / "folded_builds.json"
+BOARDS = DOCS / "data" / "folded_boards.json"
 STATS = DOCS / "data" / "folded_stats.json"
 PLOT = DOCS / "img" / "folded_lanes.png"
 WORK = Path("out/folded-synth")
@@ -73,6 +74,24 @@ def designs(case: dict, lanes: int):
         lanes=lanes, input_bits=case["bits"], trace=False,
     )  # fmt: skip
     return trainer, lambda: FoldedInference(m.mlp, fmts, x, y, m.theta0[0], lanes=lanes, input_bits=case["bits"])
+
+
+def memory_bits(case: dict, lanes: int) -> dict:
+    """Bits of the memories of the trainer and of the inference array (the dataset's memory left out: both hold the
+    same one): trainer θ₀, θ, G, code keys, the two-bank code buffer and one sigmoid table per lane (if sigmoid);
+    inference θ and the tables."""
+    from mgd.golden_model.fixed_units import g_format
+    from mgd.golden_model.folded_layout import FoldedLayout
+
+    fmts = FORMAT_SETS[case["formats"]]
+    m = FixedMGD(config_of(case, seeds=1), fmts)
+    lay = FoldedLayout(m.mlp, lanes)
+    words = lay.depth * lanes
+    tables = lanes * fmts.lut_size * fmts.act.width if "sigmoid" in (m.mlp.activation, m.mlp.output_activation) else 0
+    theta = words * fmts.theta.width
+    trainer = 2 * theta + words * (g_format("prescaled", fmts).width + FoldedLayout.key_width(m.codes))
+    trainer += 2 * words * m.codes.width + tables
+    return {"trainer": trainer, "inference": theta + tables}
 
 
 def synth(names) -> None:
@@ -126,8 +145,8 @@ def report() -> str:
     builds = json.loads(BUILDS.read_text()) if BUILDS.exists() else {}
     st = json.loads(STATS.read_text()) if STATS.exists() else {}
     lines = [
-        "| network, FPGA | lanes | trainer LUT / FF / DSP / BRAM | inference LUT / FF / DSP / BRAM | overhead LUT, FF "
-        "| Fmax (MHz) | cycles/step | steps to target (median of 5) | time |",
+        "| network, FPGA | lanes | trainer LUT / FF / DSP / BRAM | inference LUT / FF / DSP / BRAM | overhead LUT, FF, "
+        "memory bits | Fmax (MHz) | cycles/step | steps to target (median of 5) | time |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, per_lane in builds.items():
@@ -138,9 +157,13 @@ def report() -> str:
             cps = t["cycles_per_step"]
             over = ""
             if i:
-                over = (
-                    f"{(t['lut'] - i['lut']) / i['lut']:.1f}×, {(t['ff_inner'] - i['ff_inner']) / i['ff_inner']:.1f}×"
+                bits = memory_bits(case, int(lanes))
+                ratios = (
+                    (t["lut"] - i["lut"]) / i["lut"],
+                    (t["ff_inner"] - i["ff_inner"]) / i["ff_inner"],
+                    (bits["trainer"] - bits["inference"]) / bits["inference"],
                 )
+                over = ", ".join(f"{x:.1f}×" for x in ratios)
             time = "" if steps in (None, float("inf")) else f"{steps * cps / (t['fmax_mhz'] * 1e6):.2f} s"
             shown = "" if steps is None else f"{steps:,.0f}"
             lines.append(
@@ -149,6 +172,59 @@ def report() -> str:
                 + (f"{i['lut']} / {i['ff_inner']} / {i['dsp']} / {i['bram']} | " if i else " | ")
                 + f"{over} | {t['fmax_mhz']:.1f} | {cps:.1f} | {shown} | {time} |"
             )
+    return "\n".join(lines)
+
+
+def record(items) -> None:
+    """Keep board build reports (``mgd build --lanes L --json R``) under their case's name."""
+    data = json.loads(BOARDS.read_text()) if BOARDS.exists() else {}
+    for item in items:
+        name, _, path = item.partition("=")
+        if name not in CASES:
+            raise SystemExit(f"--record: unknown case {name!r} (cases: {', '.join(CASES)})")
+        r = json.loads(Path(path).read_text())
+        keep = ("board", "fpga", "clock_mhz", "fmax", "utilisation", "bytes", "seconds", "lanes", "formats")
+        data[name] = {k: r.get(k) for k in keep} | {"config": r["config"]}
+    BOARDS.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def board_report() -> str:
+    """The board builds: utilisation, clock, post-route Fmax, cycles per step, time to the target."""
+    from mgd.golden_model.folded_layout import FoldedLayout
+    from mgd.golden_model.folded_schedule import FoldedTiming
+    from mgd.rtl.folded_array import FoldedArray
+    from mgd.rtl.folded_g_stream import GStream
+
+    boards = json.loads(BOARDS.read_text()) if BOARDS.exists() else {}
+    st = json.loads(STATS.read_text()) if STATS.exists() else {}
+    lines = [
+        "| board, network | lanes, formats | utilisation | clock (PLL) / post-route Fmax (MHz) | cycles/step "
+        "| steps to target (median of 5) | time at the clock / at Fmax |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in boards.items():
+        case = CASES[name]
+        m = FixedMGD(config_of(case, seeds=1), FORMAT_SETS[case["formats"]])
+        lay = FoldedLayout(m.mlp, r["lanes"])
+        issues = tuple(g * (n + 1) for n, _, g, _ in lay.layers)
+        measure = FoldedArray.ready + m.mlp.layers[-1] + 6
+        gap = FoldedArray.ready - 1
+        lead = FoldedTiming.lead_for(issues, lay.depth, gap, measure, GStream.write)
+        timing = FoldedTiming(issues, lay.depth, gap, measure, GStream.write, lead)
+        cps = timing.cycles_per_step(case["config"]["tau_x"], case["config"]["tau_theta"])
+        fmax = min(v["fmax_mhz"] for v in r["fmax"].values())
+        util = ", ".join(
+            f"{bel} {used:,}/{avail:,}" for bel, (used, avail) in r["utilisation"].items()
+            if used and bel in ("ICESTORM_LC", "ICESTORM_RAM", "ICESTORM_SPRAM", "ICESTORM_DSP", "TRELLIS_COMB",
+                                "TRELLIS_FF", "DP16KD", "MULT18X18D")
+        )  # fmt: skip
+        steps = median_steps(st[name]["reached"]) if name in st else float("inf")
+        cycles = steps * cps
+        lines.append(
+            f"| {r['board']}, {case['dataset']} | {r['lanes']}, {r['formats']['name']} | {util} | "
+            f"{r['clock_mhz']:g} / {fmax:.1f} | {cps:.1f} | {steps:,.0f} | "
+            f"{cycles / (r['clock_mhz'] * 1e6):.2f} s / {cycles / (fmax * 1e6):.2f} s |"
+        )
     return "\n".join(lines)
 
 
@@ -178,6 +254,7 @@ def plot() -> None:
     ax_time.set(xlabel="lanes", ylabel="seconds (model steps × cycles/step ÷ Fmax)", title="time to target",
                 yscale="log")  # fmt: skip
     for ax in (ax_lut, ax_time):
+        ax.set_xscale("log", base=2)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -190,12 +267,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--synth", nargs="*", metavar="CASE", help=f"place and route (cases: {', '.join(CASES)})")
     ap.add_argument("--stats", nargs="*", metavar="CASE", help="steps to the target from the model")
+    ap.add_argument("--record", nargs="*", metavar="CASE=REPORT", default=[], help="board build reports to keep")
     args = ap.parse_args()
     if args.synth is not None:
         synth(args.synth or list(CASES))
     if args.stats is not None:
         stats(args.stats or list(CASES))
-    print(report())
+    if args.record:
+        record(args.record)
+    lanes_table, boards_table = report(), board_report()
+    print(lanes_table, boards_table, sep="\n\n")
+    results = DOCS / "results.md"
+    text = results.read_text()
+    for tag, table in (("folded-lanes", lanes_table), ("folded-boards", boards_table)):
+        begin, end = f"<!-- {tag}:begin -->", f"<!-- {tag}:end -->"
+        head, rest = text.split(begin, 1)
+        text = head + begin + "\n" + table + "\n" + end + rest.split(end, 1)[1]
+    results.write_text(text)
     plot()
 
 

@@ -32,7 +32,7 @@ OPTIONS = {"lanes": LANES, "input_bits": 1}
 needs_icarus = pytest.mark.skipif(not have_icarus(), reason="Icarus Verilog (iverilog, vvp) is not installed")
 
 FLOW_PARAMS = [
-    pytest.param("ice40-dsp", id="ice40-dsp"),  # the boards' iCE40 flow
+    pytest.param("ice40-dsp", id="ice40-dsp", marks=pytest.mark.slow),  # the boards' iCE40 flow (43 s of Yosys)
     pytest.param("ecp5", id="ecp5"),
     pytest.param("ice40", id="ice40", marks=pytest.mark.slow),
 ]
@@ -94,7 +94,9 @@ def test_folded_netlist_matches_its_golden_schedule_every_cycle(flow, folded_net
 
 
 @needs_icarus
-@pytest.mark.parametrize("flow", [pytest.param("ecp5", id="ecp5"), pytest.param("ice40-dsp", id="ice40-dsp")])
+@pytest.mark.parametrize(
+    "flow", [pytest.param("ecp5", id="ecp5"), pytest.param("ice40-dsp", id="ice40-dsp", marks=pytest.mark.slow)]
+)
 def test_folded_netlist_other_registers_without_reset(flow, folded_netlists, folded_build, tmp_path):
     """The same netlist with other runtime registers: τx = 2, τp = 3, τθ = 7 with 30 steps (the last window has 2
     steps), another η and Δθ, 5 seed steps; and no reset pulse (power-on values)."""
