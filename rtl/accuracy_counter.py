@@ -20,9 +20,10 @@ class AccuracyCounter(wiring.Component):
     :func:`~mgd.golden_model.fixed_accuracy.classified_correctly` for ``task`` ("parity": every output above one
     half exactly when its target is; "classification": first argmax of y equals first argmax of the target).
     ``is_correct`` Out(1) is that rule for the current inputs (combinational). Latency: the counters show a
-    strobe's sample 1 cycle later; with ``registered=True``, 2 cycles later (the rule and the strobe are registered
-    first, so the classification and the 32-bit counters are separate paths; ``clear`` then also drops a strobe
-    still in that register).
+    strobe's sample 1 cycle later. ``registered=True`` pipelines the rule: the argmax chain takes one register stage
+    per compare (the inputs of compare k are delayed to meet it) and the rule and the strobe one more, so a strobe's
+    sample shows :attr:`latency` cycles later (``n_out`` + 1 for "classification", 2 for "parity") and no path runs
+    from ``y`` through the classification into the 32-bit counters; ``clear`` also drops the strobes in flight.
     """
 
     WIDTH = 32
@@ -45,6 +46,32 @@ class AccuracyCounter(wiring.Component):
                 "seen": Out(self.WIDTH),
             }
         )
+
+    @property
+    def latency(self) -> int:
+        """Cycles from a strobe to the counters showing it."""
+        if not self.registered:
+            return 1
+        return (self.n_out if self.task == "classification" else 1) + 1
+
+    def _delayed(self, m, value, cycles, name):
+        for k in range(cycles):
+            reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
+            m.d.sync += reg.eq(value)
+            value = reg
+        return value
+
+    def _argmax_pipelined(self, m, values, name):
+        """:meth:`_argmax` with a register after every compare: the index of the first largest of the values of
+        ``n_out`` − 1 cycles ago (value k is delayed k − 1 cycles to meet the chain's stage k)."""
+        best, best_at = values[0], 0
+        for k in range(1, self.n_out):
+            value = self._delayed(m, values[k], k - 1, f"{name}_v{k}")
+            best_next = Signal(shape_of(self.fmt), name=f"{name}_best{k}", reset_less=True)
+            at_next = Signal(range(self.n_out), name=f"{name}_at{k}", reset_less=True)
+            m.d.sync += [best_next.eq(Mux(value > best, value, best)), at_next.eq(Mux(value > best, k, best_at))]
+            best, best_at = best_next, at_next
+        return best_at
 
     def _argmax(self, m, values, name):
         """Index of the first largest value: a chain that replaces the best only on a strictly larger value."""
@@ -72,8 +99,17 @@ class AccuracyCounter(wiring.Component):
         top = (1 << self.WIDTH) - 1
         strobe, is_correct = self.strobe, self.is_correct
         if self.registered:
-            strobe, is_correct = Signal(name="strobe_r"), Signal(name="is_correct_r")
-            m.d.sync += [strobe.eq(self.strobe & ~self.clear), is_correct.eq(self.is_correct)]
+            if self.task == "classification":
+                rule = self._argmax_pipelined(m, self.y, "yp") == self._argmax_pipelined(m, self.target, "tp")
+            else:
+                rule = self._delayed(m, self.is_correct, 0, "rule")
+            strobe = self.strobe
+            for k in range(self.latency - 1):  # the strobe travels beside the rule, dropped by a clear
+                nxt = Signal(name=f"strobe_d{k + 1}")
+                m.d.sync += nxt.eq(strobe & ~self.clear)
+                strobe = nxt
+            is_correct = Signal(name="is_correct_r")
+            m.d.sync += is_correct.eq(rule)
         with m.If(self.clear):
             m.d.sync += [self.correct.eq(0), self.seen.eq(0)]
         with m.Elif(strobe):

@@ -138,24 +138,27 @@ def test_bad_parameters_are_refused(args, match):
         AccuracyCounter(*args)
 
 
-def _registered_model(cycles, task, fmt):
-    """The registered counter: each cycle's rule and strobe (dropped by that cycle's clear) act one edge later."""
-    out, correct, seen, pending = [], 0, 0, None  # pending: (strobe, is_correct) registered at the last edge
+def _registered_model(cycles, task, fmt, latency):
+    """The pipelined counter: each cycle's rule and strobe travel ``latency`` − 1 stages (a clear drops the strobes in
+    flight), then count at the edge, unless that cycle's clear zeroes the counters."""
+    out, correct, seen = [], 0, 0
+    pipe = [(0, 0)] * (latency - 1)  # (strobe, rule) per stage, the oldest last
     for c in cycles:
         ok = int(classified_correctly(c["y"], c["target"], task, fmt))
         out.append((ok, correct, seen))
+        strobe, rule = pipe[-1]
         if c["clear"]:
             correct = seen = 0
-        elif pending is not None and pending[0]:
+        elif strobe:
             seen = min(seen + 1, TOP)
-            correct = min(correct + pending[1], TOP)
-        pending = (c["strobe"] and not c["clear"], ok)
+            correct = min(correct + rule, TOP)
+        pipe = [(int(c["strobe"] and not c["clear"]), ok)] + [(int(s and not c["clear"]), r) for s, r in pipe[:-1]]
     return out
 
 
 @settings(max_examples=20)
-@given(st.integers(2, 12), st.integers(1, 4), st.sampled_from(["parity", "classification"]), st.data())
-def test_registered_counts_each_strobe_one_cycle_later(width, n_out, task, data):
+@given(st.integers(2, 12), st.integers(1, 5), st.sampled_from(["parity", "classification"]), st.data())
+def test_registered_counts_each_strobe_latency_cycles_later(width, n_out, task, data):
     fmt = Fmt(width, data.draw(st.integers(0, width - 1)))
     value = st.integers(fmt.min, fmt.max)
     vec = st.lists(value, min_size=n_out, max_size=n_out)
@@ -164,4 +167,5 @@ def test_registered_counts_each_strobe_one_cycle_later(width, n_out, task, data)
     )
     cycles = data.draw(st.lists(cycle, min_size=1, max_size=40))
     dut = AccuracyCounter(n_out, fmt, task, registered=True)
-    assert _simulate(dut, cycles) == _registered_model(cycles, task, fmt)
+    assert dut.latency == (n_out + 1 if task == "classification" else 2)
+    assert _simulate(dut, cycles) == _registered_model(cycles, task, fmt, dut.latency)
