@@ -40,6 +40,16 @@ def swept_fields(table) -> list[str]:
     return varied + [n for n in names if n not in varied]
 
 
+#: the stand-in for "never reached" in the quartiles (as in .summary)
+_NEVER = 1e300
+
+
+def _stand_in(values) -> np.ndarray:
+    """``values`` as floats, ∞ (never reached) replaced by :data:`_NEVER`."""
+    a = np.array(values, dtype=float)
+    return np.where(np.isinf(a), _NEVER, a)
+
+
 def label(value) -> str:
     """How a swept value is shown (axes, legends, tables): ``0.5``, ``∞``, ``compact``."""
     if isinstance(value, float):
@@ -78,7 +88,12 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
     if by == x:
         raise ConfigError(f"--by must differ from --x ({x!r})")
     column, ylabel = METRICS[y]
-    rows = [r for r in table.select([*fields, "status", column]).to_pylist() if r["status"] == "ok"]
+    from .summary import column_values  # (summary imports this module)
+
+    # a field missing from older rows (a spec that gained a swept field) is read from their settings, as --summary does
+    columns = {name: column_values(table, name) for name in dict.fromkeys([*fields, "status", column])}
+    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    rows = [r for r in rows if r["status"] == "ok"]
     if not rows:
         raise ConfigError("the table has no successful point to plot")
     line_fields = [by] if by is not None else [f for f in fields if f != x]
@@ -96,9 +111,11 @@ def plot_sweep(table, path, *, x: str | None = None, y: str = "accuracy", by: st
     for line in sorted(groups, key=lambda t: tuple(map(sort_key, t))):
         by_x = groups[line]
         xs = sorted(by_x, key=sort_key)
-        with np.errstate(invalid="ignore"):  # ∞ (never reached) interpolated with ∞: not drawn either way
-            stats = np.array([np.quantile(np.array(by_x[v], dtype=float), [0.25, 0.5, 0.75]) for v in xs])
-        stats[~np.isfinite(stats)] = np.nan
+        # never reached (∞) = slower than any finite count: a huge stand-in keeps the interpolation finite (numpy
+        # interpolates a finite quartile next to ∞ as ∞·0 = NaN), then a quartile that is itself "never" is not drawn
+        # (the rule of .summary)
+        stats = np.array([np.quantile(_stand_in(by_x[v]), [0.25, 0.5, 0.75]) for v in xs])
+        stats[~(stats < _NEVER / 4)] = np.nan
         drawn_any |= bool(np.isfinite(stats[:, 1]).any())
         pos = np.array(xs if numeric else [ticks.index(v) for v in xs], dtype=float)
         if numeric:
