@@ -134,5 +134,5 @@ def test_bad_pipelined_parameters_are_refused():
     with pytest.raises(ValueError, match="input_bits=1: every input must be"):
         PipelinedTrainer.check(*args, input_bits=1)
     assert np.array_equal(PipelinedTrainer.check(*args, input_bits=2), model.theta0[0])
-    with pytest.raises(ValueError, match="input_bits is an option of the pipelined trainer"):
+    with pytest.raises(ValueError, match="input_bits is an option of the pipelined and folded trainers"):
         build(XOR.replace(steps=5), COMPACT, input_bits=1)
