@@ -7,6 +7,7 @@ from amaranth.lib.wiring import In, Out
 from mgd.golden_model.fixed_accuracy import TASKS
 from mgd.golden_model.formats import Fmt
 
+from .delay_line import delayed
 from .fixed import shape_of
 
 __all__ = ["AccuracyCounter"]
@@ -54,19 +55,12 @@ class AccuracyCounter(wiring.Component):
             return 1
         return (self.n_out if self.task == "classification" else 1) + 1
 
-    def _delayed(self, m, value, cycles, name):
-        for k in range(cycles):
-            reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
-            m.d.sync += reg.eq(value)
-            value = reg
-        return value
-
     def _argmax_pipelined(self, m, values, name):
         """:meth:`_argmax` with a register after every compare: the index of the first largest of the values of
         ``n_out`` − 1 cycles ago (value k is delayed k − 1 cycles to meet the chain's stage k)."""
         best, best_at = values[0], 0
         for k in range(1, self.n_out):
-            value = self._delayed(m, values[k], k - 1, f"{name}_v{k}")
+            value = delayed(m, values[k], k - 1, f"{name}_v{k}")
             best_next = Signal(shape_of(self.fmt), name=f"{name}_best{k}", reset_less=True)
             at_next = Signal(range(self.n_out), name=f"{name}_at{k}", reset_less=True)
             m.d.sync += [best_next.eq(Mux(value > best, value, best)), at_next.eq(Mux(value > best, k, best_at))]
@@ -102,7 +96,7 @@ class AccuracyCounter(wiring.Component):
             if self.task == "classification":
                 rule = self._argmax_pipelined(m, self.y, "yp") == self._argmax_pipelined(m, self.target, "tp")
             else:
-                rule = self._delayed(m, self.is_correct, 0, "rule")
+                rule = self.is_correct
             strobe = self.strobe
             for k in range(self.latency - 1):  # the strobe travels beside the rule, dropped by a clear
                 nxt = Signal(name=f"strobe_d{k + 1}")

@@ -8,6 +8,7 @@ from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.folded_layout import FoldedLayout
 from mgd.golden_model.formats import FixedFormats
 
+from .delay_line import delayed
 from .fixed import shape_of
 from .folded_codes import counter_width, key_width
 from .folded_lane import FoldedLane
@@ -124,22 +125,14 @@ class FoldedArray(wiring.Component):
         m.d.sync += x.eq(Mux(self.last, one, choice))
 
         # flags travel with their address: stage k holds the flags of the address issued k cycles ago
-        def delayed(value, cycles, name):
-            line = value
-            for k in range(cycles):
-                reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
-                m.d.sync += reg.eq(line)
-                line = reg
-            return line
-
-        x4 = delayed(x, 3, "x")  # x is registered at edge t: x4 is the value of edge t + 3, for the product stage
-        perturb2 = delayed(self.perturb, 2, "perturb") if trains else None
-        first5 = delayed(self.first, 5, "first")
+        x4 = delayed(m, x, 3, "x")  # x is registered at edge t: x4 is the value of edge t + 3, for the product stage
+        perturb2 = delayed(m, self.perturb, 2, "perturb") if trains else None
+        first5 = delayed(m, self.first, 5, "first")
         done_issue = self.issue & self.last
-        layer6 = delayed(self.layer, 6, "layer")
-        write = delayed(done_issue, 7, "write")
-        layer7 = delayed(self.layer, 7, "layer")
-        group7 = delayed(self.group, 7, "group")
+        layer6 = delayed(m, self.layer, 6, "layer")
+        write = delayed(m, done_issue, 7, "write")
+        layer7 = delayed(m, self.layer, 7, "layer")
+        group7 = delayed(m, self.group, 7, "group")
 
         if trains:
             # an idle lane (past n_out in a layer's last group) has code 0; its valid bit travels to the code stage
@@ -150,9 +143,9 @@ class FoldedArray(wiring.Component):
                     for k, (_, n_out, groups, _) in enumerate(layers)
                     if lane >= n_out - (groups - 1) * L
                 ]
-                valid.append(delayed(~Cat(*idle).any() if idle else Const(1), 1, f"valid{lane}"))
-            writing = delayed(self.issue & self.perturb, 2, "code_write")
-            m.d.comb += [self.code_we.eq(writing), self.code_addr.eq(delayed(self.addr, 2, "code_addr"))]
+                valid.append(delayed(m, ~Cat(*idle).any() if idle else Const(1), 1, f"valid{lane}"))
+            writing = delayed(m, self.issue & self.perturb, 2, "code_write")
+            m.d.comb += [self.code_we.eq(writing), self.code_addr.eq(delayed(m, self.addr, 2, "code_addr"))]
         for lane in range(L):
             unit = FoldedLane(self.codes, f, max_inputs=max(n for n, *_ in layers) + 1, kinds=self.kinds)
             m.submodules[f"lane{lane}"] = unit

@@ -9,6 +9,7 @@ from mgd.golden_model.codes import CodeSpec
 from mgd.golden_model.fixed_units import BROADCAST_MODES, g_format
 from mgd.golden_model.formats import FixedFormats
 
+from .delay_line import delayed
 from .fixed import floor_shift, saturate, shape_of
 from .synapse import broadcast_width
 
@@ -74,25 +75,17 @@ class GStream(wiring.Component):
                 m.d.sync += active.eq(0)
         m.d.comb += [self.addr.eq(q), self.reading.eq(active)]
 
-        def delayed(value, cycles, name):
-            line = value
-            for k in range(cycles):
-                reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
-                m.d.sync += reg.eq(line)
-                line = reg
-            return line
-
         m.d.comb += [
-            self.theta_addr.eq(delayed(q, self.theta_read, "theta_addr")),
-            self.theta_reading.eq(delayed(active, self.theta_read, "theta_valid") & update),
-            self.we.eq(delayed(active, self.write, "valid")),
-            self.wr_addr.eq(delayed(q, self.write, "addr")),
+            self.theta_addr.eq(delayed(m, q, self.theta_read, "theta_addr")),
+            self.theta_reading.eq(delayed(m, active, self.theta_read, "theta_valid") & update),
+            self.we.eq(delayed(m, active, self.write, "valid")),
+            self.wr_addr.eq(delayed(m, q, self.write, "addr")),
             self.theta_we.eq(self.we & update),
         ]
         for lane in range(self.lanes):
             code = Signal(signed(codes.width), name=f"code{lane}", reset_less=True)
             m.d.sync += code.eq(self.code[lane])
-            g2 = delayed(self.g[lane], 1, f"g{lane}")
+            g2 = delayed(m, self.g[lane], 1, f"g{lane}")
             e = Signal(signed(self.value.shape().width + codes.width), name=f"e{lane}", reset_less=True)
             if codes.kind == "sequential":
                 m.d.sync += e.eq(Mux(code[0], self.value, 0))
@@ -100,15 +93,15 @@ class GStream(wiring.Component):
                 m.d.sync += e.eq(Mux(code[-1], -self.value, Mux(code[0], self.value, 0)))
             else:
                 m.d.sync += e.eq(floor_shift(self.value * code, codes.frac))
-            g3 = delayed(g2, 1, f"g{lane}_e")
+            g3 = delayed(m, g2, 1, f"g{lane}_e")
             g_new = Signal(shape_of(gfmt), name=f"g_new{lane}", reset_less=True)
             m.d.sync += g_new.eq(saturate(g3 + e, gfmt))
             if self.mode == "prescaled":
-                step = delayed(g_new, 1, f"step{lane}")
+                step = delayed(m, g_new, 1, f"step{lane}")
             else:
                 step = Signal(signed(gfmt.width + f.eta.width + 1), name=f"step{lane}", reset_less=True)
                 m.d.sync += step.eq(floor_shift(g_new * self.eta, f.g_raw.frac + f.eta.frac - f.theta.frac))
-            g_keep = delayed(g_new, 1, f"g_keep{lane}")
+            g_keep = delayed(m, g_new, 1, f"g_keep{lane}")
             theta_new = Signal(shape_of(f.theta), name=f"theta_new{lane}", reset_less=True)
             g_out = Signal(shape_of(gfmt), name=f"g_out{lane}", reset_less=True)
             m.d.sync += [theta_new.eq(saturate(self.theta[lane] - step, f.theta)), g_out.eq(Mux(update, 0, g_keep))]
