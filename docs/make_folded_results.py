@@ -192,9 +192,7 @@ def record(items) -> None:
 def board_report() -> str:
     """The board builds: utilisation, clock, post-route Fmax, cycles per step, time to the target."""
     from mgd.golden_model.folded_layout import FoldedLayout
-    from mgd.golden_model.folded_schedule import FoldedTiming
-    from mgd.rtl.folded_array import FoldedArray
-    from mgd.rtl.folded_g_stream import GStream
+    from mgd.rtl.folded_trainer import FoldedTrainer
 
     boards = json.loads(BOARDS.read_text()) if BOARDS.exists() else {}
     st = json.loads(STATS.read_text()) if STATS.exists() else {}
@@ -206,12 +204,7 @@ def board_report() -> str:
     for name, r in boards.items():
         case = CASES[name]
         m = FixedMGD(config_of(case, seeds=1), FORMAT_SETS[case["formats"]])
-        lay = FoldedLayout(m.mlp, r["lanes"])
-        issues = tuple(g * (n + 1) for n, _, g, _ in lay.layers)
-        measure = FoldedArray.ready + m.mlp.layers[-1] + 6
-        gap = FoldedArray.ready - 1
-        lead = FoldedTiming.lead_for(issues, lay.depth, gap, measure, GStream.write)
-        timing = FoldedTiming(issues, lay.depth, gap, measure, GStream.write, lead)
+        timing = FoldedTrainer.timing_of(FoldedLayout(m.mlp, r["lanes"]))
         cps = timing.cycles_per_step(case["config"]["tau_x"], case["config"]["tau_theta"])
         fmax = min(v["fmax_mhz"] for v in r["fmax"].values())
         util = ", ".join(

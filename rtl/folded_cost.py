@@ -47,10 +47,16 @@ class FoldedCost(wiring.Component):
             }
         )
 
+    @staticmethod
+    def measure_of(n_out: int, array_ready: int) -> int:
+        """Edges from the strobe cycle's edge to the visible registers' edge: the outputs wait ``array_ready``
+        cycles, are walked one per cycle, then d², the sum, the scale, C̃, the η product and its register."""
+        return array_ready + n_out + 6
+
     @property
     def measure(self) -> int:
-        """Edges from the strobe cycle's edge to the visible registers' edge."""
-        return self.array_ready + self.n_out + 6
+        """:meth:`measure_of` this unit's ``n_out`` and ``array_ready``."""
+        return self.measure_of(self.n_out, self.array_ready)
 
     def elaborate(self, platform):
         m = Module()

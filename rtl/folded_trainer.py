@@ -95,6 +95,17 @@ class FoldedTrainer(wiring.Component):
             SampleMemory.check_inputs(x, fmts.act, input_bits)
         return theta0
 
+    @staticmethod
+    def timing_of(layout: FoldedLayout) -> FoldedTiming:
+        """The schedule's latencies of the folded trainer of ``layout`` (no elaboratable is built): the issues per
+        layer, the gap of :attr:`FoldedArray.ready <.folded_array.FoldedArray>` − 1 cycles, the cost unit's
+        ``measure`` (:attr:`FoldedArray.ready` + n_out + 6), the G stream's ``write`` and the shortest lead."""
+        issues = tuple(groups * (n_in + 1) for n_in, _, groups, _ in layout.layers)
+        gap = FoldedArray.ready - 1
+        measure, write = FoldedCost.measure_of(layout.mlp.layers[-1], FoldedArray.ready), GStream.write
+        lead = FoldedTiming.lead_for(issues, layout.depth, gap, measure, write)
+        return FoldedTiming(issues, layout.depth, gap, measure, write, lead)
+
     def __init__(
         self,
         mlp: MLP,
@@ -131,11 +142,7 @@ class FoldedTrainer(wiring.Component):
         self.array = FoldedArray(lay, codes, fmts, input_bits=input_bits)
         self.cost_unit = FoldedCost(mlp.layers[-1], mode, fmts, array_ready=FoldedArray.ready)
         self.g_stream = GStream(lay.depth, lanes, codes, mode, fmts)
-        issues = tuple(groups * (n_in + 1) for n_in, _, groups, _ in lay.layers)
-        gap = FoldedArray.ready - 1
-        measure, write = self.cost_unit.measure, GStream.write
-        lead = FoldedTiming.lead_for(issues, lay.depth, gap, measure, write)
-        self.timing = FoldedTiming(issues, lay.depth, gap, measure, write, lead)
+        self.timing = self.timing_of(lay)
         self.controller = FoldedController(lay, self.timing, self.dataset.n, fmts, order)
         self.code_counter = CodeCounter(codes)
         members = trainer_members(fmts, mode, lay.positions)
