@@ -170,11 +170,7 @@ class FoldedScheduleModel(CycleModel):
             self._stream_writes(e + t.measure + 1 + t.write, int(window_end), self.theta, self.g)
 
         self._at(e + t.measure, measure)
-        if self.cp == r.tau_p - 1:
-            self._advance()
-        self.cx = 0 if self.cx == r.tau_x - 1 else self.cx + 1
-        self.cp = 0 if self.cp == r.tau_p - 1 else self.cp + 1
-        self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
+        self._count_step()
         self.step += 1
         final = self.step == r.steps
         if window_end or final:

@@ -110,13 +110,10 @@ class PipelinedScheduleModel(CycleModel):
         b = broadcast(c - c0, r.eta, m.mode, m.fmts)
         self.flight.append(_InFlight(self.cycle, code, c, c0, c - c0, b, window_end, final))
         self.issued += 1
-        if self.cp == r.tau_p - 1:
-            self._advance()
-        if self.cx == r.tau_x - 1 and not final:
+        draw = self.cx == r.tau_x - 1 and not final  # the next step takes a new sample
+        self._count_step()
+        if draw:
             self._draw()
-        self.cx = 0 if self.cx == r.tau_x - 1 else self.cx + 1
-        self.cp = 0 if self.cp == r.tau_p - 1 else self.cp + 1
-        self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
         if window_end or final:
             self.phase = PHASES["correlate"]
 

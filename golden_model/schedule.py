@@ -186,6 +186,16 @@ class CycleModel:
         if self.period:
             self.index = (self.index + 1) % self.period
 
+    def _count_step(self) -> None:
+        """The end of a step for the τ counters: the codes advance if the step ends a perturbation period, and
+        cx, cp, ct count modulo τx, τp, τθ."""
+        r = self.regs
+        if self.cp == r.tau_p - 1:
+            self._advance()
+        self.cx = 0 if self.cx == r.tau_x - 1 else self.cx + 1
+        self.cp = 0 if self.cp == r.tau_p - 1 else self.cp + 1
+        self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
+
     def clock(self, start: int = 0) -> None:
         """Apply one clock edge."""
         raise NotImplementedError
@@ -272,10 +282,6 @@ class ScheduleModel(CycleModel):
                 self.g = np.zeros(self.P, dtype=np.int64)
             else:
                 self.g = g_acc
-            if self.cp == r.tau_p - 1:
-                self._advance()
-            self.cx = 0 if self.cx == r.tau_x - 1 else self.cx + 1
-            self.cp = 0 if self.cp == r.tau_p - 1 else self.cp + 1
-            self.ct = 0 if self.ct == r.tau_theta - 1 else self.ct + 1
+            self._count_step()
             self.step += 1
             self.phase = P["done"] if self.step == r.steps else P["begin"]
