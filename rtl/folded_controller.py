@@ -84,13 +84,13 @@ class FoldedController(wiring.Component):
         phase = Signal(Phase)
         cnt = Signal(range(max(1 << 16, S + 1, t.drain) + 1))
         step = Signal.like(self.step)
-        cx, cp, ct = (Signal(16, name=n) for n in ("cx", "cp", "ct"))
+        # the golden counters cx, cp, ct plus one (1 … τ): a period's last step is a compare with the register itself
+        cx1, cp1, ct1 = (Signal(16, name=n, init=1) for n in ("cx1", "cp1", "ct1"))
         fresh = Signal()  # the step drew a sample (its C₀ pass is a fresh sample's)
-        # the runtime registers less one, registered (they hold during a run; the load phase lasts S + 1 ≥ 2 cycles
-        # before any use): every compare below is an equality of two registers, no subtractor on the state's path
-        last = {name: Signal.like(getattr(r, name), name=f"{name}_last") for name in
-                ("tau_x", "tau_p", "tau_theta", "seed", "steps")}  # fmt: skip
-        m.d.sync += [last[name].eq(getattr(r, name) - 1) for name in last]
+        # steps less one, registered (it holds during a run; the load phase lasts S + 1 ≥ 2 cycles before its use):
+        # the compare is an equality of two registers, no subtractor on the state's path
+        steps_last = Signal.like(r.steps, name="steps_last")
+        m.d.sync += steps_last.eq(r.steps - 1)
         in_pass = (phase == Phase.C0) | (phase == Phase.PERT)
         m.d.comb += [
             self.phase.eq(phase),
@@ -109,7 +109,7 @@ class FoldedController(wiring.Component):
             self.pass_end.eq(in_pass & passes.end),
             self.c0_pass.eq(phase == Phase.C0),
             self.fresh.eq(fresh),
-            self.window_end.eq(ct == last["tau_theta"]),
+            self.window_end.eq(ct1 == r.tau_theta),
             self.load.eq(phase == Phase.LOAD),
             self.load_read.eq((phase == Phase.LOAD) & (cnt < S)),
             self.load_write.eq((phase == Phase.LOAD) & (cnt != 0)),
@@ -129,27 +129,27 @@ class FoldedController(wiring.Component):
                         m.d.sync += [phase.eq(Phase.LOAD), cnt.eq(0)]
                 with m.Case(Phase.LOAD):
                     with m.If(cnt == 0):
-                        m.d.sync += [step.eq(0), cx.eq(0), cp.eq(0), ct.eq(0)]
+                        m.d.sync += [step.eq(0), cx1.eq(1), cp1.eq(1), ct1.eq(1)]
                         m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1)]
                     with m.If(cnt == S):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
-                        with m.If(r.seed != 0):
-                            m.d.sync += phase.eq(Phase.SEED)
+                        with m.If(r.seed != 0):  # the seed phase counts its cycles 1 … seed
+                            m.d.sync += [phase.eq(Phase.SEED), cnt.eq(1)]
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
                 with m.Case(Phase.SEED):
                     m.d.comb += [self.code_advance.eq(1), seq.seed_jump.eq(1)]
-                    with m.If(cnt == last["seed"]):
+                    with m.If(cnt == r.seed):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
                 with m.Case(Phase.BEGIN):
                     with m.If(cnt == 0):
-                        m.d.comb += seq.draw.eq(cx == 0)
-                        m.d.sync += [fresh.eq(cx == 0), cnt.eq(1)]
+                        m.d.comb += seq.draw.eq(cx1 == 1)
+                        m.d.sync += [fresh.eq(cx1 == 1), cnt.eq(1)]
                     with m.Else():
                         m.d.sync += cnt.eq(0)
-                        with m.If((cx == 0) | (ct == 0)):
+                        with m.If((cx1 == 1) | (ct1 == 1)):
                             to_pass(Phase.C0)
                         with m.Else():
                             to_pass(Phase.PERT)
@@ -159,15 +159,15 @@ class FoldedController(wiring.Component):
                         m.d.sync += fresh.eq(0)
                 with m.Case(Phase.PERT):
                     with m.If(passes.end):  # edge e: step n ends
-                        m.d.comb += self.code_advance.eq(cp == last["tau_p"])
+                        m.d.comb += self.code_advance.eq(cp1 == r.tau_p)
                         m.d.sync += [
-                            cx.eq(wrap(cx, last["tau_x"])),
-                            cp.eq(wrap(cp, last["tau_p"])),
-                            ct.eq(wrap(ct, last["tau_theta"])),
+                            cx1.eq(wrap(cx1, r.tau_x)),
+                            cp1.eq(wrap(cp1, r.tau_p)),
+                            ct1.eq(wrap(ct1, r.tau_theta)),
                             step.eq(step + 1),
                             cnt.eq(0),
                         ]
-                        with m.If((ct == last["tau_theta"]) | (step == last["steps"])):
+                        with m.If((ct1 == r.tau_theta) | (step == steps_last)):
                             m.d.sync += phase.eq(Phase.CORRELATE)
                         with m.Else():
                             m.d.sync += phase.eq(Phase.BEGIN)
@@ -181,6 +181,6 @@ class FoldedController(wiring.Component):
         return m
 
 
-def wrap(value, last):
-    """``value`` + 1 modulo a runtime period whose last value (period − 1) is the register ``last``."""
-    return Mux(value == last, 0, value + 1)
+def wrap(value, period):
+    """The next of a counter 1 … ``period`` (a runtime register): ``value`` + 1, or 1 after ``period``."""
+    return Mux(value == period, 1, value + 1)

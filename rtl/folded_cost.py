@@ -1,6 +1,6 @@
 """The folded trainer's cost unit: C from the output buffer one output per cycle, then C̃ and the broadcast."""
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -20,7 +20,8 @@ class FoldedCost(wiring.Component):
 
     ``strobe`` in cycle e (a pass's last issue; ``c0_pass`` says which pass) latches the targets ``target`` (act
     format, the pass's sample). The outputs ``y`` (act format, the array's output buffer) are latched in cycle
-    e + ``array_ready`` (the first cycle they are all valid), then walked one per cycle: d = y − ŷ, d², the running
+    e + ``array_ready`` (the first cycle they are all valid), then walked one per cycle (an index into the held
+    outputs and targets, no shift register): d = y − ŷ, d², the running
     sum (one stage each); then the scale, C̃, the η product and its saturation (one stage each). At edge e +
     :attr:`measure` the visible registers change: ``c0`` (C₀ pass) or ``cost``, ``c_tilde``, ``broadcast``;
     ``measuring`` is 1 in cycle e + measure of a perturbed pass. One pass at a time: the next strobe must come
@@ -69,17 +70,17 @@ class FoldedCost(wiring.Component):
             m.d.sync += [targets[k].eq(self.target[k]) for k in range(n)] + [c0_pass.eq(self.c0_pass)]
 
         wait = Signal(range(self.array_ready + 1))
-        walk = Signal(range(n + 1))
+        walk = Signal(range(n + 1))  # outputs left to walk
+        index = Signal(range(max(2, n)), reset_less=True)  # the output walked this cycle
         with m.If(self.strobe):
             m.d.sync += wait.eq(self.array_ready)
         with m.Elif(wait != 0):
             m.d.sync += wait.eq(wait - 1)
         latch = wait == 1
         with m.If(latch):
-            m.d.sync += [ys[k].eq(self.y[k]) for k in range(n)] + [walk.eq(n)]
-        with m.Elif(walk != 0):  # shift: element 0 is walked this cycle
-            m.d.sync += [ys[k].eq(ys[(k + 1) % n]) for k in range(n)] + [walk.eq(walk - 1)]
-            m.d.sync += [targets[k].eq(targets[(k + 1) % n]) for k in range(n)]
+            m.d.sync += [ys[k].eq(self.y[k]) for k in range(n)] + [walk.eq(n), index.eq(0)]
+        with m.Elif(walk != 0):
+            m.d.sync += [walk.eq(walk - 1), index.eq(index + 1)]
 
         d = Signal(signed(f.act.width + 1), reset_less=True)
         sq = Signal(unsigned(2 * f.act.width + 1), reset_less=True)
@@ -88,7 +89,7 @@ class FoldedCost(wiring.Component):
             Signal(name=s) for s in ("v1", "first1", "last1", "v2", "first2", "last2", "last3")
         )
         m.d.sync += [
-            d.eq(ys[0] - targets[0]),
+            d.eq(Array(ys)[index] - Array(targets)[index]),
             v1.eq(walk != 0),
             first1.eq(walk == n),
             last1.eq(walk == 1),

@@ -82,6 +82,10 @@ class GStream(wiring.Component):
             self.wr_addr.eq(delayed(m, q, self.write, "addr")),
             self.theta_we.eq(self.we & update),
         ]
+        # −b once for every lane (b holds from cycle s on, so −b does from s + 1, before the first e at s + 2)
+        if codes.binary and codes.kind != "sequential":
+            value_neg = Signal(signed(self.value.shape().width + 1), name="value_neg", reset_less=True)  # exact
+            m.d.sync += value_neg.eq(-self.value)
         for lane in range(self.lanes):
             code = Signal(signed(codes.width), name=f"code{lane}", reset_less=True)
             m.d.sync += code.eq(self.code[lane])
@@ -90,7 +94,7 @@ class GStream(wiring.Component):
             if codes.kind == "sequential":
                 m.d.sync += e.eq(Mux(code[0], self.value, 0))
             elif codes.binary:  # ±1, or 0 for an idle lane
-                m.d.sync += e.eq(Mux(code[-1], -self.value, Mux(code[0], self.value, 0)))
+                m.d.sync += e.eq(Mux(code[-1], value_neg, Mux(code[0], self.value, 0)))
             else:
                 m.d.sync += e.eq(floor_shift(self.value * code, codes.frac))
             g3 = delayed(m, g2, 1, f"g{lane}_e")

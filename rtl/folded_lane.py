@@ -23,7 +23,7 @@ class FoldedLane(wiring.Component):
     ========  ==========================================================================================
     t + 1     ``theta`` and ``key`` (the memories' registered reads): code c = key's code at ``counter`` (0 if
               ``valid`` is 0: an idle lane); ``code`` shows it from t + 2
-    t + 2     w = sat(θ + ⌊c·Δθ⌋) if ``perturb`` else θ (θ's format)
+    t + 2     w = sat(θ + ⌊c·Δθ⌋) if ``perturb`` else sat(θ + 0) = θ (θ's format)
     t + 3     w again (the multiplier's input register: the adder and saturation stay off the DSP's input)
     t + 4     p = x·w (exact: act.frac + θ.frac fraction bits)
     t + 5     acc = p if ``first`` else acc + p (exact)
@@ -72,13 +72,15 @@ class FoldedLane(wiring.Component):
             code = Signal(signed(codes.width), reset_less=True)
             m.d.sync += code.eq(lane_code(codes, self.key, self.valid, self.counter))
             m.d.comb += self.code.eq(code)
+            # the offset ⌊c·Δθ⌋, 0 outside a perturbed pass (and for an idle lane's c = 0): w = sat(θ + offset) is θ
+            # then, so one adder serves both passes, no multiplexer after it
             if codes.kind == "sequential":
-                delta = Mux(code[0], self.dtheta, 0)
-            elif codes.binary:
-                delta = Mux(code[-1], self.dtheta_neg, self.dtheta)
+                delta = Mux(self.perturb & code[0], self.dtheta, 0)
+            elif codes.binary:  # c = ±1 (bit 0 set) or 0
+                delta = Mux(self.perturb & code[0], Mux(code[-1], self.dtheta_neg, self.dtheta), 0)
             else:
-                delta = floor_shift(code * self.dtheta, codes.frac)
-            m.d.sync += weight.eq(Mux(self.perturb, saturate(theta + delta, f.theta), theta))
+                delta = Mux(self.perturb, floor_shift(code * self.dtheta, codes.frac), 0)
+            m.d.sync += weight.eq(saturate(theta + delta, f.theta))
 
         product = Signal(signed(f.act.width + f.theta.width), reset_less=True)
         weight_in = Signal(shape_of(f.theta), reset_less=True)
