@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mgd.golden_model.config import MGDConfig
 from mgd.golden_model.formats import COMPACT_FORMATS, FixedFormats
-from mgd.toolchain import SynthesisError, log_tail, parse_log, yowasp_environment
+from mgd.toolchain import COLLISION_X_SCRIPT, SynthesisError, log_tail, parse_log, yowasp_environment
 
 from .platform_top import BOARDS, CLOCK_DIVIDER, BoardTop, platform_family, platform_for, pll_for
 
@@ -38,7 +38,9 @@ def folded_overrides(family: str, trainer_options: dict | None) -> dict:
       unless asked); with ``single_port_dataset`` the dataset memory's ``ram_style`` becomes "huge" (SPRAM; the
       trainer asks for "block", EBR, which cannot hold it): 16,384 words of 53 bits take the UP5K's 4 SPRAMs;
     - ``dataset_init=False``: the dataset memory's ``$meminit_v2`` cells are deleted after ``read_rtlil`` (Amaranth
-      gives every memory initial contents, zeros when none is asked for, and SPRAM has none: Yosys would not map it).
+      gives every memory initial contents, zeros when none is asked for, and SPRAM has none: Yosys would not map it);
+    - :data:`~mgd.toolchain.COLLISION_X_SCRIPT`: the θ, G and code-buffer memories' reads are don't-cares when their
+      address is written in the same cycle (as in :func:`mgd.toolchain.synthesize`'s script).
 
     Empty for the other board tops."""
     options = trainer_options or {}
@@ -52,8 +54,8 @@ def folded_overrides(family: str, trainer_options: dict | None) -> dict:
         out["synth_opts"] = "-spram"
         if options.get("single_port_dataset", False):
             script.append(f'setattr -set ram_style "huge" {DATASET_MODULE}/m:memory')
-    if script:
-        out["script_after_read"] = "\n".join(script)
+    script += COLLISION_X_SCRIPT
+    out["script_after_read"] = "\n".join(script)
     return out
 
 

@@ -12,6 +12,7 @@ from mgd.golden_model.folded_layout import FoldedLayout
 from mgd.golden_model.folded_schedule import FoldedTiming
 from mgd.golden_model.formats import FixedFormats
 from mgd.golden_model.network import MLP
+from mgd.toolchain.yosys import COLLISION_X_ATTR
 
 from .accuracy_counter import AccuracyCounter
 from .controller import dtheta_of
@@ -26,15 +27,23 @@ from .sample_memory import SampleMemory
 from .trainer import Trainer, connect_host
 from .trainer_interfaces import HostSignature, trainer_members
 
-__all__ = ["FoldedTrainer", "WritesSignature", "stream_words", "BLOCK_RAM"]
+__all__ = ["FoldedTrainer", "WritesSignature", "stream_words", "BLOCK_RAM", "BLOCK_RAM_COLLISION_X"]
 
 #: memory attributes that make Yosys map a memory (RAM or ROM) to block RAM
 BLOCK_RAM = {"ram_style": "block", "rom_style": "block"}
+#: block RAM whose one read port's data is a don't-care in a cycle its one write port writes the same address
+#: (:data:`~mgd.toolchain.COLLISION_X_ATTR`): the θ, G and code-buffer memories. The trainer never uses such a read
+#: (``writes.collisions`` traces the used ones, tests/rtl/test_folded_trainer.py checks there are none), so Yosys
+#: need not emulate the read-before-write order the block RAMs lack across ports (a delayed write and a bypass
+#: multiplexer: about 1 LUT and 2 flip-flops per bit)
+BLOCK_RAM_COLLISION_X = BLOCK_RAM | {COLLISION_X_ATTR: 1}
 
 
 class WritesSignature(wiring.Signature):
     """The θ and G memories' write ports, for traces (every θ and G change of a run passes through them): ``theta_we``,
-    ``g_we`` (1), ``wr_addr`` (stream address), ``theta_wdata``, ``g_wdata`` (one value per lane). All Out."""
+    ``g_we`` (1), ``wr_addr`` (stream address), ``theta_wdata``, ``g_wdata`` (one value per lane); ``collisions``
+    (bits θ, G, code buffer: that memory's write port writes the address a used read of its read port reads this
+    cycle: the load phase's θ reads and the G and code reads outside a G stream are unused). All Out."""
 
     def __init__(self, depth: int, lanes: int, fmts: FixedFormats, mode: str):
         theta, g = shape_of(fmts.theta), shape_of(g_format(mode, fmts))
@@ -45,6 +54,7 @@ class WritesSignature(wiring.Signature):
                 "wr_addr": Out(range(max(2, depth))),
                 "theta_wdata": Out(data.ArrayLayout(theta, lanes)),
                 "g_wdata": Out(data.ArrayLayout(g, lanes)),
+                "collisions": Out(3),
             }
         )
 
@@ -173,14 +183,18 @@ class FoldedTrainer(wiring.Component):
         m.submodules.theta0_memory = theta0_mem = Memory(
             shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta0), tw), attrs=BLOCK_RAM
         )
-        m.submodules.theta_memory = theta_mem = Memory(shape=tw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM)
-        m.submodules.g_memory = g_mem = Memory(shape=gw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM)
+        m.submodules.theta_memory = theta_mem = Memory(
+            shape=tw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM_COLLISION_X
+        )
+        m.submodules.g_memory = g_mem = Memory(shape=gw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM_COLLISION_X)
         m.submodules.key_memory = key_mem = Memory(
             shape=kw * L, depth=lay.depth, init=stream_words(keys, kw), attrs=BLOCK_RAM
         )
         # the codes of the last two perturbed passes (bank = step parity): the G stream of step n reads the codes
         # the pass of step n used while the pass of step n + 1 writes the other bank
-        m.submodules.code_memory = code_mem = Memory(shape=cw * L, depth=2 * lay.depth, init=[], attrs=BLOCK_RAM)
+        m.submodules.code_memory = code_mem = Memory(
+            shape=cw * L, depth=2 * lay.depth, init=[], attrs=BLOCK_RAM_COLLISION_X
+        )
 
         # the load stream: θ₀ → θ, 0 → G
         theta0_read = theta0_mem.read_port()
@@ -238,6 +252,20 @@ class FoldedTrainer(wiring.Component):
                 writes.theta_we.eq(theta_write.en),
                 writes.g_we.eq(g_write.en),
                 writes.wr_addr.eq(theta_write.addr),
+                # a read is used by the passes, the G stream or the readout (θ: any phase but the load; G and the
+                # code buffer: while the G stream reads)
+                writes.collisions.eq(
+                    Cat(
+                        *[
+                            used & port.en.any() & (read.addr == port.addr)
+                            for used, read, port in (
+                                (~ctl.load, theta_read, theta_write),
+                                (gs.reading, g_read, g_write),
+                                (gs.reading, code_read, code_write),
+                            )
+                        ]
+                    )
+                ),
             ]
             for lane in range(L):
                 m.d.comb += [

@@ -65,8 +65,10 @@ def simulate_folded(
 ) -> dict:
     """Run until ``done`` (each of ``regs`` in turn, as :func:`~.trainer_sim.simulate`); return ``{"trace": {...} or
     None, "cycles": n, "wall_time": s, "theta": θ after the last run (read back), "starts": {cycle: Registers},
-    "theta_at": {step: θ}}``. ``sample_every``: θ of the last run peeked from the θ memory in its ``begin`` phase
-    at every multiple of that many steps, and at ``done`` (``theta_at``; empty without). ``vcd``: write a VCD."""
+    "theta_at": {step: θ}, "collisions": [(cycle, phase, bits)]}`` (with ``record``: the cycles whose
+    ``writes.collisions`` is nonzero, a memory written at the address a used read reads). ``sample_every``: θ of the
+    last run peeked from the θ memory in its ``begin`` phase at every multiple of that many steps, and at ``done``
+    (``theta_at``; empty without). ``vcd``: write a VCD."""
     runs = regs if isinstance(regs, list) else [regs]
     theta_at: dict[int, np.ndarray] = {}
     fragment = Fragment.get(trainer, None) if sample_every else trainer
@@ -79,6 +81,7 @@ def simulate_folded(
     ports |= {name: getattr(writes, name) for name in ("theta_we", "g_we", "wr_addr")}
     L = trainer.lanes
     result = {}
+    collisions = []
 
     async def bench(ctx):
         cycle = 0
@@ -102,6 +105,8 @@ def simulate_folded(
                         rows[name].append(values)
                     if not (enables["theta_wdata"] or enables["g_wdata"]):
                         rows["wr_addr"][-1] = 0
+                    if bits := ctx.get(writes.collisions):
+                        collisions.append((cycle, rows["phase"][-1], bits))
                 done = ctx.get(status.done)
                 if peek is not None and k == len(runs) - 1:
                     phase, step = ctx.get(status.phase.as_value()), ctx.get(status.step)
@@ -131,6 +136,7 @@ def simulate_folded(
     result["trace"] = {k: np.array(v, dtype=np.int64) for k, v in rows.items()} if record else None
     result["starts"] = starts
     result["theta_at"] = theta_at
+    result["collisions"] = collisions
     return result
 
 

@@ -28,6 +28,8 @@ from .tools import (
 )
 from .verilator import VerilatorError, have_verilator, use_verilator, verilator_root
 from .yosys import (
+    COLLISION_X_ATTR,
+    COLLISION_X_SCRIPT,
     SynthResult,
     check_name,
     design_key,
@@ -40,6 +42,8 @@ from .yosys import (
 
 __all__ = [
     "AMARANTH_TOOLS",
+    "COLLISION_X_ATTR",
+    "COLLISION_X_SCRIPT",
     "BRAM_CELLS",
     "DEFAULT_FREQ_MHZ",
     "DEVICES",

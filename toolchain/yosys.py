@@ -5,6 +5,7 @@ a script (:func:`synth_script`) into a work directory and runs, with relative na
 ``/tmp``)::
 
     read_rtlil TOP.il                     (or: read_verilog TOP.v)
+    proc; memory_collect; setparam …      (COLLISION_X_SCRIPT: memories marked with COLLISION_X_ATTR)
     synth_ice40 [-dsp] -top TOP           (or: synth_ecp5 [-nodsp] -top TOP; + " -json TOP.json" for nextpnr)
     tee -q -o stat.json stat -json
     write_verilog -noattr netlist.v       (only for a netlist to simulate)
@@ -39,6 +40,8 @@ __all__ = [
     "synth_command",
     "flow_name",
     "synth_script",
+    "COLLISION_X_ATTR",
+    "COLLISION_X_SCRIPT",
     "design_key",
     "synthesize",
     "short_version",
@@ -47,6 +50,21 @@ __all__ = [
 
 #: Yosys log lines that point at a wrong netlist (the ``-dsp`` bug of docs/postsynth.md shows as the first one)
 SUSPICIOUS_WARNINGS = ("Driver-driver conflict", "multiple conflicting drivers")
+
+#: the attribute (value 1) of an Amaranth memory with one read and one write port whose read data is a don't-care in
+#: a cycle the write port writes the address it reads (the designer's promise: no such read is used). Yosys' block
+#: RAM libraries (iCE40 SB_RAM40_4K, ECP5 DP16KD/PDPW16KD) define no order between two ports at one address, so
+#: without it Yosys emulates the read-before-write order Amaranth gives by default (a delayed write and a bypass
+#: multiplexer, about 1 LUT and 2 flip-flops per bit of the word)
+COLLISION_X_ATTR = "mgd_collision_x"
+#: the Yosys commands that turn :data:`COLLISION_X_ATTR` into a memory cell's ``RD_COLLISION_X_MASK`` (1 read × 1
+#: write port: one bit); run after the design is read, before ``synth_*`` (also a board build's
+#: ``script_after_read``)
+COLLISION_X_SCRIPT = (
+    "proc",
+    "memory_collect",
+    f"setparam -set RD_COLLISION_X_MASK 1'1 t:$mem_v2 a:{COLLISION_X_ATTR} %i",
+)
 
 LOG = "yosys.log"
 STAT = "stat.json"
@@ -157,6 +175,7 @@ def synth_script(
     read = {"rtlil": f"read_rtlil {top}.il", "verilog": f"read_verilog {top}.v"}[language]
     lines = [
         read,
+        *COLLISION_X_SCRIPT,
         f"{synth_command(family, dsp)} -top {top}" + (f" -json {top}.json" if json_netlist else ""),
         f"tee -q -o {STAT} stat -json",
     ]

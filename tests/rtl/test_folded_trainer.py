@@ -35,6 +35,7 @@ def run_and_compare(config, *, fmts=COMPACT_FORMATS, mode="prescaled", lanes=2, 
     assert set(comparison.signals) == CHECKED
     assert comparison.identical, comparison.report()
     assert result["cycles"] == folded_cycles(b.regs, b.trainer.timing) + 1
+    assert_no_used_collision(result)
     model = FixedMGD(config, fmts, mode=mode, hw_seed=b.regs.seed)
     for _ in range(config.steps):
         model.step()
@@ -43,6 +44,12 @@ def run_and_compare(config, *, fmts=COMPACT_FORMATS, mode="prescaled", lanes=2, 
     assert not np.array_equal(model.theta[0], model.theta0[0])
     assert result["trace"]["g_wdata"].any()
     return b, result
+
+
+def assert_no_used_collision(result):
+    """The θ, G and code-buffer memories are synthesized with a read undefined when a write of its address comes in
+    the same cycle (``BLOCK_RAM_COLLISION_X``): no read the trainer uses may meet one."""
+    assert not result["collisions"], f"used reads of an address written in their cycle: {result['collisions'][:5]}"
 
 
 @pytest.mark.parametrize("lanes", [1, 2, 3])
