@@ -12,6 +12,7 @@ import pytest
 from mgd.boards.build import DATASET_MODULE, folded_overrides
 from mgd.boards.platform_top import folded_build
 from mgd.cli import main
+from mgd.toolchain import COLLISION_X_SCRIPT
 
 
 def dataset_module(rtlil: str) -> str:
@@ -39,6 +40,8 @@ def test_cli_plan_of_each_folded_build(board, dataset, lanes, words, width, init
     module = dataset_module(rtlil)
     assert f"memory width {width} size {words} " in module
     script = (out / "mgd_trainer.ys").read_text()
+    assert "\n".join(COLLISION_X_SCRIPT) in script  # before synth_*: the θ, G and code memories need no emulation
+    assert script.index("memory_collect") < script.index("synth_")
     if board == "icebreaker":
         assert "synth_ice40 -dsp -spram" in script
         assert f"delete {DATASET_MODULE}/t:$meminit_v2" in script
@@ -50,8 +53,9 @@ def test_cli_plan_of_each_folded_build(board, dataset, lanes, words, width, init
 
 def test_folded_overrides_only_for_folded_tops():
     assert folded_overrides("ice40", None) == {} and folded_overrides("ice40", {"pipelined": True}) == {}
-    assert folded_overrides("ecp5", {"lanes": 4, "input_bits": 1}) == {}
-    assert folded_overrides("ice40", {"lanes": 2}) == {"synth_opts": "-spram"}
+    collision_x = "\n".join(COLLISION_X_SCRIPT)
+    assert folded_overrides("ecp5", {"lanes": 4, "input_bits": 1}) == {"script_after_read": collision_x}
+    assert folded_overrides("ice40", {"lanes": 2}) == {"synth_opts": "-spram", "script_after_read": collision_x}
     config, options = folded_build("icebreaker", "nist7x7", 4)
     assert config.dataset == "nist7x7-16384" and options["single_port_dataset"] and not options["dataset_init"]
     config, options = folded_build("ulx3s-85f", "digits", 16)

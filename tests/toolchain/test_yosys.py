@@ -1,11 +1,24 @@
 """The one Yosys driver: scripts, the result type and its counting rules, caching, errors; one real run of a tiny
-Verilog module (a few seconds)."""
+Verilog module (a few seconds); a memory with and without the collision-x attribute."""
 
 import sys
 
 import pytest
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
 
-from mgd.toolchain import SynthesisError, SynthResult, count_cells, flow_name, synth_command, synth_script, synthesize
+from mgd.toolchain import (
+    COLLISION_X_ATTR,
+    SynthesisError,
+    SynthResult,
+    count_cells,
+    flow_name,
+    synth_command,
+    synth_script,
+    synthesize,
+)
 
 TINY = """module tiny(input clk, input [7:0] a, input [7:0] b, output reg [8:0] s);
   always @(posedge clk) s <= a + b;
@@ -27,12 +40,17 @@ def test_scripts_and_flow_names():
         "ecp5-nodsp",
     ]
     # the exact scripts of mgd area, mgd synth and post-synthesis simulation (their cache keys hash them)
-    assert synth_script("ice40", "t") == "read_rtlil t.il\nsynth_ice40 -top t\ntee -q -o stat.json stat -json\n"
+    collision_x = "proc\nmemory_collect\nsetparam -set RD_COLLISION_X_MASK 1'1 t:$mem_v2 a:mgd_collision_x %i\n"
+    assert synth_script("ice40", "t") == (
+        "read_rtlil t.il\n" + collision_x + "synth_ice40 -top t\ntee -q -o stat.json stat -json\n"
+    )
     assert synth_script("ice40", "t", dsp=True, json_netlist=True) == (
-        "read_rtlil t.il\nsynth_ice40 -dsp -top t -json t.json\ntee -q -o stat.json stat -json\n"
+        "read_rtlil t.il\n" + collision_x + "synth_ice40 -dsp -top t -json t.json\ntee -q -o stat.json stat -json\n"
     )
     assert synth_script("ecp5", "p", language="verilog", verilog_netlist=True) == (
-        "read_verilog p.v\nsynth_ecp5 -top p\ntee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n"
+        "read_verilog p.v\n"
+        + collision_x
+        + "synth_ecp5 -top p\ntee -q -o stat.json stat -json\nwrite_verilog -noattr netlist.v\n"
     )
     with pytest.raises(ValueError, match="FPGA family must be one of ice40, ecp5"):
         synth_command("gowin")
@@ -92,3 +110,32 @@ def test_tiny_module_synthesized_and_cached(tmp_path):
     again = synthesize(TINY, "ice40", top="tiny", language="verilog", verilog_netlist=True, cache_dir=cache)
     assert again.cached and again.seconds == 0 and again.key == r.key and again.cells == r.cells
     assert again.workdir is None and again.netlist is None
+
+
+class _ReadWhileWriting(wiring.Component):
+    """A 64 × 24-bit memory written and read at independent addresses in one clock domain."""
+
+    def __init__(self, attrs):
+        self.attrs = attrs
+        super().__init__({"waddr": In(6), "wdata": In(24), "we": In(1), "raddr": In(6), "rdata": Out(24)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.memory = memory = Memory(shape=24, depth=64, init=[], attrs=self.attrs)
+        write, read = memory.write_port(), memory.read_port()
+        m.d.comb += [write.addr.eq(self.waddr), write.data.eq(self.wdata), write.en.eq(self.we)]
+        m.d.comb += [read.addr.eq(self.raddr), self.rdata.eq(read.data)]
+        return m
+
+
+@pytest.mark.parametrize("family", ["ice40", "ecp5"])
+def test_a_collision_x_memory_needs_no_read_before_write_emulation(family, tmp_path):
+    """Without COLLISION_X_ATTR Yosys keeps Amaranth's read-before-write order across the two ports with a delayed
+    write and a bypass multiplexer (flip-flops and LUTs per data bit); with it the block RAM alone."""
+    plain = synthesize(_ReadWhileWriting({"ram_style": "block"}), family, top="plain", workdir=tmp_path / "plain")
+    marked = synthesize(
+        _ReadWhileWriting({"ram_style": "block", COLLISION_X_ATTR: 1}), family, top="marked", workdir=tmp_path / "m"
+    )
+    assert plain.bram == marked.bram >= 1
+    assert marked.counts()["ff"] == 0 and plain.counts()["ff"] >= 24
+    assert marked.counts()["lut"] < plain.counts()["lut"]
