@@ -11,9 +11,9 @@ Resources: the trainer (``FoldedTrainer`` without host link) and the inference-o
 (``boards/synth.py``'s ``place_and_route``) with a 256-sample dataset memory (the dataset's size sets block RAM, not
 logic). Training overhead = (trainer − inference) ÷ inference in LUTs, LUT sites (ECP5: LUT4 + 2 per CCU2C carry
 cell, whose two LUT4s the LUT count leaves out; iCE40: the LUT count, carries sit in their LUT's cell), FFs (without
-the wrappers) and block RAM bits. Steps: the bit-exact fixed-point model (compiled engine; θ bit-identical to the RTL), 5 initialisations, each
-its own hardware seed. Cycles per step: the folded schedule (``FoldedTiming.cycles_per_step``). Time = steps ×
-cycles per step ÷ the post-route Fmax of that very build.
+the wrappers) and block RAM bits. Steps: the bit-exact fixed-point model (compiled engine; θ bit-identical to the
+RTL), 5 initialisations, each its own hardware seed. Cycles per step: the folded schedule
+(``FoldedTiming.cycles_per_step``). Time = steps × cycles per step ÷ the post-route Fmax of that very build.
 """
 
 from __future__ import annotations
