@@ -91,6 +91,21 @@ class FoldedController(wiring.Component):
         # the compare is an equality of two registers, no subtractor on the state's path
         steps_last = Signal.like(r.steps, name="steps_last")
         m.d.sync += steps_last.eq(r.steps - 1)
+        # the compares the phase machine reads, registered: a counter changes only at a perturbed pass's end (or in
+        # the load phase), and its compare is read no earlier than two cycles later (the next pass's end; the
+        # correlate phase's end, drain ≥ 2 cycles on); cx = 0 and ct = 0 of the step to begin are set with the counters
+        assert t.drain >= 2
+        cp_last, ct_last, step_last, step_done = (
+            Signal(name=n) for n in ("cp_last", "ct_last", "step_last", "step_done")
+        )
+        m.d.sync += [
+            cp_last.eq(cp1 == r.tau_p),
+            ct_last.eq(ct1 == r.tau_theta),
+            step_last.eq(step == steps_last),
+            step_done.eq(step == r.steps),
+        ]
+        cx_first, ct_first = Signal(name="cx_first", init=1), Signal(name="ct_first", init=1)
+        begin_second = Signal()  # the begin phase's second cycle
         in_pass = (phase == Phase.C0) | (phase == Phase.PERT)
         m.d.comb += [
             self.phase.eq(phase),
@@ -109,7 +124,7 @@ class FoldedController(wiring.Component):
             self.pass_end.eq(in_pass & passes.end),
             self.c0_pass.eq(phase == Phase.C0),
             self.fresh.eq(fresh),
-            self.window_end.eq(ct1 == r.tau_theta),
+            self.window_end.eq(ct_last),
             self.load.eq(phase == Phase.LOAD),
             self.load_read.eq((phase == Phase.LOAD) & (cnt < S)),
             self.load_write.eq((phase == Phase.LOAD) & (cnt != 0)),
@@ -126,10 +141,10 @@ class FoldedController(wiring.Component):
             with m.Switch(phase):
                 with m.Case(Phase.IDLE, Phase.DONE):
                     with m.If(self.start):
-                        m.d.sync += [phase.eq(Phase.LOAD), cnt.eq(0)]
+                        m.d.sync += [phase.eq(Phase.LOAD), cnt.eq(0), begin_second.eq(0)]
                 with m.Case(Phase.LOAD):
                     with m.If(cnt == 0):
-                        m.d.sync += [step.eq(0), cx1.eq(1), cp1.eq(1), ct1.eq(1)]
+                        m.d.sync += [step.eq(0), cx1.eq(1), cp1.eq(1), ct1.eq(1), cx_first.eq(1), ct_first.eq(1)]
                         m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1)]
                     with m.If(cnt == S):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
@@ -144,12 +159,12 @@ class FoldedController(wiring.Component):
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
                 with m.Case(Phase.BEGIN):
-                    with m.If(cnt == 0):
-                        m.d.comb += seq.draw.eq(cx1 == 1)
-                        m.d.sync += [fresh.eq(cx1 == 1), cnt.eq(1)]
+                    with m.If(~begin_second):
+                        m.d.comb += seq.draw.eq(cx_first)
+                        m.d.sync += [fresh.eq(cx_first), begin_second.eq(1)]
                     with m.Else():
-                        m.d.sync += cnt.eq(0)
-                        with m.If((cx1 == 1) | (ct1 == 1)):
+                        m.d.sync += begin_second.eq(0)
+                        with m.If(cx_first | ct_first):
                             to_pass(Phase.C0)
                         with m.Else():
                             to_pass(Phase.PERT)
@@ -159,22 +174,24 @@ class FoldedController(wiring.Component):
                         m.d.sync += fresh.eq(0)
                 with m.Case(Phase.PERT):
                     with m.If(passes.end):  # edge e: step n ends
-                        m.d.comb += self.code_advance.eq(cp1 == r.tau_p)
+                        m.d.comb += self.code_advance.eq(cp_last)
                         m.d.sync += [
                             cx1.eq(wrap(cx1, r.tau_x)),
                             cp1.eq(wrap(cp1, r.tau_p)),
                             ct1.eq(wrap(ct1, r.tau_theta)),
+                            cx_first.eq(cx1 == r.tau_x),
+                            ct_first.eq(ct_last),
                             step.eq(step + 1),
                             cnt.eq(0),
                         ]
-                        with m.If((ct1 == r.tau_theta) | (step == steps_last)):
+                        with m.If(ct_last | step_last):
                             m.d.sync += phase.eq(Phase.CORRELATE)
                         with m.Else():
                             m.d.sync += phase.eq(Phase.BEGIN)
                 with m.Case(Phase.CORRELATE):
                     with m.If(cnt == t.drain - 1):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
-                        with m.If(step == r.steps):
+                        with m.If(step_done):
                             m.d.sync += phase.eq(Phase.DONE)
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
