@@ -33,13 +33,13 @@ class SampleMemory(wiring.Component):
 
     ``single_port=True`` (with ``writable``) makes the memory one a single-port RAM can hold (iCE40 SPRAM: one
     address, whole-word writes): a host write stores a whole word, a staging register with the written values
-    merged in, and is posted: the request (``w_en`` in cycle t) is registered and the RAM written in cycle t + 1,
-    at the registered ``w_addr`` (so the host's address decode drives registers only, not the RAM's address: it
-    set the iCEBreaker board's clock). Reads and writes share the address (the posted write's in its cycle, else
-    ``addr``). A host that writes every value of a sample (in any order) leaves the sample's word exact; the
-    memory is written only while the trainer is idle, so the shared address never disturbs a read. The read port is
-    disabled in a posted write's cycle (``x`` and ``target`` hold): a RAM whose read data does not change during a write
-    (SPRAM's "no change" read-during-write) then holds it exactly, and Yosys maps it there (``synth_ice40 -spram``,
+    merged in, and is posted: the request (``w_addr``, ``w_data``, ``w_en`` in cycle t) is registered, merged into
+    the staging word in cycle t + 1 and written to the RAM in cycle t + 2 (so the host's address decode drives
+    register inputs only, not the RAM's address or an enable: it set the iCEBreaker board's clock). Reads and
+    writes share the address (the posted write's in its cycle, else ``addr``). A host that writes every value of a
+    sample (in any order) leaves the sample's word exact; the memory is written only while the trainer is idle, so
+    the shared address never disturbs a read. The read port is disabled in a posted write's cycle (``x`` and
+    ``target`` hold): a RAM whose read data does not change during a write (SPRAM's "no change" read-during-write) then holds it exactly, and Yosys maps it there (``synth_ice40 -spram``,
     ``ram_style`` "huge").
     ``block_ram=True`` asks Yosys for block RAM even for a memory it would build from LUTs."""
 
@@ -124,11 +124,13 @@ class SampleMemory(wiring.Component):
             attrs={"ram_style": "block", "rom_style": "block"} if self.block_ram else None,
         )
         port = mem.read_port()
-        writing = self.w_en.any() if self.writable else 0
-        if self.single_port:  # a posted write: the request is registered, the RAM written in the next cycle
+        if self.single_port:  # a posted write: the request registered, merged into the staging word, then written
+            request_en = Signal.like(self.w_en, reset_less=True)
+            request_addr = Signal.like(self.w_addr, reset_less=True)
             posted = Signal()
             posted_addr = Signal.like(self.w_addr, reset_less=True)
-            m.d.sync += [posted.eq(writing), posted_addr.eq(self.w_addr)]
+            m.d.sync += [request_en.eq(self.w_en), request_addr.eq(self.w_addr)]
+            m.d.sync += [posted.eq(request_en.any()), posted_addr.eq(request_addr)]
             m.d.comb += [port.addr.eq(Mux(posted, posted_addr, self.addr)), port.en.eq(~posted)]
         else:
             m.d.comb += port.addr.eq(self.addr)
@@ -150,12 +152,11 @@ class SampleMemory(wiring.Component):
                 enables.append(self.w_en[self.n_in + k].replicate(self.t_width))
             if self.single_port:
                 wport = mem.write_port()
+                request_bits, request_mask = Signal(self.width, reset_less=True), Signal(self.width, reset_less=True)
+                m.d.sync += [request_bits.eq(Cat(*data_bits)), request_mask.eq(Cat(*enables))]
                 staging = Signal(self.width, reset_less=True)
-                merged = Signal(self.width)
-                enable_bits = Cat(*enables)
-                m.d.comb += merged.eq((staging & ~enable_bits) | (Cat(*data_bits) & enable_bits))
-                with m.If(writing):
-                    m.d.sync += staging.eq(merged)  # the word the posted write stores
+                with m.If(request_en.any()):  # the word the posted write stores
+                    m.d.sync += staging.eq((staging & ~request_mask) | (request_bits & request_mask))
                 m.d.comb += [wport.addr.eq(port.addr), wport.data.eq(staging), wport.en.eq(posted)]
             else:
                 wport = mem.write_port(granularity=1)

@@ -185,8 +185,8 @@ def test_bad_datasets_are_refused(x, t, match):
 
 def test_single_port_writes_whole_words_and_reads_back():
     """single_port: one address for reads and writes (a single-port RAM, iCE40 SPRAM); a host that writes every value
-    of a sample, in any order, leaves its word exact; the write is posted (the RAM is written in the cycle after the
-    request, the read port disabled then), so a read of the last written word two cycles after its request shows
+    of a sample, in any order, leaves its word exact; the write is posted (the RAM is written two cycles after the
+    request, the read port disabled then), so a read of the last written word three cycles after its request shows
     it."""
     from amaranth.sim import Simulator
 
@@ -210,7 +210,7 @@ def test_single_port_writes_whole_words_and_reads_back():
                 ctx.set(dut.w_en, 1 << int(j))
                 await ctx.tick()
             ctx.set(dut.w_en, 0)
-        await ctx.tick()  # the last posted write
+        await ctx.tick().repeat(2)  # the last posted write
         for k in (5, *range(6)):  # the last written word first
             ctx.set(dut.addr, k)
             await ctx.tick()
@@ -229,8 +229,9 @@ def test_single_port_writes_whole_words_and_reads_back():
 
 
 def test_single_port_read_holds_during_a_write():
-    """single_port: the read port is disabled in a write's cycle (the outputs keep the last word read: SPRAM's
-    read-during-write "no change", what lets Yosys map the memory there); the next read cycle shows the word."""
+    """single_port: a write requested in cycle t is merged in t + 1 and stored in t + 2, when the read port is
+    disabled (the outputs keep the last word read: SPRAM's read-during-write "no change", what lets Yosys map the
+    memory there); a read of the address in t + 1 shows the old word, from t + 3 on the new one."""
     from amaranth.sim import Simulator
 
     fmt = DEFAULT_FORMATS.act
@@ -248,15 +249,15 @@ def test_single_port_read_holds_during_a_write():
         ctx.set(dut.w_en, 0b111)
         for j, v in enumerate((0, one, one)):
             ctx.set(dut.w_data[j], v)
-        await ctx.tick()
-        seen.append([ctx.get(dut.x[j]) for j in range(2)])  # held: sample 0's word, not sample 1's
+        await ctx.tick()  # cycle t: the request
         ctx.set(dut.w_en, 0)
         ctx.set(dut.addr, 1)
-        await ctx.tick()
-        seen.append([ctx.get(dut.x[j]) for j in range(2)] + [ctx.get(dut.target[0])])
+        for _ in range(3):  # cycles t + 1 (a read), t + 2 (the write: no read), t + 3 (a read)
+            await ctx.tick()
+            seen.append([ctx.get(dut.x[j]) for j in range(2)] + [ctx.get(dut.target[0])])
 
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
-    assert seen == [[0, 1], [0, 1, one]]
+    assert seen == [[1, 0, 0], [1, 0, 0], [0, 1, one]]
