@@ -39,8 +39,8 @@ class SampleMemory(wiring.Component):
     writes share the address (the posted write's in its cycle, else ``addr``). A host that writes every value of a
     sample (in any order) leaves the sample's word exact; the memory is written only while the trainer is idle, so
     the shared address never disturbs a read. The read port is disabled in a posted write's cycle (``x`` and
-    ``target`` hold): a RAM whose read data does not change during a write (SPRAM's "no change" read-during-write) then holds it exactly, and Yosys maps it there (``synth_ice40 -spram``,
-    ``ram_style`` "huge").
+    ``target`` hold): a RAM whose read data does not change during a write (SPRAM's "no change" read-during-write)
+    then holds it exactly, and Yosys maps it there (``synth_ice40 -spram``, ``ram_style`` "huge").
     ``block_ram=True`` asks Yosys for block RAM even for a memory it would build from LUTs."""
 
     @staticmethod
