@@ -1,6 +1,7 @@
 """The folded trainer's results for docs/results.md: resources and training overhead over lanes, time to accuracy.
 
     python docs/make_folded_results.py --synth         # place and route trainer and inference array over lanes
+    python docs/make_folded_results.py --synth --trainer-only   # the trainers only (the inference rows kept)
     python docs/make_folded_results.py --stats         # steps to the target from the bit-exact model (5 seeds)
     python docs/make_folded_results.py --record CASE=R.json   # a board build's report (mgd build --lanes … --json)
     python docs/make_folded_results.py                 # table and plot from the recorded data
@@ -96,7 +97,7 @@ def memory_bits(case: dict, lanes: int) -> dict:
     return {"trainer": trainer, "inference": theta + tables}
 
 
-def synth(names) -> None:
+def synth(names, trainer_only: bool = False) -> None:
     from mgd.boards.io_wrapper import IOWrapper
     from mgd.boards.synth import place_and_route
 
@@ -106,7 +107,8 @@ def synth(names) -> None:
         for lanes in case["lanes"]:
             trainer, make_inference = designs(case, lanes)
             timing = trainer.timing
-            for target, inner in (("trainer", trainer), ("inference", make_inference())):
+            targets = [("trainer", trainer)] + ([] if trainer_only else [("inference", make_inference())])
+            for target, inner in targets:
                 wrapped = IOWrapper(inner)
                 r = place_and_route(
                     wrapped, case["family"], device=case["device"], name=target,
@@ -273,11 +275,12 @@ def plot() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--synth", nargs="*", metavar="CASE", help=f"place and route (cases: {', '.join(CASES)})")
+    ap.add_argument("--trainer-only", action="store_true", help="--synth: the trainers only (keep the inference rows)")
     ap.add_argument("--stats", nargs="*", metavar="CASE", help="steps to the target from the model")
     ap.add_argument("--record", nargs="*", metavar="CASE=REPORT", default=[], help="board build reports to keep")
     args = ap.parse_args()
     if args.synth is not None:
-        synth(args.synth or list(CASES))
+        synth(args.synth or list(CASES), args.trainer_only)
     if args.stats is not None:
         stats(args.stats or list(CASES))
     if args.record:
