@@ -12,7 +12,6 @@ from mgd.golden_model.folded_layout import FoldedLayout
 from mgd.golden_model.folded_schedule import FoldedTiming
 from mgd.golden_model.formats import FixedFormats
 from mgd.golden_model.network import MLP
-from mgd.toolchain.yosys import COLLISION_X_ATTR
 
 from .accuracy_counter import AccuracyCounter
 from .controller import dtheta_of
@@ -36,7 +35,7 @@ BLOCK_RAM = {"ram_style": "block", "rom_style": "block"}
 #: (``writes.collisions`` traces the used ones, tests/rtl/test_folded_trainer.py checks there are none), so Yosys
 #: need not emulate the read-before-write order the block RAMs lack across ports (a delayed write and a bypass
 #: multiplexer: about 1 LUT and 2 flip-flops per bit)
-BLOCK_RAM_COLLISION_X = BLOCK_RAM | {COLLISION_X_ATTR: 1}
+BLOCK_RAM_COLLISION_X = BLOCK_RAM | {"mgd_collision_x": 1}  # the name of mgd.toolchain.COLLISION_X_ATTR (tested)
 
 
 class WritesSignature(wiring.Signature):

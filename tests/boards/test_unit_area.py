@@ -32,7 +32,7 @@ def test_lfsr_sign_prescaled_synapse_on_ice40(tmp_path):
     assert r["lut_sites"] == r["lut"]
     assert r["yosys"].startswith("Yosys ")
     assert (tmp_path / "yosys.log").stat().st_size > 0 and (tmp_path / "stat.json").exists()
-    assert (tmp_path / "synth.ys").read_text().splitlines()[1] == "synth_ice40 -top syn"
+    assert "synth_ice40 -top syn" in (tmp_path / "synth.ys").read_text().splitlines()
 
 
 def test_theta_register_baseline_is_its_bits(tmp_path):

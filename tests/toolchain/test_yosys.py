@@ -139,3 +139,10 @@ def test_a_collision_x_memory_needs_no_read_before_write_emulation(family, tmp_p
     assert plain.bram == marked.bram >= 1
     assert marked.counts()["ff"] == 0 and plain.counts()["ff"] >= 24
     assert marked.counts()["lut"] < plain.counts()["lut"]
+
+
+def test_the_folded_trainers_memories_use_the_toolchains_attribute():
+    """rtl and toolchain are sibling layers: the attribute's name is written in each, and must agree."""
+    from mgd.rtl.folded_trainer import BLOCK_RAM_COLLISION_X
+
+    assert BLOCK_RAM_COLLISION_X[COLLISION_X_ATTR] == 1
