@@ -103,6 +103,7 @@ def test_runtime_registers_change_between_runs():
     comparison = compare(result["trace"], golden_folded_trace(b, result["cycles"], result["starts"]))
     assert comparison.identical, comparison.report()
     assert len(result["starts"]) == 3
+    assert_no_used_collision(result)  # the load streams between runs included
 
 
 def test_refuses_bad_lanes():
