@@ -23,12 +23,17 @@ e + measure   the G stream of step n starts    stream address q is read in cycle
 ``write``                                      ends a window, θ ← sat(θ − step(G + c·b)) and G ← 0 (every lane)
 ============  ===============================  ===================================================================
 
-Phases (:data:`~.schedule.PHASES`): ``idle``; ``load`` (S + 1 cycles: θ ← θ₀ and G ← 0 written as a stream, the
-counters and the code LFSR restart); ``seed`` (``seed`` cycles); ``begin`` (2 cycles: the first draws the sample if
-n mod τx = 0); ``c0`` (a C₀ pass, if n mod τx = 0 or n mod τθ = 0); ``pert`` (the perturbed pass); then ``begin``
-again, except after a window's last step or the run's last step: ``correlate`` until the G stream's last write
-(``measure`` + S + ``write`` cycles after e), then ``begin`` or ``done``. So the G stream of a step runs under the
-next step's passes inside a window; a window's end waits for θ (:func:`folded_cycles`).
+G ← 0 writes nothing: the memory keeps the G of the window's last step and the next stream reads it as 0 (after a
+window's end and after the load phase), so a window-end stream writes θ only (G's write enable 0) and the load
+phase writes θ only.
+
+Phases (:data:`~.schedule.PHASES`): ``idle``; ``load`` (S + ``write`` + 1 cycles: a stream started at its first
+edge writes θ ← θ₀ address by address, G ← 0, the counters and the code LFSR restart); ``seed`` (``seed`` cycles);
+``begin`` (2 cycles: the first draws the sample if n mod τx = 0); ``c0`` (a C₀ pass, if n mod τx = 0 or
+n mod τθ = 0); ``pert`` (the perturbed pass); then ``begin`` again, except after a window's last step or the run's
+last step: ``correlate`` until the G stream's last write (``measure`` + S + ``write`` cycles after e), then
+``begin`` or ``done``. So the G stream of a step runs under the next step's passes inside a window; a window's end
+waits for θ (:func:`folded_cycles`).
 """
 
 from __future__ import annotations
@@ -84,6 +89,12 @@ class FoldedTiming:
         return self.lead + sum(self.issues) + (len(self.issues) - 1) * self.gap
 
     @property
+    def load_cycles(self) -> int:
+        """Cycles of the load phase: a stream that starts at its first edge and writes θ₀ to every address, the
+        last in the phase's last cycle."""
+        return self.depth + self.write + 1
+
+    @property
     def drain(self) -> int:
         """Cycles after a window's last pass until its last θ write (the stall of a window end)."""
         return self.measure + self.depth + self.write
@@ -104,7 +115,7 @@ def folded_cycles(regs: Registers, timing: FoldedTiming) -> int:
     windows = -(-regs.steps // regs.tau_theta)
     F = timing.pass_cycles
     steps = regs.steps * (BEGIN_CYCLES + F) + c0 * F + windows * timing.drain
-    return 1 + (timing.depth + 1) + regs.seed + steps
+    return 1 + timing.load_cycles + regs.seed + steps
 
 
 class FoldedScheduleModel(CycleModel):
@@ -142,13 +153,13 @@ class FoldedScheduleModel(CycleModel):
         return cost(m.net.forward(w, m.x[self.sample][None])[0], m.y[self.sample], m.fmts)
 
     def _stream_writes(self, first: int, theta_we: int, theta, g) -> None:
-        """Write-port view of a stream writing rows of θ (if ``theta_we``; else its data shows 0, a don't-care) and G
-        from cycle ``first`` on."""
+        """Write-port view of a stream writing, from cycle ``first`` on, rows of θ (if ``theta_we``) or else of G
+        (a port's data shows 0 while its enable is 0: a don't-care)."""
         lay = self.layout
         th = lay.to_stream(theta) * theta_we
-        gg = lay.to_stream(g)
+        gg = lay.to_stream(g) * (1 - theta_we)
         for q in range(lay.depth):
-            self.writes[first + q] = (theta_we, 1, q, th[q], gg[q])
+            self.writes[first + q] = (theta_we, 1 - theta_we, q, th[q], gg[q])
 
     def _end_pert(self) -> None:
         """Edge e of a perturbed pass: C, C̃ and the broadcast of step n; its G stream is scheduled."""
@@ -199,8 +210,8 @@ class FoldedScheduleModel(CycleModel):
                 self.step = self.cx = self.cp = self.ct = 0
                 self.drawn = 0
                 self.events = {}
-                self._stream_writes(self.cycle + 1, 1, self.theta, self.g)
-            if self.cnt == t.depth:
+                self._stream_writes(self.cycle + 1 + t.write, 1, self.theta, self.g)
+            if self.cnt == t.load_cycles - 1:
                 self.phase, self.cnt = (P["seed"] if r.seed else P["begin"]), 0
             else:
                 self.cnt += 1

@@ -29,8 +29,8 @@ class FoldedController(wiring.Component):
     code counter); ``pass_end`` (a pass's last issue: cycle e) with ``c0_pass``, ``fresh`` (the C₀ pass of a newly
     drawn sample) and, for a perturbed pass, ``window_end``.
 
-    The load stream: ``load`` (in the load phase), ``load_read`` (θ₀ read at ``load_addr`` this cycle),
-    ``load_write`` (θ and G written at ``load_addr`` − 1: the read of the previous cycle).
+    The load phase (:attr:`FoldedTiming.load_cycles <mgd.golden_model.folded_schedule.FoldedTiming>`): ``load``
+    (in the load phase), ``load_start`` (its first cycle: the G stream starts the stream that writes θ₀ to θ).
 
     Latency: every output is combinational from the state registers (it acts at the edge ending its cycle).
     """
@@ -68,9 +68,7 @@ class FoldedController(wiring.Component):
                 "fresh": Out(1),
                 "window_end": Out(1),
                 "load": Out(1),
-                "load_read": Out(1),
-                "load_write": Out(1),
-                "load_addr": Out(range(S + 1)),
+                "load_start": Out(1),
             }
         )
 
@@ -79,15 +77,14 @@ class FoldedController(wiring.Component):
         r, t = self.regs, self.timing
         m.submodules.sequencer = seq = self.sequencer
         m.submodules.passes = passes = self.passes
-        S = self.layout.depth
 
         phase = Signal(Phase)
-        cnt = Signal(range(max(1 << 16, S + 1, t.drain) + 1))
+        cnt = Signal(range(max(1 << 16, t.load_cycles, t.drain) + 1))
         step = Signal.like(self.step)
         # the golden counters cx, cp, ct plus one (1 … τ): a period's last step is a compare with the register itself
         cx1, cp1, ct1 = (Signal(16, name=n, init=1) for n in ("cx1", "cp1", "ct1"))
         fresh = Signal()  # the step drew a sample (its C₀ pass is a fresh sample's)
-        # steps less one, registered (it holds during a run; the load phase lasts S + 1 ≥ 2 cycles before its use):
+        # steps less one, registered (it holds during a run; the load phase lasts ≥ 2 cycles before its use):
         # the compare is an equality of two registers, no subtractor on the state's path
         steps_last = Signal.like(r.steps, name="steps_last")
         m.d.sync += steps_last.eq(r.steps - 1)
@@ -126,9 +123,6 @@ class FoldedController(wiring.Component):
             self.fresh.eq(fresh),
             self.window_end.eq(ct_last),
             self.load.eq(phase == Phase.LOAD),
-            self.load_read.eq((phase == Phase.LOAD) & (cnt < S)),
-            self.load_write.eq((phase == Phase.LOAD) & (cnt != 0)),
-            self.load_addr.eq(cnt),
         ]
 
         def to_pass(kind):
@@ -145,8 +139,8 @@ class FoldedController(wiring.Component):
                 with m.Case(Phase.LOAD):
                     with m.If(cnt == 0):
                         m.d.sync += [step.eq(0), cx1.eq(1), cp1.eq(1), ct1.eq(1), cx_first.eq(1), ct_first.eq(1)]
-                        m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1)]
-                    with m.If(cnt == S):
+                        m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1), self.load_start.eq(1)]
+                    with m.If(cnt == t.load_cycles - 1):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
                         with m.If(r.seed != 0):  # the seed phase counts its cycles 1 … seed
                             m.d.sync += [phase.eq(Phase.SEED), cnt.eq(1)]

@@ -76,11 +76,12 @@ class FoldedTrainer(wiring.Component):
                                         FoldedArray (lanes: code, θ + θ̃, x·w, Σ, activation) ─► y buffer
                      FoldedCost: C₀ pass → C₀; perturbed pass → C, C̃, broadcast b ─► GStream: G ← sat(G + c·b),
                      at a window's end θ ← sat(θ − step(G)) and G ← 0, written back address by address
+                     (the load phase: a stream that writes θ ← θ₀)
 
     Memories (one word per stream address, one field per lane): θ₀ (``init`` θ₀; written by the host), θ and G
-    (written by the load stream and the G stream), code keys (constant, two read ports). The dataset memory is a
-    :class:`~.sample_memory.SampleMemory` (registered read); ``dataset_init=False`` leaves it empty (the host or
-    testbench writes it: the Verilog then holds no dataset literal).
+    (written by the G stream only: the load phase's stream copies θ₀ to θ; θ₀ and θ end in a zero word), code keys
+    (constant, two read ports). The dataset memory is a :class:`~.sample_memory.SampleMemory` (registered read);
+    ``dataset_init=False`` leaves it empty (the host or testbench writes it: the Verilog then holds no dataset literal).
 
     Members: those of :class:`~.trainer.Trainer`, with these differences: the θ₀ and readout addresses are
     *positions* (:attr:`FoldedLayout.position <mgd.golden_model.folded_layout.FoldedLayout>`); ``readout.theta``
@@ -179,11 +180,13 @@ class FoldedTrainer(wiring.Component):
         cw = self.codes.width
         # block RAM even where a shallow memory would fit in LUTs (Yosys' choice otherwise: the keys' ROM alone took
         # ~1,000 iCE40 LUTs): the parameters' state is what the folded trainer keeps out of the logic
+        # θ₀ and θ hold a zero word at address S (never written), what the G stream reads of the memory it does not
+        # use (θ' = sat(θ − step) | θ₀: one write port, no multiplexer; GStream)
         m.submodules.theta0_memory = theta0_mem = Memory(
-            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta0), tw), attrs=BLOCK_RAM
+            shape=tw * L, depth=lay.depth + 1, init=stream_words(lay.to_stream(self.theta0), tw), attrs=BLOCK_RAM
         )
         m.submodules.theta_memory = theta_mem = Memory(
-            shape=tw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM_COLLISION_X
+            shape=tw * L, depth=lay.depth + 1, init=[], attrs=BLOCK_RAM_COLLISION_X
         )
         m.submodules.g_memory = g_mem = Memory(shape=gw * L, depth=lay.depth, init=[], attrs=BLOCK_RAM_COLLISION_X)
         m.submodules.key_memory = key_mem = Memory(
@@ -195,9 +198,9 @@ class FoldedTrainer(wiring.Component):
             shape=cw * L, depth=2 * lay.depth, init=[], attrs=BLOCK_RAM_COLLISION_X
         )
 
-        # the load stream: θ₀ → θ, 0 → G
+        # the load stream (a G stream): θ ← θ₀
         theta0_read = theta0_mem.read_port()
-        m.d.comb += theta0_read.addr.eq(ctl.load_addr)
+        m.d.comb += theta0_read.addr.eq(gs.theta0_addr)
         # θ: one read port shared by the passes, the window-end G stream and the readout (idle)
         theta_read, theta_write = theta_mem.read_port(), theta_mem.write_port()
         with m.If(ctl.issue):
@@ -226,39 +229,29 @@ class FoldedTrainer(wiring.Component):
             code_write.data.eq(Cat(*[arr.code[lane] for lane in range(L)])),
             code_write.en.eq(arr.code_we),
         ]
-        load_addr = ctl.load_addr - 1
-        with m.If(ctl.load_write):
-            m.d.comb += [
-                theta_write.addr.eq(load_addr),
-                theta_write.data.eq(theta0_read.data),
-                theta_write.en.eq(1),
-                g_write.addr.eq(load_addr),
-                g_write.data.eq(0),
-                g_write.en.eq(1),
-            ]
-        with m.Else():
-            m.d.comb += [
-                theta_write.addr.eq(gs.wr_addr),
-                theta_write.data.eq(Cat(*[gs.theta_wdata[lane] for lane in range(L)])),
-                theta_write.en.eq(gs.theta_we),
-                g_write.addr.eq(gs.wr_addr),
-                g_write.data.eq(Cat(*[gs.g_wdata[lane] for lane in range(L)])),
-                g_write.en.eq(gs.we),
-            ]
+        # θ and G are written by the G stream only (θ ← θ₀ and G ← 0 included: GStream)
+        m.d.comb += [
+            theta_write.addr.eq(gs.wr_addr),
+            theta_write.data.eq(Cat(*[gs.theta_wdata[lane] for lane in range(L)])),
+            theta_write.en.eq(gs.theta_we),
+            g_write.addr.eq(gs.wr_addr),
+            g_write.data.eq(Cat(*[gs.g_wdata[lane] for lane in range(L)])),
+            g_write.en.eq(gs.g_we),
+        ]
         if self.trace:
             writes = self.writes
             m.d.comb += [
                 writes.theta_we.eq(theta_write.en),
                 writes.g_we.eq(g_write.en),
                 writes.wr_addr.eq(theta_write.addr),
-                # a read is used by the passes, the G stream or the readout (θ: any phase but the load; G and the
-                # code buffer: while the G stream reads)
+                # a read is used by the passes, the G stream or the readout (θ: always; G and the code buffer: while
+                # the G stream reads)
                 writes.collisions.eq(
                     Cat(
                         *[
                             used & port.en.any() & (read.addr == port.addr)
                             for used, read, port in (
-                                (~ctl.load, theta_read, theta_write),
+                                (1, theta_read, theta_write),
                                 (gs.reading, g_read, g_write),
                                 (gs.reading, code_read, code_write),
                             )
@@ -276,6 +269,7 @@ class FoldedTrainer(wiring.Component):
                 arr.theta[lane].eq(theta_read.data[lane * tw : (lane + 1) * tw]),
                 arr.key[lane].eq(key_read.data[lane * kw : (lane + 1) * kw]),
                 gs.theta[lane].eq(theta_read.data[lane * tw : (lane + 1) * tw]),
+                gs.theta0[lane].eq(theta0_read.data[lane * tw : (lane + 1) * tw]),
                 gs.g[lane].eq(g_read.data[lane * gw : (lane + 1) * gw]),
                 gs.code[lane].eq(code_read.data[lane * cw : (lane + 1) * cw]),
             ]
@@ -308,8 +302,9 @@ class FoldedTrainer(wiring.Component):
             cu.strobe.eq(ctl.pass_end),
             cu.c0_pass.eq(ctl.c0_pass),
             cu.eta.eq(self.regs.eta),
-            gs.start.eq(cu.measuring),
+            gs.start.eq(cu.measuring | ctl.load_start),
             gs.update.eq(window_end),
+            gs.load.eq(ctl.load_start),
             gs.value.eq(cu.broadcast),
             gs.eta.eq(self.regs.eta),
             status.phase.eq(ctl.phase),
