@@ -142,16 +142,16 @@ class FoldedController(wiring.Component):
                         m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1), self.load_start.eq(1)]
                     with m.If(cnt == t.load_cycles - 1):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
-                        with m.If(r.seed != 0):  # the seed phase counts its cycles 1 … seed
-                            m.d.sync += [phase.eq(Phase.SEED), cnt.eq(1)]
+                        with m.If(r.seed != 0):  # the seed phase counts its cycles down, seed … 1
+                            m.d.sync += [phase.eq(Phase.SEED), cnt.eq(r.seed)]
                     with m.Else():
                         m.d.sync += cnt.eq(cnt + 1)
                 with m.Case(Phase.SEED):
                     m.d.comb += [self.code_advance.eq(1), seq.seed_jump.eq(1)]
-                    with m.If(cnt == r.seed):
+                    with m.If(cnt == 1):  # a compare with a constant, not with the seed register
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
                     with m.Else():
-                        m.d.sync += cnt.eq(cnt + 1)
+                        m.d.sync += cnt.eq(cnt - 1)
                 with m.Case(Phase.BEGIN):
                     with m.If(~begin_second):
                         m.d.comb += seq.draw.eq(cx_first)
