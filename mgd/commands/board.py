@@ -7,7 +7,7 @@ import sys
 
 from mgd.golden_model.config import ConfigError
 
-from ..cli import json_out, write_json
+from ..cli import formats_type, json_out, write_json
 from ..validate import BAUD_RANGE, MAX_TIMEOUT, int_type, real_type, register_type
 
 
@@ -18,13 +18,17 @@ def add_parser(sub):
         description="Host side of the UART link (docs/fpga.md): identify the design, train (load "
         "the registers, start, poll progress, read θ), show the status or the weights, or load a dataset's "
         "training split into the board's dataset memory (load --dataset NAME: every value of every sample). "
-        "--simulate runs the XOR board design in Amaranth simulation behind a UART model instead of a port.",
+        "--simulate runs a board design in Amaranth simulation behind a UART model instead of a port: the XOR "
+        "trainer's, or with --lanes L the folded trainer's top of mgd build --lanes L (--network, --board, --formats "
+        "as mgd build's --dataset, --board, --formats).",
     )
     board.add_argument("action", choices=("info", "train", "status", "theta", "load"))
     where = board.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="serial port of the board, e.g. /dev/ttyUSB1")
     where.add_argument(
-        "--simulate", action="store_true", help="the XOR board design in simulation (slow: ~4 k cycles/s)"
+        "--simulate",
+        action="store_true",
+        help="a board design in simulation (slow: ~4 k cycles/s for XOR, less for larger networks)",
     )
     board.add_argument(
         "--baud",
@@ -52,7 +56,26 @@ def add_parser(sub):
         "--lanes",
         type=int_type(1, 256),
         metavar="L",
-        help="with --simulate: simulate the folded trainer's XOR board top with L lanes (mgd build --lanes L)",
+        help="with --simulate: simulate the folded trainer's board top with L lanes (mgd build --lanes L)",
+    )
+    board.add_argument(
+        "--network",
+        choices=("xor", "nist7x7", "digits"),
+        default="xor",
+        help="with --simulate --lanes: what the simulated folded top trains, as mgd build --dataset (default xor; "
+        "nist7x7 on the icebreaker starts with an empty dataset memory, as the bitstream does)",
+    )
+    board.add_argument(
+        "--board",
+        dest="sim_board",
+        choices=("icebreaker", "ulx3s-85f"),
+        help="with --simulate --lanes: the board whose top is simulated (default: icebreaker, or ulx3s-85f for digits)",
+    )
+    board.add_argument(
+        "--formats",
+        type=formats_type,
+        metavar="NAME|FILE",
+        help="with --simulate: the simulated top's formats (default compact, as mgd build's)",
     )
     board.add_argument(
         "--dataset",
@@ -92,18 +115,27 @@ def run(args) -> int:
         raise ConfigError("--lanes selects the simulated top (with --simulate); a real board runs its bitstream")
     if args.lanes is not None and args.pipelined:
         raise ConfigError("--lanes and --pipelined are two trainers: choose one")
+    if not args.simulate and (args.sim_board is not None or args.formats is not None or args.network != "xor"):
+        raise ConfigError("--network, --board and --formats select the simulated top (with --simulate)")
+    if args.lanes is None and (args.sim_board is not None or args.network != "xor"):
+        raise ConfigError("--network and --board select a folded top: they need --lanes L")
     if (args.action == "load") != (args.dataset is not None):
         raise ConfigError("load needs --dataset NAME, and --dataset is an option of load")
     if args.simulate:
         from mgd.boards.board_trainer import BoardTrainer
-        from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, folded_board_options, xor_config
+        from mgd.boards.platform_top import PIPELINED_BOARD_OPTIONS, folded_build, xor_config
         from mgd.golden_model.formats import BOARD_FORMATS, FORMAT_SETS
         from mgd.sim.uart_model import SimulatedBoard
 
-        options = PIPELINED_BOARD_OPTIONS if args.pipelined else {}
+        config, options = xor_config(), PIPELINED_BOARD_OPTIONS if args.pipelined else {}
         if args.lanes is not None:
-            options = folded_board_options(args.lanes, 1)
-        top = BoardTrainer(xor_config(), FORMAT_SETS[BOARD_FORMATS], divisor=4, **options)
+            board_name = args.sim_board or ("ulx3s-85f" if args.network == "digits" else "icebreaker")
+            try:
+                config, options = folded_build(board_name, args.network, args.lanes)
+            except ValueError as exc:
+                raise ConfigError(f"--board {board_name} --network {args.network}: {exc}") from None
+        fmts = args.formats.fmts if args.formats is not None else FORMAT_SETS[BOARD_FORMATS]
+        top = BoardTrainer(config, fmts, divisor=4, **options)
         transport = SimulatedBoard(top, 4)
         board, poll, timeout = Board(transport, timeout=2e-3, retries=0), 2e-3, 10.0  # simulated seconds
     else:
