@@ -30,7 +30,8 @@ class FoldedController(wiring.Component):
     drawn sample) and, for a perturbed pass, ``window_end``.
 
     The load phase (:attr:`FoldedTiming.load_cycles <mgd.golden_model.folded_schedule.FoldedTiming>`): ``load``
-    (in the load phase), ``load_start`` (its first cycle: the G stream starts the stream that writes θ₀ to θ).
+    (in the load phase), ``load_start`` (its first cycle, a register: the G stream starts the stream that writes θ₀
+    to θ).
 
     Latency: every output is combinational from the state registers (it acts at the edge ending its cycle).
     """
@@ -129,17 +130,22 @@ class FoldedController(wiring.Component):
             m.d.sync += phase.eq(kind)
             m.d.comb += passes.start.eq(1)
 
+        # the load phase's first cycle, registered: it starts the G stream's load stream (fans out to its enables)
+        load_first = Signal()
+        m.d.sync += load_first.eq(0)
+        m.d.comb += self.load_start.eq(load_first)
+
         with m.If(self.stop & (phase != Phase.IDLE) & (phase != Phase.DONE)):
             m.d.sync += phase.eq(Phase.DONE)
         with m.Else():
             with m.Switch(phase):
                 with m.Case(Phase.IDLE, Phase.DONE):
                     with m.If(self.start):
-                        m.d.sync += [phase.eq(Phase.LOAD), cnt.eq(0), begin_second.eq(0)]
+                        m.d.sync += [phase.eq(Phase.LOAD), cnt.eq(0), begin_second.eq(0), load_first.eq(1)]
                 with m.Case(Phase.LOAD):
-                    with m.If(cnt == 0):
+                    with m.If(load_first):
                         m.d.sync += [step.eq(0), cx1.eq(1), cp1.eq(1), ct1.eq(1), cx_first.eq(1), ct_first.eq(1)]
-                        m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1), self.load_start.eq(1)]
+                        m.d.comb += [self.code_restart.eq(1), seq.restart.eq(1)]
                     with m.If(cnt == t.load_cycles - 1):
                         m.d.sync += [phase.eq(Phase.BEGIN), cnt.eq(0)]
                         with m.If(r.seed != 0):  # the seed phase counts its cycles down, seed … 1
