@@ -13,7 +13,7 @@ from mgd.golden_model.network import MLP
 from .fixed import shape_of
 from .folded_array import FoldedArray
 from .folded_issue import IssueSequencer
-from .folded_trainer import BLOCK_RAM, stream_words
+from .folded_trainer import BLOCK_RAM_COLLISION_X, stream_words
 from .sample_memory import SampleMemory
 
 __all__ = ["FoldedInference"]
@@ -22,7 +22,9 @@ __all__ = ["FoldedInference"]
 class FoldedInference(wiring.Component):
     """The network ``mlp`` with ``lanes`` lanes (golden :class:`~mgd.golden_model.fixed_network.FixedMLP`), θ in a
     memory (initialised to ``theta`` (P stored integers), written by position: ``theta_addr``, ``theta_data``,
-    ``theta_en``), the dataset ``x``/``targets`` in a :class:`~.sample_memory.SampleMemory`.
+    ``theta_en``, between passes: the memory is :data:`~.folded_trainer.BLOCK_RAM_COLLISION_X`, so a read of the
+    address written in the same cycle is undefined, as in the trainer's θ memory, and Yosys builds no bypass), the
+    dataset ``x``/``targets`` in a :class:`~.sample_memory.SampleMemory`.
 
     ``start`` (one cycle, with ``sample``: its dataset address, held until ``done``) runs one pass: the sample's word
     is read (1 cycle), its inputs loaded (the lead cycle), the layers issued as the trainer's passes
@@ -59,7 +61,7 @@ class FoldedInference(wiring.Component):
         m.submodules.array = arr = self.array
         m.submodules.passes = passes = self.passes
         m.submodules.theta_memory = theta_mem = Memory(
-            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta), tw), attrs=BLOCK_RAM
+            shape=tw * L, depth=lay.depth, init=stream_words(lay.to_stream(self.theta), tw), attrs=BLOCK_RAM_COLLISION_X
         )
         read, write = theta_mem.read_port(), theta_mem.write_port(granularity=tw)
         lane = self.theta_addr[: lay.lane_bits] if lay.lane_bits else 0
